@@ -1,0 +1,5 @@
+import type { CliCommand } from "./cliCommand.js";
+import { modelsCommand } from "./modelsCommand.js";
+
+/** Every `configspec` subcommand; the CLI's help lists them in this order. */
+export const COMMANDS: readonly CliCommand[] = [modelsCommand];
