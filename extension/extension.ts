@@ -1,10 +1,31 @@
 import * as vscode from "vscode";
+import { registerCommands } from "./commands.js";
+import { ConfigSpecContext, messageOf } from "./configSpecContext.js";
+import { offerDrafterSetupOnFirstRun } from "./firstRun.js";
+import { ConfigSpecStatusBar } from "./statusBar.js";
 
-/** Activation only wires; the client lifecycle lands with the extension issue. */
-export function activate(context: vscode.ExtensionContext): void {
+let ctx: ConfigSpecContext | undefined;
+
+/** Only wires: the context owns the client, the commands come from one table. */
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const log = vscode.window.createOutputChannel("ConfigSpec", { log: true });
   context.subscriptions.push(log);
-  log.info("ConfigSpec activated");
+  try {
+    ctx = new ConfigSpecContext(context, log);
+    context.subscriptions.push(ctx);
+    registerCommands(ctx);
+    context.subscriptions.push(new ConfigSpecStatusBar(ctx));
+    await ctx.start();
+    void offerDrafterSetupOnFirstRun(ctx).catch((error: unknown) => ctx?.showErrorOnce(`ConfigSpec: drafter setup failed: ${messageOf(error)}`));
+  } catch (error) {
+    // VS Code does not show activation failures itself.
+    log.error(`activation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    void vscode.window.showErrorMessage(`ConfigSpec failed to start: ${messageOf(error)}`, "Show Logs").then((choice) => {
+      if (choice) log.show();
+    });
+  }
 }
 
-export function deactivate(): void {}
+export function deactivate(): Promise<void> | undefined {
+  return ctx?.stop();
+}

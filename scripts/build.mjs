@@ -11,7 +11,8 @@ const common = {
   format: "cjs",
   sourcemap: "linked",
   logLevel: "warning",
-  external: ["vscode", "node-llama-cpp", "@node-llama-cpp/*"],
+  logOverride: { "empty-import-meta": "silent" },
+  external: ["vscode", "node-llama-cpp", "@node-llama-cpp/*", "vega", "vega-lite"],
 };
 
 mkdirSync("dist", { recursive: true });

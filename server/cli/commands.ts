@@ -1,5 +1,6 @@
 import type { CliCommand } from "./cliCommand.js";
 import { modelsCommand } from "./modelsCommand.js";
+import { verifierCommand } from "./verifierCommand.js";
 
 /** Every `configspec` subcommand; the CLI's help lists them in this order. */
-export const COMMANDS: readonly CliCommand[] = [modelsCommand];
+export const COMMANDS: readonly CliCommand[] = [modelsCommand, verifierCommand];

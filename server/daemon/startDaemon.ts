@@ -1,14 +1,24 @@
-import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from "vscode-languageserver/node";
-import { TextDocument } from "vscode-languageserver-textdocument";
+import { createConnection, ProposedFeatures } from "vscode-languageserver/node";
+import { ConfigSpecDaemon, type ConfigSpecDaemonOptions } from "./configSpecDaemon.js";
+import { createEngine, startEmbeddedVerifier } from "./engineFactory.js";
+import { renderProfileCharts } from "./profiling/profileCharts.js";
+import { profileMachine } from "./profiling/profileMachine.js";
 
-/** Starts the LSP connection (transport chosen by the command line: --node-ipc or --stdio). */
-export function startDaemon(): void {
+/**
+ * Starts the LSP daemon (transport chosen by the command line: --node-ipc or --stdio).
+ * Options replace the wired components — tests pass their own; production uses the defaults.
+ */
+export function startDaemon(options: Partial<ConfigSpecDaemonOptions> = {}): ConfigSpecDaemon {
   const connection = createConnection(ProposedFeatures.all);
-  const documents = new TextDocuments(TextDocument);
-  connection.onInitialize(() => ({
-    capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental },
-    serverInfo: { name: "configspec" },
-  }));
-  documents.listen(connection);
-  connection.listen();
+  const daemon = new ConfigSpecDaemon(connection, {
+    createEngine: options.createEngine ?? createEngine,
+    startEmbeddedVerifier: options.startEmbeddedVerifier ?? startEmbeddedVerifier,
+    profileMachine: options.profileMachine ?? profileMachine,
+    renderProfileCharts: options.renderProfileCharts ?? renderProfileCharts,
+  });
+  // A daemon that dies takes every completion with it: log stray errors instead.
+  process.on("unhandledRejection", (reason) => connection.console.error(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`));
+  process.on("uncaughtException", (error) => connection.console.error(`uncaught exception: ${error.stack ?? error.message}`));
+  daemon.listen();
+  return daemon;
 }

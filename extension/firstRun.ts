@@ -1,0 +1,58 @@
+import * as vscode from "vscode";
+import { PrepareDraftersRequest, type PrepareDraftersParams } from "../server/protocol.js";
+import type { ConfigSpecContext } from "./configSpecContext.js";
+import { DEFAULT_RECOMMENDED_DRAFTER, RECOMMENDED_DRAFTERS } from "./recommendedDrafters.js";
+import { withServerProgress } from "./serverProgress.js";
+
+/** globalState key: the first-run offer was answered. */
+const FIRST_RUN_ANSWERED = "configspec.firstRunAnswered";
+
+/** On activation: with no drafter configured and the offer never answered, make it. */
+export async function offerDrafterSetupOnFirstRun(ctx: ConfigSpecContext): Promise<void> {
+  if (ctx.settings.drafters.length > 0 || ctx.extension.globalState.get<boolean>(FIRST_RUN_ANSWERED)) return;
+  await setUpDrafters(ctx, { firstRun: true });
+}
+
+/**
+ * Offers the recommended real drafters (downloaded with a cancellable progress
+ * notification) or the generated model family for an offline trial, then writes
+ * `configspec.drafters`.
+ */
+export async function setUpDrafters(ctx: ConfigSpecContext, options: { firstRun: boolean }): Promise<void> {
+  const download = `Download ${DEFAULT_RECOMMENDED_DRAFTER.label} (${DEFAULT_RECOMMENDED_DRAFTER.size})`;
+  const choose = "Choose Another…";
+  const generated = "Use Generated Models (offline trial)";
+  const later = "Not Now";
+  const verifierNote = ctx.settings.verifierBaseUrl === "" ? " Real drafters need a verifier endpoint (configspec.verifier.baseUrl); the generated models work with the embedded one." : "";
+  const prompt = options.firstRun
+    ? `ConfigSpec has no drafter model yet.${verifierNote}`
+    : `Choose the drafter models ConfigSpec drafts with.${verifierNote}`;
+  const answer = await vscode.window.showInformationMessage(prompt, download, choose, generated, later);
+  if (answer === undefined) return; // dismissed: ask again next time
+  await ctx.extension.globalState.update(FIRST_RUN_ANSWERED, true);
+  if (answer === later) return;
+
+  let source: PrepareDraftersParams["source"];
+  if (answer === download) source = { kind: "download", uris: [DEFAULT_RECOMMENDED_DRAFTER.uri] };
+  else if (answer === generated) source = { kind: "generated" };
+  else {
+    const picked = await vscode.window.showQuickPick(
+      RECOMMENDED_DRAFTERS.map((d) => ({ label: d.label, description: d.size, detail: `${d.detail} — ${d.uri}`, uri: d.uri })),
+      { title: "ConfigSpec: drafters to download", canPickMany: true, ignoreFocusOut: true },
+    );
+    if (!picked || picked.length === 0) return;
+    source = { kind: "download", uris: picked.map((p) => p.uri) };
+  }
+
+  const title = source.kind === "download" ? "ConfigSpec: downloading drafters" : "ConfigSpec: generating the model family";
+  const result = await withServerProgress(ctx, title, (workDoneToken, token) => ctx.request(PrepareDraftersRequest, { workDoneToken, source }, token));
+  if (!result) {
+    ctx.log.info("drafter setup cancelled");
+    return;
+  }
+  await ctx.updateSetting("drafters", result.drafters);
+  ctx.log.info(`configspec.drafters set to ${result.drafters.join(", ")}`);
+  void vscode.window
+    .showInformationMessage(`ConfigSpec: ${result.drafters.length} drafter(s) ready. Profile this machine to pick the best configuration?`, "Profile This Machine")
+    .then((choice) => (choice ? vscode.commands.executeCommand("configspec.profile") : undefined));
+}

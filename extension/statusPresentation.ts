@@ -1,0 +1,66 @@
+/**
+ * What the status bar item shows for a server status: text, markdown tooltip with command
+ * links, and background. Pure, so it is tested without `vscode`.
+ */
+import type { Objective, ServerStatus } from "../server/protocol.js";
+
+export type ClientState = "starting" | "running" | "stopped";
+
+export interface StatusPresentation {
+  text: string;
+  /** Markdown with `command:` links. */
+  tooltip: string;
+  /** The commands the tooltip links to: the only ones the markdown may run. */
+  commands: string[];
+  background: "warning" | "error" | undefined;
+}
+
+const COMMAND_LINKS = [
+  ["Open Configuration Panel", "configspec.openPanel"],
+  ["Select Objective", "configspec.selectObjective"],
+  ["Profile This Machine", "configspec.profile"],
+  ["Toggle Inline Completions", "configspec.toggleCompletions"],
+  ["Show Logs", "configspec.showLogs"],
+] as const;
+
+/** Backslash-escapes markdown's special characters so server text cannot inject links or markup. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
+}
+
+export function describeActive(status: ServerStatus | undefined): string {
+  const active = status?.active;
+  if (!active) return "no configuration yet";
+  return active.drafterId === null ? "verifier-only" : `${active.drafterId} K=${active.k}`;
+}
+
+export function presentStatus(input: { status: ServerStatus | undefined; objective: Objective; clientState: ClientState }): StatusPresentation {
+  const { status, objective, clientState } = input;
+  const links = COMMAND_LINKS.map(([title, command]) => `[${title}](command:${command})`).join(" · ");
+  if (clientState !== "running" || !status) {
+    const stopped = clientState === "stopped";
+    return {
+      text: stopped ? "$(error) ConfigSpec: stopped" : "$(loading~spin) ConfigSpec",
+      tooltip: `**ConfigSpec** — ${stopped ? "server is not running ([Restart Server](command:configspec.restartServer))" : "starting…"}\n\n[Show Logs](command:configspec.showLogs)`,
+      background: stopped ? "error" : undefined,
+      commands: ["configspec.restartServer", "configspec.showLogs"],
+    };
+  }
+  const latency = status.lastLatencyMs === null ? "" : ` · ${Math.round(status.lastLatencyMs)} ms`;
+  const icon = !status.quiescent ? "$(loading~spin)" : !status.enabled ? "$(circle-slash)" : status.health === "ok" ? "$(zap)" : "$(warning)";
+  const text = status.enabled ? `${icon} ${objective} · ${describeActive(status)}${latency}` : `${icon} ConfigSpec: off`;
+  const verifier = status.verifierReachable === null ? "not contacted yet" : status.verifierReachable ? "reachable" : "**unreachable**";
+  const lines = [
+    `**ConfigSpec** — ${status.enabled ? "inline completions on" : "inline completions off"}`,
+    "",
+    `Objective: ${objective}  `,
+    `Configuration: ${escapeMarkdown(describeActive(status))}${status.active ? ` (${status.active.source === "profile" ? "profiled pick" : "default, not profiled"})` : ""}  `,
+    `Verifier: ${verifier}  `,
+    `Last completion: ${status.lastLatencyMs === null ? "none yet" : `${Math.round(status.lastLatencyMs)} ms`}`,
+    ...(status.message ? ["", ...status.message.split("\n").map((line) => `${escapeMarkdown(line)}  `)] : []),
+    "",
+    links,
+  ];
+  const background = status.health === "error" ? "error" : status.health === "warning" || status.verifierReachable === false ? "warning" : undefined;
+  return { text, tooltip: lines.join("\n"), background, commands: COMMAND_LINKS.map(([, command]) => command) };
+}

@@ -1,0 +1,157 @@
+import { setTimeout as delay } from "node:timers/promises";
+import type { InlineCompletionList } from "vscode-languageserver";
+import type { TextDocument } from "vscode-languageserver-textdocument";
+import { isLanguageEnabled, type DaemonSettings } from "../../config/daemonSettings.js";
+import type { CompletionOutput } from "../../engine/completionSource.js";
+import type { LastCompletionStats } from "../../protocol.js";
+import type { CompletionCache } from "../cache/completionCache.js";
+import { isAbortError } from "../cancellation.js";
+import { SupersededError } from "../errors/supersededError.js";
+import { errorMessageOf, type DaemonLogger } from "../daemonLogger.js";
+import type { EngineSlot } from "../engineSlot.js";
+import { cursorContextOf, postprocessCompletion, stopRulePredicate } from "../postprocess/stopRules.js";
+import type { CompletionAccounting } from "../stats/completionAccounting.js";
+import type { CompletionLedger } from "../stats/completionLedger.js";
+import { completionContextOf } from "./completionContext.js";
+import { INVOKED_TRIGGER_KIND, type ParsedInlineCompletionParams } from "./inlineCompletionParams.js";
+import { NewestRequestPerDocument } from "./newestRequestPerDocument.js";
+
+/** Every way a request can end without a suggestion; each is logged by name. */
+export type NoCompletionReason =
+  | "disabled"
+  | "unknownDocument"
+  | "languageDisabled"
+  | "cancelled"
+  | "superseded"
+  | "alreadyTyped"
+  | "engineUnavailable"
+  | "engineFailed"
+  | "unverified"
+  | "emptyFromEngine"
+  | "emptyAfterStopRules";
+
+export interface InlineCompletionPipelineOptions {
+  documents: { get(uri: string): TextDocument | undefined };
+  settings: () => DaemonSettings;
+  cache: CompletionCache;
+  slot: EngineSlot;
+  ledger: CompletionLedger;
+  accounting: () => CompletionAccounting;
+  log: DaemonLogger;
+  /** A completion was served from the engine (status bar latency). */
+  onServed: (stats: LastCompletionStats, output: CompletionOutput) => void;
+  /** The engine could not be built (`build`) or failed mid-completion (`complete`). */
+  onEngineError: (phase: "build" | "complete", error: unknown) => void;
+}
+
+/**
+ * The inline completion path: enablement → cache (exact or type-through) → debounce → the
+ * engine (newest request per document only, cancellation passed down as an AbortSignal,
+ * stop rules offered as `shouldStop`) → post-processing → cache. Every early exit is
+ * logged with a {@link NoCompletionReason}.
+ */
+export class InlineCompletionPipeline {
+  readonly #options: InlineCompletionPipelineOptions;
+  readonly #newest = new NewestRequestPerDocument();
+
+  constructor(options: InlineCompletionPipelineOptions) {
+    this.#options = options;
+  }
+
+  /** The document closed: whatever runs for it is moot. */
+  documentClosed(uri: string): void {
+    this.#newest.abort(uri);
+  }
+
+  async complete(params: ParsedInlineCompletionParams, cancelSignal: AbortSignal): Promise<InlineCompletionList | null> {
+    const { ledger, log } = this.#options;
+    const { uri } = params.textDocument;
+    const where = `${uri}:${params.position.line + 1}:${params.position.character + 1}`;
+    ledger.count("requests");
+    const request = this.#newest.begin(uri);
+    const signal = AbortSignal.any([cancelSignal, request.signal]);
+    const exit = (reason: NoCompletionReason, detail?: string): null => {
+      const counter = reason === "cancelled" || reason === "superseded" ? reason : reason.startsWith("engine") ? "errors" : "empty";
+      ledger.count(counter);
+      const line = `no completion at ${where}: ${reason}${detail ? ` (${detail})` : ""}`;
+      if (counter === "errors") log.warn(line);
+      else log.debug(line);
+      return null;
+    };
+    const abortedExit = () => exit(request.signal.aborted ? "superseded" : "cancelled");
+    try {
+      const settings = this.#options.settings();
+      if (!settings.enabled) return exit("disabled");
+      const document = this.#options.documents.get(uri);
+      if (!document) return exit("unknownDocument");
+      if (!isLanguageEnabled(settings.enable, document.languageId)) return exit("languageDisabled", document.languageId);
+
+      const context = completionContextOf(document, params.position);
+      const cached = this.#options.cache.lookup(context.documentPrefix, context.documentSuffix);
+      if (cached) {
+        if (cached.text === "") return exit("alreadyTyped");
+        ledger.count("cacheHits");
+        log.debug(`completion at ${where}: cache ${cached.kind} hit (${cached.text.length} chars)`);
+        return this.#list(cached.text, params.position);
+      }
+
+      const invoked = params.context?.triggerKind === INVOKED_TRIGGER_KIND;
+      if (!invoked && settings.debounceMs > 0) {
+        try {
+          await delay(settings.debounceMs, undefined, { signal });
+        } catch {
+          return abortedExit();
+        }
+      }
+      if (signal.aborted) return abortedExit();
+
+      const cursor = cursorContextOf(context.prefix, context.suffix);
+      const state: { phase: "build" | "complete" } = { phase: "build" };
+      let output: CompletionOutput;
+      try {
+        output = await this.#options.slot.run(signal, (engine) => {
+          state.phase = "complete";
+          signal.throwIfAborted();
+          ledger.count("engineRuns");
+          return engine.complete({
+            prefix: context.prefix,
+            suffix: context.suffix,
+            languageId: document.languageId,
+            maxTokens: settings.maxTokens,
+            signal,
+            shouldStop: stopRulePredicate(cursor),
+          });
+        });
+      } catch (error) {
+        if (signal.aborted || isAbortError(error)) return abortedExit();
+        this.#options.onEngineError(state.phase, error);
+        return exit(state.phase === "build" ? "engineUnavailable" : "engineFailed", errorMessageOf(error));
+      }
+      if (output.stopReason === "aborted" || signal.aborted) return abortedExit();
+
+      const stats = ledger.book(output, this.#options.accounting());
+      this.#options.onServed(stats, output);
+      if (!output.configuration.verified && !settings.allowUnverified) return exit("unverified", "configspec.allowUnverified is off");
+      if (output.text.trim() === "") return exit("emptyFromEngine", output.stopReason);
+      const processed = postprocessCompletion(output.text, cursor);
+      if (processed.text === "") return exit("emptyAfterStopRules", processed.stoppedBy ?? "whitespace only");
+      this.#options.cache.store(context.documentPrefix, context.documentSuffix, processed.text);
+      ledger.count("served");
+      log.debug(
+        `completion at ${where}: ${processed.text.length} chars, ${stats.tokens} tokens in ${stats.rounds} rounds, ` +
+          `${stats.latencyMs.toFixed(0)} ms, stop ${output.stopReason}${processed.stoppedBy ? `/${processed.stoppedBy}` : ""}`,
+      );
+      return this.#list(processed.text, params.position);
+    } catch (error) {
+      // Anything unexpected is a failed request, never a dead daemon.
+      if (signal.aborted || error instanceof SupersededError) return abortedExit();
+      return exit("engineFailed", errorMessageOf(error));
+    } finally {
+      request.end();
+    }
+  }
+
+  #list(text: string, position: { line: number; character: number }): InlineCompletionList {
+    return { items: [{ insertText: text, range: { start: position, end: position } }] };
+  }
+}

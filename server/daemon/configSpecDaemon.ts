@@ -1,0 +1,468 @@
+import { mkdir } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import {
+  DidChangeConfigurationNotification,
+  ErrorCodes,
+  ResponseError,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type CancellationToken,
+  type Connection,
+  type InitializeParams,
+  type InitializeResult,
+  type WorkDoneProgressReporter,
+} from "vscode-languageserver";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import { z } from "zod";
+import {
+  CACHE_INVALIDATING_KEYS,
+  changedSettingKeys,
+  DEFAULT_SETTINGS,
+  ENGINE_REBUILD_KEYS,
+  parseDaemonSettings,
+  SETTINGS_SECTION,
+  type DaemonSettings,
+  type SettingKey,
+} from "../config/daemonSettings.js";
+import type { CompletionSource } from "../engine/completionSource.js";
+import { isRemoteModelUri, resolveModelPath } from "../models/modelLoader.js";
+import type { Profile } from "../profiler/profileSchema.js";
+import { InvalidProfileError, readProfile, writeProfile } from "../profiler/profileStore.js";
+import {
+  GetProfileRequest,
+  InitializationOptionsSchema,
+  PrepareDraftersRequest,
+  ProfileRequest,
+  SetObjectiveRequest,
+  SetVerifierApiKeyRequest,
+  StatsRequest,
+  type ActiveConfiguration,
+  type ProfileView,
+} from "../protocol.js";
+import { chooseActiveConfiguration, type ActiveChoice } from "./activeConfiguration.js";
+import { CompletionCache } from "./cache/completionCache.js";
+import { abortSignalOf, isAbortError } from "./cancellation.js";
+import { InlineCompletionParamsSchema } from "./completion/inlineCompletionParams.js";
+import { InlineCompletionPipeline } from "./completion/inlineCompletionPipeline.js";
+import { daemonLoggerOf, errorMessageOf, type DaemonLogger } from "./daemonLogger.js";
+import type { CreateEngine, EngineDrafter, StartEmbeddedVerifier } from "./engineFactory.js";
+import { EngineSlot } from "./engineSlot.js";
+import { downloadDrafters, ensureGeneratedFamily, type PreparationProgress } from "./models/drafterPreparation.js";
+import { onParsedRequest } from "./parsedRequest.js";
+import type { ProfileMachine } from "./profiling/profileMachine.js";
+import type { RenderProfileCharts } from "./profiling/profileCharts.js";
+import { profileViewOf } from "./profiling/profileView.js";
+import { createCompletionAccounting, priceTableFor } from "./stats/completionAccounting.js";
+import { CompletionLedger } from "./stats/completionLedger.js";
+import { StatusReporter } from "./statusReporter.js";
+import { probeVerifier, VerifierEndpoint, type ResolvedVerifier } from "./verifierEndpoint.js";
+
+/** Default storage when the client passes none: `~/.configspec`. */
+export const DEFAULT_STORAGE_DIR = join(homedir(), ".configspec");
+/** The profile's file in the storage folder. */
+export const PROFILE_FILE_NAME = "profile.json";
+
+export interface ConfigSpecDaemonOptions {
+  createEngine: CreateEngine;
+  startEmbeddedVerifier: StartEmbeddedVerifier;
+  profileMachine: ProfileMachine;
+  renderProfileCharts: RenderProfileCharts;
+}
+
+const VERIFIER_KEYS: readonly SettingKey[] = ["verifier.baseUrl", "verifier.model", "verifier.protocol"];
+/** Keys the predictions in the profile view depend on. */
+const PROFILE_VIEW_KEYS: readonly SettingKey[] = ["allowUnverified", "maxTokens"];
+
+/**
+ * The daemon: document sync, inline completions, the custom `configspec/*` requests, and the
+ * state they share (settings, profile, active configuration, engine, status). Holds no
+ * completion logic itself — that is the pipeline's — only wiring and lifecycle.
+ */
+export class ConfigSpecDaemon {
+  readonly #connection: Connection;
+  readonly #options: ConfigSpecDaemonOptions;
+  readonly #log: DaemonLogger;
+  readonly #documents = new TextDocuments(TextDocument);
+  readonly #status: StatusReporter;
+  readonly #cache = new CompletionCache();
+  readonly #ledger = new CompletionLedger();
+  readonly #slot: EngineSlot;
+  readonly #pipeline: InlineCompletionPipeline;
+  #settings: DaemonSettings = structuredClone(DEFAULT_SETTINGS);
+  #apiKey: string | undefined;
+  /** The measured profile (server/profiler), and what the panel shows of it under the current settings. */
+  #profile: Profile | null = null;
+  #profileView: ProfileView | null = null;
+  /** Settles when the current view has its charts (they render after the view is in use). */
+  #chartsRendered: Promise<void> = Promise.resolve();
+  #choice: ActiveChoice;
+  #storagePath = DEFAULT_STORAGE_DIR;
+  #modelFamilyDir = join(DEFAULT_STORAGE_DIR, "models", "family");
+  #verifier: VerifierEndpoint;
+  #settingsApplied = false;
+  #canPullConfiguration = false;
+  #canRegisterConfigurationChange = false;
+
+  constructor(connection: Connection, options: ConfigSpecDaemonOptions) {
+    this.#connection = connection;
+    this.#options = options;
+    this.#log = daemonLoggerOf(connection.console);
+    this.#status = StatusReporter.forConnection(connection);
+    this.#verifier = this.#createVerifierEndpoint();
+    this.#choice = chooseActiveConfiguration({ objective: this.#settings.objective, drafters: [], profile: null });
+    this.#slot = new EngineSlot({ build: (signal) => this.#buildEngine(signal) });
+    this.#pipeline = new InlineCompletionPipeline({
+      documents: this.#documents,
+      settings: () => this.#settings,
+      cache: this.#cache,
+      slot: this.#slot,
+      ledger: this.#ledger,
+      accounting: () =>
+        createCompletionAccounting(
+          priceTableFor(this.#settings.verifier.model, this.#settings.prices),
+          this.#profile ? { draftingW: this.#profile.power.draftingWatts, waitingW: this.#profile.power.idleWatts } : undefined,
+        ),
+      log: this.#log,
+      onServed: (stats, output) => {
+        this.#status.update({ lastLatencyMs: stats.latencyMs });
+        if (output.configuration.verified) this.#verifierChecked(true, undefined);
+      },
+      onEngineError: (phase, error) => this.#engineFailed(phase, error),
+    });
+  }
+
+  /** Registers every handler and starts listening. */
+  listen(): void {
+    const connection = this.#connection;
+    connection.onInitialize((params) => this.#initialize(params));
+    connection.onInitialized(() => void this.#initialized());
+    connection.onDidChangeConfiguration((change) => void this.#configurationChanged(change.settings));
+    connection.onShutdown(() => this.dispose());
+    this.#documents.onDidClose((event) => this.#pipeline.documentClosed(event.document.uri));
+
+    connection.languages.inlineCompletion.on(async (raw: unknown, token) => {
+      const parsed = InlineCompletionParamsSchema.safeParse(raw);
+      if (!parsed.success) return this.#invalidParams("textDocument/inlineCompletion", parsed.error);
+      const cancellation = abortSignalOf(token);
+      try {
+        return await this.#pipeline.complete(parsed.data, cancellation.signal);
+      } finally {
+        cancellation.dispose();
+      }
+    });
+    onParsedRequest(connection, ProfileRequest, this.#log, (params, token) => this.#profileMachine(params.workDoneToken, token));
+    onParsedRequest(connection, GetProfileRequest, this.#log, async () => {
+      await this.#chartsRendered;
+      return { profile: this.#profileView, active: this.#choice.active };
+    });
+    onParsedRequest(connection, SetObjectiveRequest, this.#log, (params) => {
+      this.#settings = { ...this.#settings, objective: params.objective };
+      this.#log.info(`objective set to ${params.objective}`);
+      return { active: this.#reselect() };
+    });
+    onParsedRequest(connection, StatsRequest, this.#log, () => ({
+      active: this.#choice.active,
+      last: this.#ledger.last,
+      totals: { ...this.#ledger.totals },
+      counters: { ...this.#ledger.counters },
+    }));
+    onParsedRequest(connection, SetVerifierApiKeyRequest, this.#log, (params) => {
+      // The key itself is never logged.
+      this.#apiKey = params.apiKey ?? undefined;
+      this.#log.info(params.apiKey ? "verifier API key received" : "verifier API key cleared");
+      void this.#slot.invalidate();
+      void this.#checkVerifier();
+      return { accepted: true };
+    });
+    onParsedRequest(connection, PrepareDraftersRequest, this.#log, (params, token) => this.#prepareDrafters(params, token));
+
+    this.#documents.listen(connection);
+    connection.listen();
+  }
+
+  async dispose(): Promise<void> {
+    await this.#slot.dispose();
+    await this.#verifier.dispose();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Lifecycle and settings
+
+  #initialize(params: InitializeParams): InitializeResult {
+    const options = InitializationOptionsSchema.safeParse(params.initializationOptions ?? {});
+    if (!options.success) this.#log.warn(`initializationOptions ignored: ${z.prettifyError(options.error)}`);
+    const init = options.success ? options.data : {};
+    this.#storagePath = init.storagePath ?? DEFAULT_STORAGE_DIR;
+    this.#modelFamilyDir = init.modelFamilyDir ?? join(this.#storagePath, "models", "family");
+    this.#verifier = this.#createVerifierEndpoint();
+    this.#canPullConfiguration = params.capabilities.workspace?.configuration === true;
+    this.#canRegisterConfigurationChange = params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
+    return {
+      capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental, inlineCompletionProvider: {} },
+      serverInfo: { name: "configspec" },
+    };
+  }
+
+  async #initialized(): Promise<void> {
+    try {
+      if (this.#canRegisterConfigurationChange) {
+        await this.#connection.client.register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION });
+      }
+      try {
+        this.#profile = await readProfile(this.#profilePath);
+        this.#log.info(`profile loaded from ${this.#profilePath} (${this.#profile.createdAt})`);
+      } catch (error) {
+        if (!(error instanceof InvalidProfileError && error.reason === "missing")) this.#log.warn(`stored profile ignored: ${errorMessageOf(error)}`);
+      }
+      await this.#configurationChanged(undefined);
+      this.#log.info(`ConfigSpec daemon ready (storage ${this.#storagePath})`);
+    } catch (error) {
+      this.#log.error(`initialization failed: ${errorMessageOf(error)}`);
+    }
+  }
+
+  /** Pulls `configspec` (or takes the pushed settings from a client that cannot be asked) and applies it. */
+  async #configurationChanged(pushed: unknown): Promise<void> {
+    let raw: unknown = undefined;
+    try {
+      if (this.#canPullConfiguration) raw = await this.#connection.workspace.getConfiguration(SETTINGS_SECTION);
+      else if (typeof pushed === "object" && pushed !== null) raw = Object.getOwnPropertyDescriptor(pushed, SETTINGS_SECTION)?.value;
+    } catch (error) {
+      this.#log.warn(`could not read settings, keeping the current ones: ${errorMessageOf(error)}`);
+      return;
+    }
+    await this.#applySettings(raw);
+  }
+
+  async #applySettings(raw: unknown): Promise<void> {
+    const { settings, issues } = parseDaemonSettings(raw);
+    for (const issue of issues) this.#log.warn(`setting ignored: ${issue}`);
+    this.#status.problem("settings", "warning", issues.length > 0 ? `Invalid settings (defaults used): ${issues.join("; ")}` : undefined);
+    const changed = new Set(changedSettingKeys(this.#settings, settings));
+    const first = !this.#settingsApplied;
+    this.#settingsApplied = true;
+    this.#settings = settings;
+    if (changed.size > 0) this.#log.info(`settings changed: ${[...changed].join(", ")}`);
+    if (CACHE_INVALIDATING_KEYS.some((key) => changed.has(key))) this.#cache.clear();
+    if (ENGINE_REBUILD_KEYS.some((key) => changed.has(key))) void this.#slot.invalidate();
+    if (VERIFIER_KEYS.some((key) => changed.has(key))) await this.#verifier.closeEmbedded();
+    if (!settings.enabled) {
+      if (this.#slot.loaded) this.#log.info("completions disabled: unloading the models");
+      await this.#slot.invalidate();
+      await this.#verifier.closeEmbedded();
+    }
+    this.#status.update({ enabled: settings.enabled });
+    if (PROFILE_VIEW_KEYS.some((key) => changed.has(key)) || first) this.#refreshProfileView();
+    this.#reselect();
+    if (settings.enabled && (first || VERIFIER_KEYS.some((key) => changed.has(key)))) void this.#checkVerifier();
+  }
+
+  /** Chooses the configuration for the current objective, drafters and profile; invalidates the engine if it changed. */
+  #reselect(): ActiveConfiguration {
+    const previous = this.#choice;
+    const choice = chooseActiveConfiguration({ objective: this.#settings.objective, drafters: this.#settings.drafters, profile: this.#profileView });
+    this.#choice = choice;
+    const sameEngine =
+      previous.drafter?.uriOrPath === choice.drafter?.uriOrPath && previous.active.k === choice.active.k && previous.active.threads === choice.active.threads;
+    if (!sameEngine) {
+      this.#log.info(`active configuration: ${describeConfiguration(choice.active)}`);
+      void this.#slot.invalidate();
+    }
+    const noDrafter = this.#settings.drafters.length === 0 ? "No drafter configured (configspec.drafters): completions come from the verifier alone" : undefined;
+    this.#status.batch(() => {
+      this.#status.problem("profile", "warning", choice.note);
+      this.#status.problem("drafters", "info", noDrafter);
+      this.#status.update({ active: choice.active });
+    });
+    return choice.active;
+  }
+
+  /** Re-derives the panel's view of the profile (predictions, picks, front) for the current settings. */
+  #refreshProfileView(): void {
+    if (!this.#profile) {
+      this.#profileView = null;
+      return;
+    }
+    try {
+      const { view, selection } = profileViewOf(this.#profile, { allowUnverified: this.#settings.allowUnverified, maxTokens: this.#settings.maxTokens });
+      this.#profileView = view;
+      this.#chartsRendered = this.#options.renderProfileCharts(selection).then(
+        (charts) => {
+          // Only if no newer view replaced this one meanwhile.
+          if (this.#profileView === view) this.#profileView = { ...view, charts };
+        },
+        (error: unknown) => this.#log.warn(`charts not drawn: ${errorMessageOf(error)}`),
+      );
+    } catch (error) {
+      this.#profileView = null;
+      this.#log.warn(`the profile cannot be used (${errorMessageOf(error)}): re-profile`);
+    }
+  }
+
+  get #profilePath(): string {
+    return join(this.#storagePath, PROFILE_FILE_NAME);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Engine and verifier
+
+  #createVerifierEndpoint(): VerifierEndpoint {
+    return new VerifierEndpoint({ startEmbeddedVerifier: this.#options.startEmbeddedVerifier, modelFamilyDir: this.#modelFamilyDir });
+  }
+
+  async #buildEngine(signal: AbortSignal): Promise<CompletionSource> {
+    const { drafter: chosen, active } = this.#choice;
+    const settings = this.#settings;
+    const done = this.#status.busy("engine", `Loading ${describeConfiguration(active)}…`);
+    try {
+      const drafter = chosen ? await this.#localDrafter(chosen, signal) : undefined;
+      const verifier = await this.#verifier.resolve(settings.verifier, this.#apiKey);
+      signal.throwIfAborted();
+      const engine = await this.#options.createEngine({
+        drafter,
+        k: active.k,
+        ...(active.threads === undefined ? {} : { threads: active.threads }),
+        verifier: { baseUrl: verifier.baseUrl, model: verifier.model, apiKey: verifier.apiKey, protocol: verifier.protocol },
+      });
+      if (signal.aborted) {
+        // Invalidated while building: this engine is already stale.
+        await engine.dispose();
+        signal.throwIfAborted();
+      }
+      this.#status.clear("engine");
+      this.#log.info(`engine ready: ${describeConfiguration(active)}, verifier ${verifier.embedded ? "embedded at " : ""}${verifier.baseUrl}`);
+      void this.#checkVerifier(verifier);
+      return engine;
+    } catch (error) {
+      if (!isAbortError(error)) this.#status.problem("engine", "error", `Engine unavailable: ${errorMessageOf(error)}`);
+      throw error;
+    } finally {
+      done();
+    }
+  }
+
+  /** A drafter with a local path: remote URIs are resolved (downloaded if needed) into the storage's model folder. */
+  async #localDrafter(drafter: EngineDrafter, signal: AbortSignal): Promise<EngineDrafter> {
+    if (!isRemoteModelUri(drafter.uriOrPath)) return drafter;
+    const done = this.#status.busy("download", `Resolving ${drafter.uriOrPath}…`);
+    try {
+      const path = await resolveModelPath(drafter.uriOrPath, { directory: this.#remoteModelsDir, signal });
+      signal.throwIfAborted(); // node-llama-cpp resolves, rather than rejects, when aborted mid-download
+      return { id: drafter.id, uriOrPath: path };
+    } finally {
+      done();
+    }
+  }
+
+  get #remoteModelsDir(): string {
+    return join(this.#storagePath, "models", "hf");
+  }
+
+  #engineFailed(phase: "build" | "complete", error: unknown): void {
+    this.#log.error(`engine ${phase === "build" ? "could not be built" : "failed"}: ${errorMessageOf(error)}`);
+    // A failure mid-completion is most often the network: find out rather than guess.
+    if (phase === "complete") void this.#checkVerifier();
+  }
+
+  /** Probes the verifier (the given one, or the configured remote one) and reports reachability. */
+  async #checkVerifier(resolved?: ResolvedVerifier): Promise<void> {
+    const baseUrl = resolved?.baseUrl ?? this.#settings.verifier.baseUrl;
+    if (baseUrl === "") return; // the embedded verifier is checked when it starts
+    const probe = await probeVerifier(baseUrl, this.#apiKey);
+    this.#verifierChecked(probe.reachable, probe.reachable ? (probe.detail.startsWith("HTTP") ? undefined : probe.detail) : `Verifier unreachable: ${probe.detail}`);
+  }
+
+  #verifierChecked(reachable: boolean, problem: string | undefined): void {
+    if (this.#status.current.verifierReachable !== reachable) this.#log.info(`verifier ${reachable ? "reachable" : "unreachable"}`);
+    this.#status.batch(() => {
+      this.#status.update({ verifierReachable: reachable });
+      this.#status.problem("verifier", "warning", problem);
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Long requests with work-done progress
+
+  async #profileMachine(workDoneToken: string | number | undefined, token: CancellationToken) {
+    return this.#withProgress("profile", "Profiling this machine", workDoneToken, token, async (signal, report) => {
+      const drafters: EngineDrafter[] = [];
+      for (const uriOrPath of this.#settings.drafters) {
+        report({ message: `resolving ${uriOrPath}` });
+        const { drafter } = chooseActiveConfiguration({ objective: this.#settings.objective, drafters: [uriOrPath], profile: null });
+        if (drafter) drafters.push(await this.#localDrafter(drafter, signal));
+      }
+      const verifier = await this.#verifier.resolve(this.#settings.verifier, this.#apiKey);
+      const measured = await this.#options.profileMachine({
+        drafters,
+        verifier: { baseUrl: verifier.baseUrl, model: verifier.model, apiKey: verifier.apiKey, protocol: verifier.protocol },
+        prices: this.#settings.prices,
+        signal,
+        onProgress: report,
+      });
+      await mkdir(this.#storagePath, { recursive: true });
+      this.#profile = await writeProfile(this.#profilePath, measured);
+      this.#refreshProfileView();
+      await this.#chartsRendered;
+      const view = this.#profileView;
+      if (!view) throw new Error("the new profile yields no configuration space (see the log)");
+      this.#log.info(`profiled ${view.configurations.length} configurations; saved to ${this.#profilePath}`);
+      return { profile: view, active: this.#reselect() };
+    });
+  }
+
+  async #prepareDrafters(params: z.infer<typeof PrepareDraftersRequest.params>, token: CancellationToken) {
+    const { source } = params;
+    const title = source.kind === "download" ? "Downloading drafters" : "Generating the model family";
+    return this.#withProgress("download", title, params.workDoneToken, token, async (signal, report) => {
+      const drafters =
+        source.kind === "download"
+          ? await downloadDrafters(source.uris, { directory: this.#remoteModelsDir, signal, onProgress: report })
+          : await ensureGeneratedFamily(this.#modelFamilyDir, report);
+      this.#log.info(`${title}: done (${drafters.length} drafters)`);
+      return { drafters };
+    });
+  }
+
+  /** Runs a long task with `$/progress` on the client's token, busy status, and cancellation as an AbortSignal. */
+  async #withProgress<T>(
+    task: string,
+    title: string,
+    workDoneToken: string | number | undefined,
+    token: CancellationToken,
+    run: (signal: AbortSignal, report: (progress: PreparationProgress) => void) => Promise<T>,
+  ): Promise<T> {
+    const progress: WorkDoneProgressReporter = this.#connection.window.attachWorkDoneProgress(workDoneToken);
+    const cancellation = abortSignalOf(token);
+    const done = this.#status.busy(task, `${title}…`);
+    progress.begin(title, 0, undefined, true);
+    try {
+      return await run(cancellation.signal, ({ message, percentage }) => {
+        if (percentage === undefined) progress.report(message);
+        else progress.report(Math.max(0, Math.min(100, Math.round(percentage))), message);
+      });
+    } catch (error) {
+      if (cancellation.signal.aborted) this.#log.info(`${title}: cancelled`);
+      throw error;
+    } finally {
+      progress.done();
+      done();
+      cancellation.dispose();
+    }
+  }
+
+  #invalidParams(method: string, error: z.ZodError) {
+    this.#log.warn(`${method}: invalid params: ${z.prettifyError(error)}`);
+    return new ResponseError(ErrorCodes.InvalidParams, `${method}: invalid params: ${z.prettifyError(error)}`);
+  }
+}
+
+function describeConfiguration(active: ActiveConfiguration): string {
+  const drafter = active.drafterId === null ? "verifier-only" : `${active.drafterId} K=${active.k}`;
+  return `${drafter} (${active.objective}, ${active.source})`;
+}
+

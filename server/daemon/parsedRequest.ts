@@ -1,0 +1,34 @@
+import { ErrorCodes, LSPErrorCodes, ResponseError, type CancellationToken, type Connection, type Disposable } from "vscode-languageserver";
+import { z } from "zod";
+import type { RequestDescriptor } from "../protocol.js";
+import { isAbortError } from "./cancellation.js";
+import { errorMessageOf, type DaemonLogger } from "./daemonLogger.js";
+
+/**
+ * Registers a custom request whose params are parsed with its zod schema first: malformed
+ * params get an InvalidParams error, a thrown error a RequestFailed one, an abort a
+ * RequestCancelled one — the daemon itself never goes down with a request.
+ */
+export function onParsedRequest<P extends z.ZodType, R extends z.ZodType>(
+  connection: Connection,
+  request: RequestDescriptor<P, R>,
+  log: DaemonLogger,
+  handler: (params: z.infer<P>, token: CancellationToken) => Promise<z.infer<R>> | z.infer<R>,
+): Disposable {
+  return connection.onRequest(request.method, async (raw: unknown, token: CancellationToken) => {
+    const parsed = request.params.safeParse(raw);
+    if (!parsed.success) {
+      log.warn(`${request.method}: invalid params: ${z.prettifyError(parsed.error)}`);
+      return new ResponseError(ErrorCodes.InvalidParams, `${request.method}: invalid params: ${z.prettifyError(parsed.error)}`);
+    }
+    try {
+      return await handler(parsed.data, token);
+    } catch (error) {
+      if (token.isCancellationRequested || isAbortError(error)) {
+        return new ResponseError(LSPErrorCodes.RequestCancelled, `${request.method} cancelled`);
+      }
+      log.error(`${request.method} failed: ${errorMessageOf(error)}`);
+      return new ResponseError(LSPErrorCodes.RequestFailed, errorMessageOf(error));
+    }
+  });
+}

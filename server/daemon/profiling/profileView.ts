@@ -1,0 +1,64 @@
+import type { Profile } from "../../profiler/profileSchema.js";
+import type { Chart, ObjectivePick, ProfileView } from "../../protocol.js";
+import { pickFor, selectConfigurations, type Pick, type Selection } from "../../selector/selectConfiguration.js";
+import type { ScoredConfiguration } from "../../selector/scoredConfiguration.js";
+
+export interface ProfileViewOptions {
+  /** Include drafter-only configurations (configspec.allowUnverified). */
+  allowUnverified: boolean;
+  /** Completion length the predictions are for (configspec.maxTokens). */
+  maxTokens: number;
+}
+
+export interface ProfileViewResult {
+  /** The view without charts (they render asynchronously: profileCharts.ts). */
+  view: ProfileView;
+  selection: Selection;
+}
+
+/**
+ * What the panel shows of a profile: every configuration's predicted figures per completion
+ * (server/model via server/selector), the pick per objective with its explanation, the Pareto
+ * front, and the charts. Recomputed, never stored: it follows the settings.
+ */
+export function profileViewOf(profile: Profile, options: ProfileViewOptions): ProfileViewResult {
+  const selection = selectConfigurations(profile, { allowUnverified: options.allowUnverified, conditions: { maxTokens: options.maxTokens } });
+  const front = new Set(selection.paretoFront);
+  const acceptance = new Map(profile.drafters.map((d) => [d.id, d.acceptanceMean]));
+  const pick = (p: Pick): ObjectivePick => ({ ...keyOf(p.choice), verified: p.choice.configuration.verified, label: p.choice.label, explanation: p.explanation });
+  const { machine, verifier } = profile;
+  const view: ProfileView = {
+    profiledAt: profile.createdAt,
+    machine:
+      `${machine.cpuModel.trim()}, ${machine.cores} cores, ${machine.os}; ` +
+      `verifier ${verifier.model} at ${verifier.baseUrl}, RTT ${Math.round(verifier.rttMs.median)} ms; power ${profile.power.label}`,
+    configurations: selection.candidates.map((scored) => ({
+      ...keyOf(scored),
+      label: scored.label,
+      verified: scored.configuration.verified,
+      goodputTokensPerSecond: finiteOr(scored.prediction.goodput, 0),
+      latencyMs: finiteOr(scored.prediction.completionMs, 0),
+      costUsd: finiteOr(scored.prediction.usd, 0),
+      energyJ: finiteOr(scored.prediction.energy.draftingJoules + scored.prediction.energy.waitingJoules, 0),
+      acceptance: scored.configuration.drafterId === null ? null : (acceptance.get(scored.configuration.drafterId) ?? null),
+      onParetoFront: front.has(scored),
+    })),
+    picks: {
+      latency: pick(selection.picks.latency),
+      cost: pick(selection.picks.cost),
+      battery: pick(selection.picks.battery),
+      auto: pick(pickFor(selection, "auto")),
+    },
+    charts: [],
+  };
+  return { view, selection };
+}
+
+function keyOf(scored: ScoredConfiguration) {
+  const { drafterId, k, threads } = scored.configuration;
+  return { drafterId, k, ...(drafterId === null ? {} : { threads }) };
+}
+
+function finiteOr(value: number, fallback: number): number {
+  return Number.isFinite(value) ? value : fallback;
+}

@@ -1,0 +1,59 @@
+import type { CompletionOutput } from "../../engine/completionSource.js";
+import type { CompletionCounters, CompletionTotals, LastCompletionStats } from "../../protocol.js";
+import type { CompletionAccounting } from "./completionAccounting.js";
+
+export type CompletionCounter = keyof CompletionCounters;
+
+/** Counts where completion requests ended and books what served ones cost, for `configspec/stats`. */
+export class CompletionLedger {
+  readonly counters: CompletionCounters = { requests: 0, engineRuns: 0, cacheHits: 0, cancelled: 0, superseded: 0, served: 0, empty: 0, errors: 0 };
+  readonly totals: CompletionTotals = {
+    completions: 0,
+    tokens: 0,
+    costUsd: 0,
+    energyJ: 0,
+    latencyMs: 0,
+    verifierOnlyCostUsd: 0,
+    verifierOnlyEnergyJ: 0,
+    verifierOnlyLatencyMs: 0,
+    savedUsd: 0,
+    savedJ: 0,
+    savedMs: 0,
+  };
+  last: LastCompletionStats | null = null;
+
+  count(counter: CompletionCounter): void {
+    this.counters[counter] += 1;
+  }
+
+  /** Books a completion the engine produced (whether or not post-processing left text). */
+  book(output: CompletionOutput, accounting: CompletionAccounting): LastCompletionStats {
+    const { stats } = output;
+    const actual = accounting.actual(stats);
+    const baseline = accounting.verifierOnly(stats);
+    const t = this.totals;
+    t.completions += 1;
+    t.tokens += stats.tokens;
+    t.costUsd += actual.costUsd;
+    t.energyJ += actual.energyJ;
+    t.latencyMs += actual.latencyMs;
+    t.verifierOnlyCostUsd += baseline.costUsd;
+    t.verifierOnlyEnergyJ += baseline.energyJ;
+    t.verifierOnlyLatencyMs += baseline.latencyMs;
+    t.savedUsd = t.verifierOnlyCostUsd - t.costUsd;
+    t.savedJ = t.verifierOnlyEnergyJ - t.energyJ;
+    t.savedMs = t.verifierOnlyLatencyMs - t.latencyMs;
+    this.last = {
+      latencyMs: actual.latencyMs,
+      tokens: stats.tokens,
+      rounds: stats.rounds,
+      tokensPerRound: stats.rounds > 0 ? stats.tokens / stats.rounds : 0,
+      acceptance: stats.drafted > 0 ? Math.min(1, stats.accepted / stats.drafted) : null,
+      costUsd: actual.costUsd,
+      energyJ: actual.energyJ,
+      stopReason: output.stopReason,
+      served: { drafterId: output.configuration.drafterId ?? null, k: output.configuration.k, verified: output.configuration.verified },
+    };
+    return this.last;
+  }
+}

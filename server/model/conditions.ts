@@ -1,0 +1,27 @@
+import { z } from "zod";
+
+/** Prompt length of a typical fill-in-the-middle completion request (~4 KB of code around the cursor). */
+export const DEFAULT_PROMPT_TOKENS = 1024;
+/** Tokens generated per completion: a few lines of code. */
+export const DEFAULT_MAX_TOKENS = 64;
+/**
+ * Prompt tokens the drafter must prefill per completion. 0: the drafter keeps its KV cache
+ * across keystrokes, so only what was typed since is new; set it to `promptTokens` to model a
+ * cold start.
+ */
+export const DEFAULT_DRAFTER_PREFILL_TOKENS = 0;
+
+/** The circumstances a prediction is made for; varying `rttMs` moves the network. */
+export const ConditionsSchema = z.object({
+  /** Network round trip; default: the profile's measured median. */
+  rttMs: z.number().finite().nonnegative().optional(),
+  promptTokens: z.number().int().nonnegative().default(DEFAULT_PROMPT_TOKENS),
+  maxTokens: z.number().int().positive().default(DEFAULT_MAX_TOKENS),
+  drafterPrefillTokens: z.number().int().nonnegative().default(DEFAULT_DRAFTER_PREFILL_TOKENS),
+});
+export type Conditions = z.infer<typeof ConditionsSchema>;
+export type ConditionsInput = z.input<typeof ConditionsSchema>;
+
+export function resolveConditions(input: ConditionsInput = {}): Conditions {
+  return ConditionsSchema.parse(input);
+}

@@ -1,0 +1,334 @@
+import type { DrafterProfile, PrefillFit, PriceTable, Profile, VerifyFit } from "../profiler/profileSchema.js";
+import { resolveConditions, type Conditions, type ConditionsInput } from "./conditions.js";
+import { configurationKind, configurationLabel, type Configuration, type ConfigurationKind } from "./configuration.js";
+import { InvalidConfigurationError } from "./invalidConfigurationError.js";
+
+/**
+ * The performance model: goodput (verified tokens/s), cost (verified tokens per USD) and
+ * energy (verified tokens per joule) of one configuration, from a profile and conditions.
+ * Pure arithmetic; every formula names its source.
+ *
+ * A completion of M = `maxTokens` tokens is modelled as time and money spent in three places:
+ * the drafter (prefill + drafting), the verifier's server (verification, or prefill +
+ * generation), and the network (one round trip per request). Goodput, cost and energy are
+ * all "per verified token of that completion", so the three kinds of configuration compare.
+ */
+
+const MS_PER_SECOND = 1000;
+const TOKENS_PER_MILLION = 1_000_000;
+
+/**
+ * Expected tokens one speculative round yields (accepted drafts + the verifier's bonus token)
+ * from the conditional per-position acceptance a_i = P(draft i accepted | drafts 1..i−1 accepted):
+ *
+ *   E[K] = 1 + Σ_{i=1..K} Π_{j≤i} a_j
+ *
+ * Draft i survives only if drafts 1..i all do, so P(at least i accepted) = Π_{j≤i} a_j, and
+ * E[accepted] = Σ_i P(accepted ≥ i); the bonus token adds 1. This generalises Leviathan et al.
+ * 2023, "Fast Inference from Transformers via Speculative Decoding", eq. 1 (i.i.d. acceptance α),
+ * to a per-position curve; see {@link expectedTokensPerRoundIid} for the closed form.
+ */
+export function expectedTokensPerRound(acceptanceCurve: readonly number[], k: number): number {
+  if (!Number.isInteger(k) || k < 0 || k > acceptanceCurve.length) {
+    throw new RangeError(`expected an integer K in 0..${acceptanceCurve.length}, found ${k}`);
+  }
+  let expected = 1;
+  let survival = 1;
+  for (let i = 0; i < k; i++) {
+    survival *= acceptanceCurve[i];
+    expected += survival;
+  }
+  return expected;
+}
+
+/**
+ * Leviathan et al. 2023, eq. 1: with every draft accepted independently with probability α,
+ * E[K] = (1 − α^(K+1)) / (1 − α)  (= K + 1 when α = 1).
+ */
+export function expectedTokensPerRoundIid(alpha: number, k: number): number {
+  if (alpha === 1) return k + 1;
+  return (1 - alpha ** (k + 1)) / (1 - alpha);
+}
+
+/** Verifier server time of one round, the profile's linear fit: base + perDraftToken·K + perPromptToken·context. */
+export function verifyMsFor(fit: VerifyFit, k: number, contextTokens: number): number {
+  return fit.baseMs + fit.perDraftTokenMs * k + fit.perPromptTokenMs * contextTokens;
+}
+
+/** Verifier prompt processing (time to first token minus the round trip): base + perPromptToken·prompt. */
+export function verifierPrefillMsFor(fit: PrefillFit, promptTokens: number): number {
+  return fit.baseMs + fit.perPromptTokenMs * promptTokens;
+}
+
+/**
+ * Median ms per drafted token at a thread count and context length: the context buckets
+ * (measured at `bestThreads`, linearly interpolated, clamped at the ends) scaled by the thread
+ * sweep's ratio to `bestThreads`.
+ */
+export function draftMsPerTokenFor(drafter: DrafterProfile, threads: number, contextTokens: number): number {
+  return draftMsAtContext(drafter, contextTokens) * threadFactor(drafter, threads);
+}
+
+/** Device watts while this drafter drafts with these threads: most specific measurement wins. */
+export function draftingWattsFor(profile: Profile, drafter: DrafterProfile, threads: number): number {
+  const point = drafter.threadSweep?.find((p) => p.threads === threads);
+  return point?.draftingWatts ?? drafter.draftingWatts ?? profile.power.draftingWatts;
+}
+
+/** Where a completion's time goes, in ms (totals over the whole completion). */
+export interface TimeBreakdown {
+  /** Drafter busy: prompt prefill + drafting. */
+  draftMs: number;
+  /** Verifier server busy: verification rounds, or prefill + generation for verifier-only. */
+  verifyMs: number;
+  /** Round trips: one per request. */
+  networkMs: number;
+}
+
+/** Tokens billed for a whole completion. */
+export interface BilledTokens {
+  /** All input tokens, cached ones included. */
+  inputTokens: number;
+  cachedTokens: number;
+  outputTokens: number;
+}
+
+export interface EnergyBreakdown {
+  /** draftingWatts × drafter busy time. */
+  draftingJoules: number;
+  /** idleWatts × waiting time (verifier + network). */
+  waitingJoules: number;
+}
+
+export interface Prediction {
+  configuration: Configuration;
+  kind: ConfigurationKind;
+  /** False for drafter-only: its tokens are the drafter's, not the verifier's. */
+  verified: boolean;
+  /** Completion length the prediction is for. */
+  tokens: number;
+  /** Tokens per request/step: E[K] (speculative), M (verifier-only, one streamed request), 1 (drafter-only). */
+  tokensPerRound: number;
+  /** Requests (rounds) per completion; drafter steps for drafter-only. */
+  rounds: number;
+  /** Mean time of one round. */
+  roundMs: number;
+  /** Drafting speed used (thread count and mean context applied); null without a drafter. */
+  draftMsPerToken: number | null;
+  completionMs: number;
+  time: TimeBreakdown;
+  billed: BilledTokens;
+  usd: number;
+  energy: EnergyBreakdown;
+  /** Tokens per second over the completion. */
+  goodput: number;
+  usdPerToken: number;
+  /** Infinity when free (drafter-only). */
+  tokensPerUsd: number;
+  joulesPerToken: number;
+  tokensPerJoule: number;
+  /** The round trip used (override or the profile's median). */
+  rttMs: number;
+}
+
+/**
+ * Predicts one configuration under the given conditions. Throws
+ * {@link InvalidConfigurationError} for a drafter, K or thread count the profile lacks.
+ */
+export function predict(profile: Profile, configuration: Configuration, conditionsInput: ConditionsInput = {}): Prediction {
+  const conditions = resolveConditions(conditionsInput);
+  const kind = configurationKind(configuration);
+  const rttMs = conditions.rttMs ?? profile.verifier.rttMs.median;
+  const completion =
+    kind === "verifier-only"
+      ? verifierOnlyCompletion(profile, conditions, rttMs)
+      : kind === "drafter-only"
+        ? drafterOnlyCompletion(profile, configuration, conditions)
+        : speculativeCompletion(profile, configuration, conditions, rttMs);
+  return summarize(profile, configuration, kind, conditions.maxTokens, rttMs, completion);
+}
+
+interface Completion {
+  tokensPerRound: number;
+  draftMsPerToken: number | null;
+  rounds: number;
+  time: TimeBreakdown;
+  billed: BilledTokens;
+  /** Watts while the drafter is busy (0 when there is no drafter). */
+  draftingWatts: number;
+}
+
+/**
+ * Speculative decoding, M tokens in R = M / E[K] rounds (expected count, continuous). Each round:
+ *   round time = K × draftMsPerToken + roundOverheadMs + verifyMs(K, context) + RTT,
+ * so with no drafter prefill goodput = M / (R × round) = E[K] / round time — the speedup model
+ * of Leviathan et al. 2023 §3.4 (Theorem 3.8, improvement (1−α^(γ+1)) / ((1−α)(γc+1))) with the
+ * verifier's cost split into server time and network; drafting and verifying do not overlap.
+ * Context grows as tokens are accepted: round r starts after (r−1)·E[K] of them, which averages
+ * (R−1)·E[K]/2 = (M − E[K])/2 over the rounds; that mean context sets drafting and verify speed.
+ *
+ * Billing per round (OpenAI-style `usage`): the request re-sends the whole context plus, for
+ * the logprobs protocol, the K drafts as input; the provider's prefix cache bills
+ * `cachedInputFraction` of it at the cached price; completion tokens are 1 per logprobs round,
+ * K + 1 for predicted outputs (accepted + bonus as output, rejected predictions billed as output).
+ */
+function speculativeCompletion(profile: Profile, configuration: Configuration, conditions: Conditions, rttMs: number): Completion {
+  const drafter = drafterFor(profile, configuration);
+  const { k, threads } = configuration;
+  if (k > profile.kMax) throw new InvalidConfigurationError(configurationLabel(configuration), `expected K ≤ kMax = ${profile.kMax}, found ${k}`);
+  const M = conditions.maxTokens;
+  const perRound = expectedTokensPerRound(drafter.acceptanceCurve, k);
+  const rounds = M / perRound;
+  const context = conditions.promptTokens + Math.max(0, (M - perRound) / 2);
+
+  const draftMs = draftMsPerTokenFor(drafter, threads, context);
+  const roundDraftMs = k * draftMs + drafter.roundOverheadMs;
+  const roundVerifyMs = verifyMsFor(profile.verifier.verifyMs.fit, k, context);
+  const billing = profile.verifier.billing.fit;
+  const roundInput = context + billing.inputPerDraftToken * k;
+  return {
+    tokensPerRound: perRound,
+    draftMsPerToken: draftMs,
+    rounds,
+    time: {
+      draftMs: drafterPrefillMs(drafter, conditions) + rounds * roundDraftMs,
+      verifyMs: rounds * roundVerifyMs,
+      networkMs: rounds * rttMs,
+    },
+    billed: {
+      inputTokens: rounds * roundInput,
+      cachedTokens: rounds * roundInput * billing.cachedInputFraction,
+      outputTokens: rounds * (billing.completionBaseTokens + billing.completionPerDraftToken * k),
+    },
+    draftingWatts: draftingWattsFor(profile, drafter, threads),
+  };
+}
+
+/**
+ * Verifier-only: the M tokens stream from ONE request, so
+ *   time = RTT + prefill(prompt) + M × generateMsPerToken,  goodput = M / time;
+ * billed: the prompt once (the cached fraction at the cached price) + M output tokens.
+ */
+function verifierOnlyCompletion(profile: Profile, conditions: Conditions, rttMs: number): Completion {
+  const { verifier } = profile;
+  const M = conditions.maxTokens;
+  const P = conditions.promptTokens;
+  return {
+    tokensPerRound: M,
+    draftMsPerToken: null,
+    rounds: 1,
+    time: {
+      draftMs: 0,
+      verifyMs: verifierPrefillMsFor(verifier.prefillMs, P) + M * verifier.generateMsPerToken.median,
+      networkMs: rttMs,
+    },
+    billed: { inputTokens: P, cachedTokens: P * verifier.billing.fit.cachedInputFraction, outputTokens: M },
+    draftingWatts: 0,
+  };
+}
+
+/** Drafter-only (unverified): one token per step, goodput = 1 / draftMsPerToken (after any prefill); free. */
+function drafterOnlyCompletion(profile: Profile, configuration: Configuration, conditions: Conditions): Completion {
+  const drafter = drafterFor(profile, configuration);
+  const M = conditions.maxTokens;
+  const draftMs = draftMsPerTokenFor(drafter, configuration.threads, conditions.promptTokens + M / 2);
+  return {
+    tokensPerRound: 1,
+    draftMsPerToken: draftMs,
+    rounds: M,
+    time: {
+      draftMs: drafterPrefillMs(drafter, conditions) + M * draftMs,
+      verifyMs: 0,
+      networkMs: 0,
+    },
+    billed: { inputTokens: 0, cachedTokens: 0, outputTokens: 0 },
+    draftingWatts: draftingWattsFor(profile, drafter, configuration.threads),
+  };
+}
+
+/**
+ * Turns a completion into the three metrics.
+ *   cost (USD) = [(input − cached)·inputPrice + cached·cachedPrice + output·outputPrice] / 1e6
+ *                + perServerSecond · verifier server seconds (dedicated, GPU-time billed verifiers)
+ *   energy (J) = draftingWatts · drafter time + idleWatts · (verifier + network) time
+ * each divided by the M tokens of the completion.
+ */
+function summarize(profile: Profile, configuration: Configuration, kind: ConfigurationKind, tokens: number, rttMs: number, completion: Completion): Prediction {
+  const { time, billed } = completion;
+  const completionMs = time.draftMs + time.verifyMs + time.networkMs;
+  const usd = costUsd(profile.prices, billed, time.verifyMs);
+  const energy: EnergyBreakdown = {
+    draftingJoules: (completion.draftingWatts * time.draftMs) / MS_PER_SECOND,
+    waitingJoules: (profile.power.idleWatts * (time.verifyMs + time.networkMs)) / MS_PER_SECOND,
+  };
+  const joules = energy.draftingJoules + energy.waitingJoules;
+  return {
+    configuration,
+    kind,
+    verified: kind !== "drafter-only",
+    tokens,
+    tokensPerRound: completion.tokensPerRound,
+    rounds: completion.rounds,
+    roundMs: completionMs / completion.rounds,
+    draftMsPerToken: completion.draftMsPerToken,
+    completionMs,
+    time,
+    billed,
+    usd,
+    energy,
+    goodput: (tokens * MS_PER_SECOND) / completionMs,
+    usdPerToken: usd / tokens,
+    tokensPerUsd: tokens / usd,
+    joulesPerToken: joules / tokens,
+    tokensPerJoule: tokens / joules,
+    rttMs,
+  };
+}
+
+function costUsd(prices: PriceTable, billed: BilledTokens, serverMs: number): number {
+  const uncached = billed.inputTokens - billed.cachedTokens;
+  const tokenUsd =
+    (uncached * prices.inputPerMillion + billed.cachedTokens * prices.cachedInputPerMillion + billed.outputTokens * prices.outputPerMillion) /
+    TOKENS_PER_MILLION;
+  return tokenUsd + (prices.perServerSecond * serverMs) / MS_PER_SECOND;
+}
+
+function drafterFor(profile: Profile, configuration: Configuration): DrafterProfile {
+  const drafter = profile.drafters.find((d) => d.id === configuration.drafterId);
+  if (!drafter) {
+    const known = profile.drafters.map((d) => d.id).join(", ") || "none";
+    throw new InvalidConfigurationError(configurationLabel(configuration), `expected one of the profiled drafters (${known}), found ${configuration.drafterId}`);
+  }
+  return drafter;
+}
+
+function drafterPrefillMs(drafter: DrafterProfile, conditions: Conditions): number {
+  return (conditions.drafterPrefillTokens / drafter.prefillTokensPerSecond) * MS_PER_SECOND;
+}
+
+function draftMsAtContext(drafter: DrafterProfile, contextTokens: number): number {
+  const buckets = drafter.draftMsPerTokenByContext;
+  if (!buckets || buckets.length === 0) return drafter.draftMsPerToken.median;
+  if (contextTokens <= buckets[0].contextTokens) return buckets[0].draftMsPerToken.median;
+  for (let i = 1; i < buckets.length; i++) {
+    const hi = buckets[i];
+    if (contextTokens <= hi.contextTokens) {
+      const lo = buckets[i - 1];
+      const t = (contextTokens - lo.contextTokens) / (hi.contextTokens - lo.contextTokens);
+      return lo.draftMsPerToken.median + t * (hi.draftMsPerToken.median - lo.draftMsPerToken.median);
+    }
+  }
+  return buckets[buckets.length - 1].draftMsPerToken.median;
+}
+
+function threadFactor(drafter: DrafterProfile, threads: number): number {
+  if (threads === drafter.bestThreads) return 1;
+  const point = drafter.threadSweep?.find((p) => p.threads === threads);
+  if (!point) {
+    const measured = drafter.threadSweep?.map((p) => p.threads).join(", ") ?? String(drafter.bestThreads);
+    throw new InvalidConfigurationError(`${drafter.id} ×${threads}t`, `expected a profiled thread count (${measured}), found ${threads}`);
+  }
+  // The schema guarantees bestThreads is in the sweep: the ratio is sweep to sweep.
+  const best = drafter.threadSweep?.find((p) => p.threads === drafter.bestThreads);
+  return point.draftMsPerToken.median / (best ?? point).draftMsPerToken.median;
+}

@@ -1,0 +1,249 @@
+import { z } from "zod";
+
+/**
+ * The profile: everything the profiler measured that the model needs to predict goodput,
+ * cost and energy. Written by the profiler, read back by the model and the selector; a
+ * file on disk, so it is parsed with this schema and never trusted (see profileStore.ts).
+ *
+ * Units are in the field names: `Ms` milliseconds, `Watts`, `Bytes`, `PerMillion` USD per
+ * 1 000 000 tokens. Timings are medians over repeated measurements with their p90.
+ */
+
+/** Bumped on any incompatible change: a profile of another version is re-measured. */
+export const PROFILE_SCHEMA_VERSION = 1;
+
+const nonNegative = z.number().finite().nonnegative();
+const positive = z.number().finite().positive();
+const probability = z.number().finite().min(0).max(1);
+const count = z.number().int().nonnegative();
+
+/** A measured duration: median and 90th percentile of the samples (p90 ≥ median). */
+export const LatencyStatsSchema = z
+  .object({ median: nonNegative, p90: nonNegative })
+  .refine((s) => s.p90 >= s.median, { message: "p90 must be at least the median" });
+export type LatencyStats = z.infer<typeof LatencyStatsSchema>;
+
+export const MachineSchema = z.object({
+  /** `os.cpus()[0].model`. */
+  cpuModel: z.string(),
+  /** Logical cores (`os.availableParallelism()`). */
+  cores: z.number().int().positive(),
+  /** `${os.platform()} ${os.release()}`. */
+  os: z.string(),
+  arch: z.string(),
+  totalMemoryBytes: count.optional(),
+  /** Whether the machine ran on battery while profiled; null when it cannot be told. */
+  onBattery: z.boolean().nullable(),
+});
+export type Machine = z.infer<typeof MachineSchema>;
+
+/** Where the watts came from; `estimate` means no meter was readable (CPU time × per-core watts). */
+export const PowerSourceKindSchema = z.enum(["rapl", "battery", "ioreg", "wmi", "estimate"]);
+export type PowerSourceKind = z.infer<typeof PowerSourceKindSchema>;
+
+export const PowerProfileSchema = z.object({
+  source: PowerSourceKindSchema,
+  /** Whole-device draw while waiting on the network/verifier (not an increment over idle). */
+  idleWatts: nonNegative,
+  /** Whole-device draw while drafting with the profiled drafter and threads. */
+  draftingWatts: nonNegative,
+  /** Human-readable meter description, e.g. "RAPL package-0" or "estimate: 5 W/core + 8 W". */
+  label: z.string(),
+});
+export type PowerProfile = z.infer<typeof PowerProfileSchema>;
+
+/** Drafting speed at one context length (tokens already in the drafter's context). */
+export const ContextSpeedPointSchema = z.object({
+  contextTokens: count,
+  draftMsPerToken: LatencyStatsSchema,
+});
+export type ContextSpeedPoint = z.infer<typeof ContextSpeedPointSchema>;
+
+/** Drafting speed at one thread count (the profiler's thread sweep). */
+export const ThreadSpeedPointSchema = z.object({
+  threads: z.number().int().positive(),
+  draftMsPerToken: LatencyStatsSchema,
+  /** Device draw while drafting at this thread count, when it was metered separately. */
+  draftingWatts: nonNegative.optional(),
+});
+export type ThreadSpeedPoint = z.infer<typeof ThreadSpeedPointSchema>;
+
+export const DrafterProfileSchema = z.object({
+  id: z.string().min(1),
+  /** Local path or `hf:` URI the drafter was loaded from. */
+  uri: z.string().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  quantization: z.string().min(1),
+  parameters: z.number().int().positive(),
+  layers: z.number().int().positive(),
+  loadMs: nonNegative,
+  memoryBytes: count,
+  /** Prompt processing speed (batched), used for the drafter's share of a cold prompt. */
+  prefillTokensPerSecond: positive,
+  /** Per drafted token at `bestThreads` and the profiling context length. */
+  draftMsPerToken: LatencyStatsSchema,
+  /** Fixed drafting cost per round (sampling setup, KV trim, one extra eval), 0 if not profiled. */
+  roundOverheadMs: nonNegative.default(0),
+  /** The same speed per context-length bucket, ascending; the model interpolates between them. */
+  draftMsPerTokenByContext: z.array(ContextSpeedPointSchema).optional(),
+  bestThreads: z.number().int().positive(),
+  /** Every thread count measured; when absent only `bestThreads` is a valid configuration. */
+  threadSweep: z.array(ThreadSpeedPointSchema).optional(),
+  /** Device draw while this drafter drafts; overrides `power.draftingWatts` when metered per drafter. */
+  draftingWatts: nonNegative.optional(),
+  /**
+   * Conditional per-position greedy acceptance: index i holds
+   * P(draft token i+1 accepted | draft tokens 1..i accepted). Length `kMax`.
+   */
+  acceptanceCurve: z.array(probability).min(1),
+  /** Rounds that reached each position (index i: rounds in which tokens 1..i were accepted). */
+  acceptanceSamplesByPosition: z.array(count).optional(),
+  /** Unconditional mean: accepted draft tokens / drafted tokens over the profiling run. */
+  acceptanceMean: probability,
+  /** Verification rounds observed for the curve. */
+  samples: count,
+});
+export type DrafterProfile = z.infer<typeof DrafterProfileSchema>;
+
+/**
+ * How a round is verified. `logprobs`: prompt + drafts sent as input, one token generated, the
+ * drafts checked from the returned logprobs. `predicted-outputs`: the drafts sent as an OpenAI
+ * "prediction"; rejected prediction tokens are billed as output.
+ */
+export const VerifierProtocolSchema = z.enum(["logprobs", "predicted-outputs"]);
+export type VerifierProtocol = z.infer<typeof VerifierProtocolSchema>;
+
+/** One measured verification: server time (wall time minus the measured round trip). */
+export const VerifyPointSchema = z.object({
+  k: count,
+  /** Tokens before the drafts (prompt + tokens accepted so far). */
+  promptTokens: count,
+  ms: nonNegative,
+});
+export type VerifyPoint = z.infer<typeof VerifyPointSchema>;
+
+/** Least-squares fit of the points: ms ≈ baseMs + perDraftTokenMs·k + perPromptTokenMs·promptTokens. */
+export const VerifyFitSchema = z.object({
+  baseMs: nonNegative,
+  perDraftTokenMs: nonNegative,
+  perPromptTokenMs: nonNegative,
+});
+export type VerifyFit = z.infer<typeof VerifyFitSchema>;
+
+/** Token counts one verification round was billed for (the response's `usage`). */
+export const BilledRoundSchema = z.object({
+  k: count,
+  /** Tokens before the drafts that the request carried (prompt + accepted so far). */
+  contextTokens: count,
+  /** `usage.prompt_tokens`: all billed input, cached included. */
+  promptTokens: count,
+  cachedTokens: count,
+  completionTokens: count,
+});
+export type BilledRound = z.infer<typeof BilledRoundSchema>;
+
+/**
+ * Billing per round as a function of K, fitted from the measured rounds:
+ * input tokens = context + inputPerDraftToken·K (1 for logprobs: the drafts are input; 0 for
+ * predicted outputs), of which cachedInputFraction were billed at the cached price;
+ * completion tokens = completionBaseTokens + completionPerDraftToken·K.
+ */
+export const BillingFitSchema = z.object({
+  cachedInputFraction: probability,
+  inputPerDraftToken: nonNegative,
+  completionBaseTokens: nonNegative,
+  completionPerDraftToken: nonNegative,
+});
+export type BillingFit = z.infer<typeof BillingFitSchema>;
+
+/** The verifier's time to first token minus the round trip: prompt processing. */
+export const PrefillFitSchema = z.object({ baseMs: nonNegative, perPromptTokenMs: nonNegative });
+export type PrefillFit = z.infer<typeof PrefillFitSchema>;
+
+export const VerifierProfileSchema = z.object({
+  baseUrl: z.url(),
+  model: z.string().min(1),
+  protocol: VerifierProtocolSchema,
+  /** Network round trip (a minimal request's wall time minus its server time). */
+  rttMs: LatencyStatsSchema,
+  verifyMs: z.object({ points: z.array(VerifyPointSchema), fit: VerifyFitSchema }),
+  billing: z.object({ points: z.array(BilledRoundSchema), fit: BillingFitSchema }),
+  /** Verifier-only streaming decode speed (inter-token time). */
+  generateMsPerToken: LatencyStatsSchema,
+  prefillMs: PrefillFitSchema,
+});
+export type VerifierProfile = z.infer<typeof VerifierProfileSchema>;
+
+/** Prices used for the cost model: list prices in USD per 1 000 000 tokens (and per server second). */
+export const PriceTableSchema = z.object({
+  provider: z.string().min(1),
+  model: z.string().min(1),
+  inputPerMillion: nonNegative,
+  cachedInputPerMillion: nonNegative,
+  outputPerMillion: nonNegative,
+  /**
+   * USD per second of verifier server time, for dedicated deployments billed by GPU time
+   * rather than per token; 0 (the default) for per-token serverless APIs.
+   */
+  perServerSecond: nonNegative.default(0),
+  /** When the prices were read (YYYY-MM or YYYY-MM-DD): list prices change. */
+  asOf: z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/),
+  source: z.string(),
+});
+export type PriceTable = z.infer<typeof PriceTableSchema>;
+
+/**
+ * What the profile was measured for. If any part differs (another model file, verifier,
+ * or machine) the profile is not reused; `hash` is sha256 of the canonical parts.
+ */
+export const ValidityKeySchema = z.object({
+  drafters: z.array(z.object({ id: z.string(), uri: z.string(), sha256: z.string().optional() })),
+  verifierBaseUrl: z.string(),
+  verifierModel: z.string(),
+  machine: z.object({ cpuModel: z.string(), cores: z.number().int(), os: z.string(), arch: z.string() }),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type ValidityKey = z.infer<typeof ValidityKeySchema>;
+
+export const ProfileSchema = z
+  .object({
+    schemaVersion: z.literal(PROFILE_SCHEMA_VERSION),
+    createdAt: z.iso.datetime(),
+    validityKey: ValidityKeySchema,
+    machine: MachineSchema,
+    power: PowerProfileSchema,
+    drafters: z.array(DrafterProfileSchema),
+    verifier: VerifierProfileSchema,
+    prices: PriceTableSchema,
+    /** Largest K profiled; every acceptance curve has this length. */
+    kMax: z.number().int().positive().max(64),
+  })
+  .superRefine((profile, ctx) => {
+    const ids = new Set<string>();
+    profile.drafters.forEach((drafter, index) => {
+      if (ids.has(drafter.id)) ctx.addIssue({ code: "custom", path: ["drafters", index, "id"], message: `duplicate drafter id ${drafter.id}` });
+      ids.add(drafter.id);
+      if (drafter.acceptanceCurve.length !== profile.kMax) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["drafters", index, "acceptanceCurve"],
+          message: `expected ${profile.kMax} positions (kMax), found ${drafter.acceptanceCurve.length}`,
+        });
+      }
+      const threads = drafter.threadSweep?.map((p) => p.threads);
+      if (threads && new Set(threads).size !== threads.length) {
+        ctx.addIssue({ code: "custom", path: ["drafters", index, "threadSweep"], message: "duplicate thread counts" });
+      }
+      if (threads && !threads.includes(drafter.bestThreads)) {
+        ctx.addIssue({ code: "custom", path: ["drafters", index, "bestThreads"], message: `bestThreads ${drafter.bestThreads} is not in the thread sweep` });
+      }
+      const contexts = drafter.draftMsPerTokenByContext?.map((p) => p.contextTokens) ?? [];
+      if (contexts.some((c, i) => i > 0 && c <= contexts[i - 1])) {
+        ctx.addIssue({ code: "custom", path: ["drafters", index, "draftMsPerTokenByContext"], message: "context buckets must ascend" });
+      }
+    });
+  });
+/** The parsed profile (defaults applied). */
+export type Profile = z.infer<typeof ProfileSchema>;
+/** What a profiler hands to `writeProfile` (fields with defaults may be omitted). */
+export type ProfileInput = z.input<typeof ProfileSchema>;

@@ -1,0 +1,28 @@
+import { drafterOnlyConfiguration, verifierOnlyConfiguration, type Configuration } from "../model/configuration.js";
+import type { DrafterProfile, Profile } from "../profiler/profileSchema.js";
+
+export interface ConfigurationSpaceOptions {
+  /** Include drafter-only (unverified) configurations. Default false: output is the verifier's. */
+  allowUnverified?: boolean;
+}
+
+/** Thread counts a drafter was profiled at (the sweep, or just its best). */
+export function profiledThreads(drafter: DrafterProfile): number[] {
+  return drafter.threadSweep ? drafter.threadSweep.map((p) => p.threads).sort((a, b) => a - b) : [drafter.bestThreads];
+}
+
+/**
+ * Every configuration the profile can predict: drafters × K 1..kMax × profiled threads, the
+ * verifier-only baseline, and drafter-only per drafter and thread count when unverified output
+ * is allowed.
+ */
+export function enumerateConfigurations(profile: Profile, options: ConfigurationSpaceOptions = {}): Configuration[] {
+  const configurations: Configuration[] = [verifierOnlyConfiguration()];
+  for (const drafter of profile.drafters) {
+    for (const threads of profiledThreads(drafter)) {
+      for (let k = 1; k <= profile.kMax; k++) configurations.push({ drafterId: drafter.id, k, threads, verified: true });
+      if (options.allowUnverified) configurations.push(drafterOnlyConfiguration(drafter.id, threads));
+    }
+  }
+  return configurations;
+}

@@ -1,0 +1,50 @@
+import { z } from "zod";
+import type { Prediction } from "../model/performanceModel.js";
+
+/** What the user optimises: `latency` max goodput, `cost` max tokens per USD, `battery` max tokens per joule. */
+export const ObjectiveSchema = z.enum(["latency", "cost", "battery"]);
+export type Objective = z.infer<typeof ObjectiveSchema>;
+
+/** `auto`: battery while on battery power, latency otherwise (and when it cannot be told). */
+export const ObjectiveChoiceSchema = z.enum(["latency", "cost", "battery", "auto"]);
+export type ObjectiveChoice = z.infer<typeof ObjectiveChoiceSchema>;
+
+export const OBJECTIVES: readonly Objective[] = ObjectiveSchema.options;
+
+export function resolveObjective(choice: ObjectiveChoice, onBattery: boolean | null): Objective {
+  if (choice !== "auto") return choice;
+  return onBattery === true ? "battery" : "latency";
+}
+
+/** The metric an objective maximises. */
+export function objectiveMetric(objective: Objective, prediction: Prediction): number {
+  switch (objective) {
+    case "latency":
+      return prediction.goodput;
+    case "cost":
+      return prediction.tokensPerUsd;
+    case "battery":
+      return prediction.tokensPerJoule;
+  }
+}
+
+export const OBJECTIVE_UNITS: Readonly<Record<Objective, string>> = { latency: "tok/s", cost: "tok/$", battery: "tok/J" };
+
+/** "412 tok/s", "1.2M tok/$", "5.5 tok/J", "free" for an infinite tokens-per-dollar. */
+export function formatMetric(objective: Objective, value: number): string {
+  if (value === Infinity) return objective === "cost" ? "free" : "∞";
+  return `${formatNumber(value)} ${OBJECTIVE_UNITS[objective]}`;
+}
+
+/** Three significant digits with k/M suffixes. */
+export function formatNumber(value: number): string {
+  const abs = Math.abs(value);
+  if (abs >= 1e6) return `${trim((value / 1e6).toPrecision(3))}M`;
+  if (abs >= 1e4) return `${trim((value / 1e3).toPrecision(3))}k`;
+  if (abs >= 100) return value.toFixed(0);
+  return trim(value.toPrecision(3));
+}
+
+function trim(text: string): string {
+  return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
+}

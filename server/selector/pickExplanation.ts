@@ -1,0 +1,85 @@
+import type { Profile } from "../profiler/profileSchema.js";
+import { formatMetric, formatNumber, objectiveMetric, type Objective } from "./objective.js";
+import { bestFor, type ScoredConfiguration } from "./scoredConfiguration.js";
+
+/**
+ * One line saying what was picked, how it compares with the verifier-only baseline, and the
+ * main reason it beat the runner-up (the best configuration of another drafter).
+ */
+export function explainPick(
+  profile: Profile,
+  objective: Objective,
+  pick: ScoredConfiguration,
+  candidates: readonly ScoredConfiguration[],
+): string {
+  const { configuration, prediction } = pick;
+  const value = objectiveMetric(objective, prediction);
+  const verifierOnly = candidates.find((c) => c.prediction.kind === "verifier-only");
+  if (prediction.kind === "verifier-only") return explainVerifierOnly(profile, objective, pick, candidates);
+
+  const head = `${pick.label}: ${formatMetric(objective, value)}`;
+  if (prediction.kind === "drafter-only") {
+    const vs = verifierOnly ? `, ${ratioText(value, objectiveMetric(objective, verifierOnly.prediction))} verifier-only` : "";
+    return `${head}${vs}; output is the drafter's own, NOT verified (allowed by allowUnverified)${objective === "cost" ? ": nothing is sent to the verifier" : ""}.`;
+  }
+  const vs = verifierOnly ? `, ${ratioText(value, objectiveMetric(objective, verifierOnly.prediction))} verifier-only (${formatMetric(objective, objectiveMetric(objective, verifierOnly.prediction))})` : "";
+  const runnerUp = bestFor(
+    candidates.filter((c) => c.prediction.kind === "speculative" && c.configuration.drafterId !== configuration.drafterId),
+    objective,
+  );
+  const reason = runnerUp ? reasonAgainst(objective, pick, runnerUp) : reasonForK(pick);
+  return `${head}${vs}; ${reason}.`;
+}
+
+function explainVerifierOnly(profile: Profile, objective: Objective, pick: ScoredConfiguration, candidates: readonly ScoredConfiguration[]): string {
+  const value = objectiveMetric(objective, pick.prediction);
+  const head = `verifier-only: ${formatMetric(objective, value)}`;
+  const speculative = bestFor(candidates.filter((c) => c.prediction.kind === "speculative"), objective);
+  if (!speculative) return `${head}; no drafter is profiled.`;
+  const other = speculative.prediction;
+  const vs = `${ratioText(value, objectiveMetric(objective, other))} the best speculative (${speculative.label}, ${formatMetric(objective, objectiveMetric(objective, other))})`;
+  const p = pick.prediction;
+  const reason =
+    objective === "latency"
+      ? `one streamed request (${ms(p.completionMs)} for ${p.tokens} tokens) beats ${formatNumber(other.rounds)} rounds of ${ms(other.roundMs)} each`
+      : objective === "cost"
+        ? `the prompt is billed once instead of once per round (${formatNumber(other.rounds)} rounds, ${formatNumber(other.billed.inputTokens)} input tokens)`
+        : `the device idles at ${formatNumber(profile.power.idleWatts)} W while the verifier streams; drafting alone costs the speculative pick ${formatNumber(other.energy.draftingJoules / other.tokens)} J per token`;
+  return `${head}, ${vs}; ${reason}.`;
+}
+
+function reasonAgainst(objective: Objective, pick: ScoredConfiguration, runnerUp: ScoredConfiguration): string {
+  const a = pick.prediction;
+  const b = runnerUp.prediction;
+  const other = `${runnerUp.configuration.drafterId} at its best K=${runnerUp.configuration.k}`;
+  const perRound = `${formatNumber(a.tokensPerRound)} vs ${formatNumber(b.tokensPerRound)} tokens per round`;
+  switch (objective) {
+    case "latency": {
+      const d = a.draftMsPerToken ?? NaN;
+      const e = b.draftMsPerToken ?? NaN;
+      if (d < e) {
+        const tradeoff = a.tokensPerRound < b.tokensPerRound ? `, which outweighs its ${perRound}` : ` and yields ${perRound}`;
+        return `drafts ${formatNumber(e / d)}× faster (${formatNumber(d)} vs ${formatNumber(e)} ms/token) than ${other}${tradeoff}`;
+      }
+      return `yields ${perRound} of ${other}, worth its slower drafting (${formatNumber(d)} vs ${formatNumber(e)} ms/token)`;
+    }
+    case "cost":
+      return `${perRound} of ${other}: ${formatNumber(a.rounds)} vs ${formatNumber(b.rounds)} requests per completion, each billed for the whole prompt`;
+    case "battery":
+      return `${formatNumber(a.joulesPerToken)} vs ${formatNumber(b.joulesPerToken)} J per token of ${other}: drafting ${formatNumber(a.energy.draftingJoules / a.tokens)} vs ${formatNumber(b.energy.draftingJoules / b.tokens)} J per token`;
+  }
+}
+
+function reasonForK(pick: ScoredConfiguration): string {
+  const p = pick.prediction;
+  return `K=${pick.configuration.k} yields ${formatNumber(p.tokensPerRound)} tokens per ${ms(p.roundMs)} round`;
+}
+
+function ratioText(value: number, baseline: number): string {
+  if (baseline === 0 || !Number.isFinite(value / baseline)) return "∞×";
+  return `${formatNumber(value / baseline)}×`;
+}
+
+function ms(value: number): string {
+  return `${formatNumber(value)} ms`;
+}

@@ -1,0 +1,47 @@
+import type { Conditions } from "../model/conditions.js";
+import { configurationLabel, type Configuration } from "../model/configuration.js";
+import { predict, type Prediction } from "../model/performanceModel.js";
+import type { Profile } from "../profiler/profileSchema.js";
+import { objectiveMetric, type Objective } from "./objective.js";
+
+/** A configuration with its prediction. */
+export interface ScoredConfiguration {
+  configuration: Configuration;
+  label: string;
+  prediction: Prediction;
+}
+
+export function scoreConfigurations(profile: Profile, configurations: readonly Configuration[], conditions: Conditions): ScoredConfiguration[] {
+  return configurations.map((configuration) => ({
+    configuration,
+    label: configurationLabel(configuration),
+    prediction: predict(profile, configuration, conditions),
+  }));
+}
+
+/** Metrics closer than this (relative) are a tie, broken towards the simpler configuration. */
+const RELATIVE_TIE = 1e-9;
+
+/**
+ * Whether `a` is a better choice than `b` for the objective: higher metric; on a tie, verified
+ * before unverified, then verifier-only, then smaller K, then fewer threads.
+ */
+export function isBetter(a: ScoredConfiguration, b: ScoredConfiguration, objective: Objective): boolean {
+  const x = objectiveMetric(objective, a.prediction);
+  const y = objectiveMetric(objective, b.prediction);
+  const scale = Math.max(Math.abs(x), Math.abs(y));
+  if (x !== y && !(Number.isFinite(scale) && Math.abs(x - y) <= RELATIVE_TIE * scale)) return x > y;
+  const ca = a.configuration;
+  const cb = b.configuration;
+  if (ca.verified !== cb.verified) return ca.verified;
+  if ((ca.drafterId === null) !== (cb.drafterId === null)) return ca.drafterId === null;
+  if (ca.k !== cb.k) return ca.k < cb.k;
+  return ca.threads < cb.threads;
+}
+
+/** The best candidate for the objective; undefined for an empty list. */
+export function bestFor(candidates: readonly ScoredConfiguration[], objective: Objective): ScoredConfiguration | undefined {
+  let best: ScoredConfiguration | undefined;
+  for (const candidate of candidates) if (!best || isBetter(candidate, best, objective)) best = candidate;
+  return best;
+}

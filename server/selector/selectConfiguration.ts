@@ -1,0 +1,62 @@
+import { resolveConditions, type Conditions, type ConditionsInput } from "../model/conditions.js";
+import type { Profile } from "../profiler/profileSchema.js";
+import { enumerateConfigurations, type ConfigurationSpaceOptions } from "./configurationSpace.js";
+import { OBJECTIVES, objectiveMetric, resolveObjective, type Objective, type ObjectiveChoice } from "./objective.js";
+import { paretoFront } from "./paretoFront.js";
+import { explainPick } from "./pickExplanation.js";
+import { bestFor, scoreConfigurations, type ScoredConfiguration } from "./scoredConfiguration.js";
+
+export interface SelectionOptions extends ConfigurationSpaceOptions {
+  /** Prompt length, completion length, RTT override; defaults in model/conditions.ts. */
+  conditions?: ConditionsInput;
+  /** Power state for `auto`; default: the profile's `machine.onBattery`. */
+  onBattery?: boolean | null;
+}
+
+export interface Pick {
+  objective: Objective;
+  choice: ScoredConfiguration;
+  /** The maximised metric's value (tok/s, tok/$ or tok/J). */
+  value: number;
+  explanation: string;
+}
+
+export interface Selection {
+  conditions: Conditions;
+  onBattery: boolean | null;
+  /** Every configuration, baselines included. */
+  candidates: ScoredConfiguration[];
+  verifierOnly: ScoredConfiguration;
+  /** Empty unless unverified output is allowed. */
+  drafterOnly: ScoredConfiguration[];
+  picks: Record<Objective, Pick>;
+  /** Non-dominated over (goodput, tokens per USD, tokens per joule). */
+  paretoFront: ScoredConfiguration[];
+}
+
+/** Predicts the whole configuration space and picks the best configuration for each objective. */
+export function selectConfigurations(profile: Profile, options: SelectionOptions = {}): Selection {
+  const conditions = resolveConditions(options.conditions);
+  const candidates = scoreConfigurations(profile, enumerateConfigurations(profile, options), conditions);
+  const verifierOnly = candidates.find((c) => c.prediction.kind === "verifier-only");
+  if (!verifierOnly) throw new Error("the configuration space lost its verifier-only baseline");
+  const pickOf = (objective: Objective): Pick => {
+    const choice = bestFor(candidates, objective) ?? verifierOnly;
+    return { objective, choice, value: objectiveMetric(objective, choice.prediction), explanation: explainPick(profile, objective, choice, candidates) };
+  };
+  const picks = Object.fromEntries(OBJECTIVES.map((objective) => [objective, pickOf(objective)]));
+  return {
+    conditions,
+    onBattery: options.onBattery === undefined ? profile.machine.onBattery : options.onBattery,
+    candidates,
+    verifierOnly,
+    drafterOnly: candidates.filter((c) => c.prediction.kind === "drafter-only"),
+    picks: { latency: picks.latency, cost: picks.cost, battery: picks.battery },
+    paretoFront: paretoFront(candidates, ({ prediction: p }) => [p.goodput, p.tokensPerUsd, p.tokensPerJoule]),
+  };
+}
+
+/** The pick for a user's objective; `auto` follows the power state. */
+export function pickFor(selection: Selection, choice: ObjectiveChoice, onBattery: boolean | null = selection.onBattery): Pick {
+  return selection.picks[resolveObjective(choice, onBattery)];
+}

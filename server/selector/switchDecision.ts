@@ -1,0 +1,46 @@
+import { sameConfiguration, type Configuration } from "../model/configuration.js";
+import { formatMetric, objectiveMetric, type Objective } from "./objective.js";
+import { bestFor, type ScoredConfiguration } from "./scoredConfiguration.js";
+
+/**
+ * Relative gain a challenger must promise before the running configuration is replaced: running
+ * estimates are noisy and a switch costs (a drafter load, a cold KV cache), so near-ties keep the
+ * current configuration instead of flapping.
+ */
+export const DEFAULT_SWITCH_MARGIN = 0.1;
+
+export interface SwitchDecision {
+  switch: boolean;
+  /** The configuration to run next: the challenger when switching, else the current one. */
+  next: ScoredConfiguration;
+  /** The best challenger and its predicted relative gain over the current configuration. */
+  challenger: ScoredConfiguration;
+  gain: number;
+  reason: string;
+}
+
+/**
+ * Hysteresis for online adaptation: given candidates re-predicted from running estimates, switch
+ * only if the best one beats the current configuration's re-predicted metric by more than `margin`.
+ */
+export function decideSwitch(
+  current: Configuration,
+  candidates: readonly ScoredConfiguration[],
+  objective: Objective,
+  margin: number = DEFAULT_SWITCH_MARGIN,
+): SwitchDecision {
+  const challenger = bestFor(candidates, objective);
+  if (!challenger) throw new RangeError("expected at least one candidate configuration, found none");
+  const running = candidates.find((c) => sameConfiguration(c.configuration, current));
+  if (!running) {
+    return { switch: true, next: challenger, challenger, gain: Infinity, reason: `current configuration is no longer a candidate; switching to ${challenger.label}` };
+  }
+  const now = objectiveMetric(objective, running.prediction);
+  const best = objectiveMetric(objective, challenger.prediction);
+  const gain = now > 0 ? best / now - 1 : best > 0 ? Infinity : 0;
+  const summary = `${challenger.label} ${formatMetric(objective, best)} vs ${running.label} ${formatMetric(objective, now)}`;
+  if (challenger !== running && gain > margin) {
+    return { switch: true, next: challenger, challenger, gain, reason: `${summary}: +${(gain * 100).toFixed(0)}% > ${(margin * 100).toFixed(0)}% margin` };
+  }
+  return { switch: false, next: running, challenger, gain, reason: challenger === running ? `${running.label} is still the best` : `${summary}: +${(gain * 100).toFixed(1)}% within the ${(margin * 100).toFixed(0)}% margin` };
+}

@@ -1,0 +1,600 @@
+import OpenAI, { APIConnectionTimeoutError, APIError } from "openai";
+import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
+import type { CompletionCreateParamsNonStreaming } from "openai/resources/completions";
+import { z } from "zod";
+import { abortableSleep } from "../network/abortableSleep.js";
+import { createDelayedFetch, type FetchFunction, type NetworkDelayOptions } from "../network/delayedFetch.js";
+import { InjectedDelayMeter } from "../network/injectedDelayMeter.js";
+import { abortError, isAbortError, throwIfAborted } from "../util/abort.js";
+import { DisposedError } from "../util/disposedError.js";
+import { acceptDraftText, acceptDraftTokenIds, type TextAcceptance, type TokenIdAcceptance } from "./logprobsAcceptance.js";
+import { backoffDelayMs, DEFAULT_RETRY_BASE_DELAY_MS, DEFAULT_RETRY_MAX_DELAY_MS, isRetryableStatus, parseRetryAfterMs } from "./retryPolicy.js";
+import { VerifierAuthError } from "./verifierAuthError.js";
+import { DEFAULT_VERIFIER_MAX_RETRIES, DEFAULT_VERIFIER_TIMEOUT_MS } from "./verifierEndpointConfig.js";
+import { VerifierRequestError } from "./verifierRequestError.js";
+import { VerifierResponseError } from "./verifierResponseError.js";
+import {
+  ChatCompletionResponseSchema,
+  CompletionResponseSchema,
+  ModelListResponseSchema,
+  type CompletionResponse,
+  type UsageSchema,
+} from "./verifierResponses.js";
+import { VerifierTimeoutError } from "./verifierTimeoutError.js";
+import { VerifierUnavailableError } from "./verifierUnavailableError.js";
+
+/** The health probe answers fast or counts as unreachable; it is never retried. */
+export const DEFAULT_PROBE_TIMEOUT_MS = 3_000;
+// openai's own timeout stops at the response headers; ours also covers the body, so it must fire first.
+const OPENAI_TIMEOUT_SLACK_MS = 1_000;
+// openai insists on credentials; a keyless endpoint gets this placeholder and the header is then removed.
+const NO_API_KEY = "no-api-key";
+const SERVER_MESSAGE_MAX_CHARS = 200;
+
+export interface VerifierClientOptions {
+  /** `http(s)://host:port` (then `/v1` is appended) or a full API root such as `https://host/v1`. */
+  baseUrl: string;
+  model: string;
+  /** Sent as a bearer token; never appears in an error. Default: none (no Authorization header). */
+  apiKey?: string;
+  /** Per attempt, headers and body. Default {@link DEFAULT_VERIFIER_TIMEOUT_MS}. */
+  timeoutMs?: number;
+  /** Retries after the first attempt. Default {@link DEFAULT_VERIFIER_MAX_RETRIES}. */
+  maxRetries?: number;
+  /** Default {@link DEFAULT_RETRY_BASE_DELAY_MS}. */
+  retryBaseDelayMs?: number;
+  /** Longest wait before a retry, and the most retry-after we honour. Default {@link DEFAULT_RETRY_MAX_DELAY_MS}. */
+  retryMaxDelayMs?: number;
+  /** Emulated round trip added to every request (benchmarks, the profiler). Default: none. */
+  networkDelay?: NetworkDelayOptions;
+  /** The fetch that sends requests (wrapped by `networkDelay` when both are given). Default: global fetch. */
+  fetch?: FetchFunction;
+  /** Source of backoff jitter in [0, 1). Default `Math.random`. */
+  random?: () => number;
+}
+
+export interface VerifierUsage {
+  promptTokens: number;
+  /** Prompt tokens served from the endpoint's prefix cache (`prompt_tokens_details.cached_tokens`), 0 when not reported. */
+  cachedTokens: number;
+  completionTokens: number;
+}
+
+export interface VerifierCallStats {
+  /** Wall clock of the whole call, ms: every attempt and every backoff wait. */
+  latencyMs: number;
+  /** Wall clock of the attempt that succeeded, ms: request sent to body parsed. */
+  attemptMs: number;
+  /** The part of `latencyMs` that was emulated network delay (`networkDelay`), ms. */
+  networkMs: number;
+  /** HTTP attempts made, 1 when no retry was needed. */
+  attempts: number;
+  usage: VerifierUsage;
+}
+
+/** Why the verifier stopped: `stop` = end of text or a stop sequence, `maxTokens` = the budget ran out. */
+export type VerifierStopReason = "stop" | "maxTokens" | "other";
+
+export interface TokenIdVerifyRequest {
+  prompt: readonly number[];
+  draft: readonly number[];
+  signal?: AbortSignal;
+  /** Prompt + draft as text, to recover the bonus token's text (see `acceptDraftTokenIds`). */
+  echoedText?: string;
+}
+
+export interface TextVerifyRequest {
+  prompt: string;
+  draft: string;
+  signal?: AbortSignal;
+}
+
+export interface TokenIdVerification extends TokenIdAcceptance {
+  stopReason: VerifierStopReason;
+  stats: VerifierCallStats;
+}
+
+export interface TextVerification extends TextAcceptance {
+  stopReason: VerifierStopReason;
+  stats: VerifierCallStats;
+}
+
+export interface PredictRequest {
+  prompt: string;
+  prediction: string;
+  maxTokens: number;
+  signal?: AbortSignal;
+}
+
+export interface Prediction {
+  text: string;
+  acceptedPredictionTokens: number;
+  rejectedPredictionTokens: number;
+  stopReason: VerifierStopReason;
+  stats: VerifierCallStats;
+}
+
+export interface GenerateRequest {
+  /** Token ids (shared tokenizer) or text. */
+  prompt: readonly number[] | string;
+  maxTokens: number;
+  stop?: string | string[];
+  signal?: AbortSignal;
+  /** Also return the generated token ids (asks for logprobs with `return_tokens_as_token_ids`). Default false. */
+  returnTokenIds?: boolean;
+}
+
+export interface Generation {
+  text: string;
+  tokenIds: number[] | undefined;
+  stopReason: VerifierStopReason;
+  stats: VerifierCallStats;
+}
+
+export type VerifierHealth =
+  | { status: "ok"; latencyMs: number; modelListed: boolean }
+  /** No HTTP answer: refused, cut, timed out. */
+  | { status: "unreachable"; message: string }
+  | { status: "unauthorized"; message: string }
+  /** It answered, but with a failure (5xx, 404 on /models, garbage). */
+  | { status: "failing"; message: string };
+
+interface CallPolicy {
+  maxRetries: number;
+  timeoutMs: number;
+}
+
+interface CallTiming {
+  latencyMs: number;
+  attemptMs: number;
+  networkMs: number;
+  attempts: number;
+}
+
+/** What one attempt needs to pass to the openai client (a subset of its RequestOptions). */
+interface AttemptRequestOptions {
+  signal: AbortSignal;
+  timeout: number;
+  maxRetries: number;
+  headers: Record<string, string>;
+}
+
+type SendRequest = (options: AttemptRequestOptions) => { asResponse(): Promise<Response> };
+
+/** A failed attempt that may be retried. */
+interface RetryableFailure {
+  reason: string;
+  status?: number;
+  retryAfterMs?: number;
+  cause?: unknown;
+}
+
+/** Extra request fields vLLM understands; unknown fields pass through the openai client untouched. */
+interface VllmCompletionExtras {
+  /** Every token string in logprobs comes back as `token_id:<id>`. */
+  return_tokens_as_token_ids?: boolean;
+}
+
+function isTextRequest(request: TokenIdVerifyRequest | TextVerifyRequest): request is TextVerifyRequest {
+  return typeof request.prompt === "string";
+}
+
+/** `http://host:port` → `http://host:port/v1`; a URL that already has a path is the API root as given. */
+export function verifierApiRoot(baseUrl: string): string {
+  const url = new URL(baseUrl);
+  const path = url.pathname.replace(/\/+$/, "");
+  url.pathname = path === "" ? "/v1" : path;
+  return url.toString().replace(/\/+$/, "");
+}
+
+/** The endpoint as named in messages: no credentials, no query string. */
+function describeEndpoint(baseUrl: string): string {
+  const url = new URL(verifierApiRoot(baseUrl));
+  return `${url.origin}${url.pathname}`;
+}
+
+function toUsage(usage: z.infer<typeof UsageSchema>): VerifierUsage {
+  return {
+    promptTokens: usage.prompt_tokens,
+    cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
+    completionTokens: usage.completion_tokens,
+  };
+}
+
+function toStopReason(finishReason: string | null | undefined): VerifierStopReason {
+  if (finishReason === "stop") return "stop";
+  if (finishReason === "length") return "maxTokens";
+  return "other";
+}
+
+/** Aborts `controller` when any of `sources` aborts; returns the unlink to call in `finally`. */
+function linkAbort(controller: AbortController, sources: readonly (AbortSignal | undefined)[]): () => void {
+  const unlinks: (() => void)[] = [];
+  for (const source of sources) {
+    if (!source) continue;
+    if (source.aborted) {
+      controller.abort(source.reason);
+      break;
+    }
+    const onAbort = () => controller.abort(source.reason);
+    source.addEventListener("abort", onAbort, { once: true });
+    unlinks.push(() => source.removeEventListener("abort", onAbort));
+  }
+  return () => unlinks.forEach((unlink) => unlink());
+}
+
+/** The innermost cause (undici's socket error, the system error) and its code, if any. */
+function rootCause(error: unknown): { root: unknown; code: string | undefined } {
+  let current = error;
+  let code: string | undefined;
+  for (let depth = 0; depth < 8; depth++) {
+    if (current instanceof Error && "code" in current && typeof current.code === "string") code = current.code;
+    if (!(current instanceof Error) || current.cause === undefined) break;
+    current = current.cause;
+  }
+  return { root: current, code };
+}
+
+/**
+ * A client for one OpenAI-compatible verifier endpoint: greedy verification of drafts
+ * (`logprobs` protocol), predicted outputs, plain generation, and a health probe.
+ *
+ * Retries are ours, not the openai client's (it runs with `maxRetries: 0`), so the rules are
+ * exact and attempts are counted: 429/500/502/503/504 and connection errors are retried with
+ * capped exponential backoff and jitter, honouring `retry-after-ms`/`retry-after`; 4xx and
+ * timeouts are not; a cancelled call is never retried and rejects with an AbortError.
+ */
+export class VerifierClient {
+  readonly endpoint: string;
+  readonly model: string;
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+  private readonly apiKey: string | undefined;
+  private readonly retryBaseDelayMs: number;
+  private readonly retryMaxDelayMs: number;
+  private readonly random: () => number;
+  private readonly openai: OpenAI;
+  // Aborts every call in flight on dispose.
+  private readonly lifetime = new AbortController();
+
+  constructor(options: VerifierClientOptions) {
+    this.endpoint = describeEndpoint(options.baseUrl);
+    this.model = options.model;
+    this.apiKey = options.apiKey || undefined;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_VERIFIER_TIMEOUT_MS;
+    this.maxRetries = options.maxRetries ?? DEFAULT_VERIFIER_MAX_RETRIES;
+    this.retryBaseDelayMs = options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS;
+    this.retryMaxDelayMs = options.retryMaxDelayMs ?? DEFAULT_RETRY_MAX_DELAY_MS;
+    this.random = options.random ?? Math.random;
+    const fetch = options.networkDelay ? createDelayedFetch({ ...options.networkDelay, fetch: options.fetch }) : options.fetch;
+    this.openai = new OpenAI({
+      baseURL: verifierApiRoot(options.baseUrl),
+      apiKey: this.apiKey ?? NO_API_KEY,
+      // Explicit nulls: otherwise OPENAI_* environment variables would be sent to any endpoint.
+      adminAPIKey: null,
+      organization: null,
+      project: null,
+      webhookSecret: null,
+      defaultHeaders: this.apiKey ? undefined : { Authorization: null },
+      maxRetries: 0,
+      timeout: this.timeoutMs + OPENAI_TIMEOUT_SLACK_MS,
+      fetch,
+      logLevel: "off",
+    });
+  }
+
+  get disposed(): boolean {
+    return this.lifetime.signal.aborted;
+  }
+
+  /**
+   * Greedy verification of a draft in one `/v1/completions` call (echo, logprobs 1, max_tokens 1,
+   * temperature 0). Token ids when drafter and verifier share a tokenizer, else text.
+   */
+  verifyDraft(request: TokenIdVerifyRequest): Promise<TokenIdVerification>;
+  verifyDraft(request: TextVerifyRequest): Promise<TextVerification>;
+  verifyDraft(request: TokenIdVerifyRequest | TextVerifyRequest): Promise<TokenIdVerification | TextVerification> {
+    return isTextRequest(request) ? this.verifyDraftText(request) : this.verifyDraftTokenIds(request);
+  }
+
+  async verifyDraftTokenIds(request: TokenIdVerifyRequest): Promise<TokenIdVerification> {
+    const { prompt, draft } = request;
+    if (draft.length > 0 && prompt.length === 0) {
+      throw new RangeError("verifyDraft expects a non-empty prompt: the first position has no logprobs to judge a draft token by");
+    }
+    const body = {
+      model: this.model,
+      prompt: [...prompt, ...draft],
+      echo: true,
+      logprobs: 1,
+      max_tokens: 1,
+      temperature: 0,
+      return_tokens_as_token_ids: true,
+    } satisfies CompletionCreateParamsNonStreaming & VllmCompletionExtras;
+    const { value, timing } = await this.call(
+      "POST /completions",
+      request.signal,
+      (options) => this.openai.completions.create(body, options),
+      (json) => {
+        const { choice, usage } = this.completionWithLogprobs(json);
+        const acceptance = acceptDraftTokenIds({ prompt, draft, logprobs: choice.logprobs, choiceText: choice.text, echoedText: request.echoedText });
+        return { ...acceptance, stopReason: toStopReason(choice.finish_reason), usage };
+      },
+    );
+    const { usage, ...result } = value;
+    return { ...result, stats: { ...timing, usage } };
+  }
+
+  async verifyDraftText(request: TextVerifyRequest): Promise<TextVerification> {
+    const { prompt, draft } = request;
+    const body = {
+      model: this.model,
+      prompt: prompt + draft,
+      echo: true,
+      logprobs: 1,
+      max_tokens: 1,
+      temperature: 0,
+    } satisfies CompletionCreateParamsNonStreaming;
+    const { value, timing } = await this.call(
+      "POST /completions",
+      request.signal,
+      (options) => this.openai.completions.create(body, options),
+      (json) => {
+        const { choice, usage } = this.completionWithLogprobs(json);
+        const acceptance = acceptDraftText({
+          prompt,
+          draft,
+          logprobs: choice.logprobs,
+          choiceText: choice.text,
+          generatedTokens: usage.completionTokens,
+        });
+        return { ...acceptance, stopReason: toStopReason(choice.finish_reason), usage };
+      },
+    );
+    const { usage, ...result } = value;
+    return { ...result, stats: { ...timing, usage } };
+  }
+
+  /** Predicted outputs: `/v1/chat/completions` with the draft as `prediction`. */
+  async predict(request: PredictRequest): Promise<Prediction> {
+    const body = {
+      model: this.model,
+      messages: [{ role: "user", content: request.prompt }],
+      prediction: { type: "content", content: request.prediction },
+      max_tokens: request.maxTokens,
+      temperature: 0,
+    } satisfies ChatCompletionCreateParamsNonStreaming;
+    const { value, timing } = await this.call(
+      "POST /chat/completions",
+      request.signal,
+      (options) => this.openai.chat.completions.create(body, options),
+      (json) => {
+        const response = this.validate(ChatCompletionResponseSchema, json, "a chat completion");
+        const [choice] = response.choices;
+        const details = response.usage.completion_tokens_details;
+        return {
+          text: choice.message.content ?? "",
+          acceptedPredictionTokens: details?.accepted_prediction_tokens ?? 0,
+          rejectedPredictionTokens: details?.rejected_prediction_tokens ?? 0,
+          stopReason: toStopReason(choice.finish_reason),
+          usage: toUsage(response.usage),
+        };
+      },
+    );
+    const { usage, ...result } = value;
+    return { ...result, stats: { ...timing, usage } };
+  }
+
+  /** Verifier-only generation (K = 0): plain greedy `/v1/completions`. */
+  async generate(request: GenerateRequest): Promise<Generation> {
+    const returnTokenIds = request.returnTokenIds ?? false;
+    const body = {
+      model: this.model,
+      prompt: typeof request.prompt === "string" ? request.prompt : [...request.prompt],
+      max_tokens: request.maxTokens,
+      temperature: 0,
+      ...(request.stop !== undefined && { stop: request.stop }),
+      ...(returnTokenIds && { logprobs: 1, return_tokens_as_token_ids: true }),
+    } satisfies CompletionCreateParamsNonStreaming & VllmCompletionExtras;
+    const { value, timing } = await this.call(
+      "POST /completions",
+      request.signal,
+      (options) => this.openai.completions.create(body, options),
+      (json) => {
+        const response = this.validate(CompletionResponseSchema, json, "a completion");
+        const [choice] = response.choices;
+        let tokenIds: number[] | undefined;
+        if (returnTokenIds) {
+          if (!choice.logprobs) throw new VerifierResponseError("expected choices[0].logprobs (asked for token ids), found none");
+          tokenIds = choice.logprobs.tokens.map((token, i) => {
+            const match = /^token_id:(\d+)$/.exec(token);
+            if (!match) throw new VerifierResponseError(`expected generated token ${i} as "token_id:<id>", found ${JSON.stringify(token.slice(0, 40))}`);
+            return Number(match[1]);
+          });
+        }
+        return { text: choice.text, tokenIds, stopReason: toStopReason(choice.finish_reason), usage: toUsage(response.usage) };
+      },
+    );
+    const { usage, ...result } = value;
+    return { ...result, stats: { ...timing, usage } };
+  }
+
+  /** The model ids the endpoint serves (`GET /v1/models`). */
+  async listModels(options: { signal?: AbortSignal } = {}): Promise<string[]> {
+    const { value } = await this.call("GET /models", options.signal, (request) => this.openai.models.list(request), (json) =>
+      this.validate(ModelListResponseSchema, json, "a model list").data.map((model) => model.id),
+    );
+    return value;
+  }
+
+  /**
+   * One quick `GET /v1/models`, no retry: is the endpoint there, do our credentials work, does
+   * it serve our model. Never throws, except an AbortError when cancelled and DisposedError after dispose.
+   */
+  async probe(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<VerifierHealth> {
+    try {
+      const { value, timing } = await this.call(
+        "GET /models",
+        options.signal,
+        (request) => this.openai.models.list(request),
+        (json) => this.validate(ModelListResponseSchema, json, "a model list").data.map((model) => model.id),
+        { maxRetries: 0, timeoutMs: options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS },
+      );
+      return { status: "ok", latencyMs: timing.latencyMs, modelListed: value.includes(this.model) };
+    } catch (error) {
+      if (isAbortError(error) || error instanceof DisposedError) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof VerifierAuthError) return { status: "unauthorized", message };
+      if (error instanceof VerifierUnavailableError && error.status === undefined) return { status: "unreachable", message };
+      return { status: "failing", message };
+    }
+  }
+
+  dispose(): void {
+    this.lifetime.abort(new DisposedError("The verifier client"));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.dispose();
+  }
+
+  private completionWithLogprobs(json: unknown) {
+    const response: CompletionResponse = this.validate(CompletionResponseSchema, json, "a completion");
+    const [choice] = response.choices;
+    if (!choice.logprobs) {
+      throw new VerifierResponseError("expected choices[0].logprobs (the endpoint must support echo with logprobs), found none");
+    }
+    return { choice: { ...choice, logprobs: choice.logprobs }, usage: toUsage(response.usage) };
+  }
+
+  private validate<Schema extends z.ZodType>(schema: Schema, json: unknown, what: string): z.output<Schema> {
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new VerifierResponseError(`expected ${what}, found: ${z.prettifyError(parsed.error).replace(/\s*\n\s*/g, "; ")}`);
+    return parsed.data;
+  }
+
+  private redact(text: string): string {
+    return this.apiKey ? text.split(this.apiKey).join("[api key]") : text;
+  }
+
+  /** Runs one logical call: attempts, classification, backoff; `parse` turns the JSON into the result. */
+  private async call<T>(request: string, signal: AbortSignal | undefined, send: SendRequest, parse: (json: unknown) => T, policy?: CallPolicy) {
+    if (this.disposed) throw new DisposedError("The verifier client");
+    const { maxRetries, timeoutMs } = policy ?? { maxRetries: this.maxRetries, timeoutMs: this.timeoutMs };
+    const controller = new AbortController();
+    const unlink = linkAbort(controller, [signal, this.lifetime.signal]);
+    const meter = new InjectedDelayMeter();
+    const started = performance.now();
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const attemptStarted = performance.now();
+        const outcome = await this.attempt(request, send, controller.signal, timeoutMs, attempt, meter);
+        if ("body" in outcome) {
+          const value = this.parseBody(request, outcome.body, parse);
+          const now = performance.now();
+          const timing: CallTiming = { latencyMs: now - started, attemptMs: now - attemptStarted, networkMs: meter.totalMs, attempts: attempt };
+          return { value, timing };
+        }
+        const { failure } = outcome;
+        const unavailable = (extra = "") =>
+          new VerifierUnavailableError(this.endpoint, this.redact(failure.reason + extra), {
+            attempts: attempt,
+            status: failure.status,
+            retryAfterMs: failure.retryAfterMs,
+            cause: failure.cause,
+          });
+        if (attempt > maxRetries) throw unavailable();
+        if (failure.retryAfterMs !== undefined && failure.retryAfterMs > this.retryMaxDelayMs) {
+          throw unavailable(`; it asked to retry after ${Math.round(failure.retryAfterMs)} ms, longer than our ${this.retryMaxDelayMs} ms cap`);
+        }
+        await abortableSleep(failure.retryAfterMs ?? backoffDelayMs(attempt, this.retryBaseDelayMs, this.retryMaxDelayMs, this.random), controller.signal);
+      }
+    } finally {
+      unlink();
+    }
+  }
+
+  /** One HTTP attempt under its own timeout; a retryable failure is returned, anything else thrown. */
+  private async attempt(
+    request: string,
+    send: SendRequest,
+    callSignal: AbortSignal,
+    timeoutMs: number,
+    attempt: number,
+    meter: InjectedDelayMeter,
+  ): Promise<{ body: string } | { failure: RetryableFailure }> {
+    throwIfAborted(callSignal);
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new DOMException(`No complete response within ${timeoutMs} ms`, "TimeoutError"));
+    }, timeoutMs);
+    const unlink = linkAbort(controller, [callSignal]);
+    let stage: "headers" | "body" = "headers";
+    try {
+      const options: AttemptRequestOptions = {
+        signal: controller.signal,
+        timeout: Math.ceil(timeoutMs) + OPENAI_TIMEOUT_SLACK_MS,
+        maxRetries: 0,
+        // The openai client would say 0 on every attempt, since it does not retry itself.
+        headers: { "X-Stainless-Retry-Count": String(attempt - 1) },
+      };
+      const response = await meter.run(() => send(options).asResponse());
+      stage = "body";
+      return { body: await response.text() };
+    } catch (error) {
+      if (callSignal.aborted) throw abortError(callSignal);
+      if (timedOut || error instanceof APIConnectionTimeoutError) throw new VerifierTimeoutError(this.endpoint, timeoutMs, attempt);
+      return { failure: this.classifyFailure(request, error, stage) };
+    } finally {
+      clearTimeout(timer);
+      unlink();
+    }
+  }
+
+  private classifyFailure(request: string, error: unknown, stage: "headers" | "body"): RetryableFailure {
+    if (error instanceof APIError && error.status !== undefined) {
+      const { status } = error;
+      if (status === 401 || status === 403) throw new VerifierAuthError(this.endpoint, status, this.apiKey !== undefined);
+      if (isRetryableStatus(status)) return { reason: `expected HTTP 2xx, found ${status}`, status, retryAfterMs: parseRetryAfterMs(error.headers) };
+      throw new VerifierRequestError(this.endpoint, request, status, this.serverMessage(error));
+    }
+    // openai wraps fetch failures in APIConnectionError; a body cut short surfaces as undici's TypeError.
+    if (error instanceof APIError || error instanceof TypeError) {
+      const { root, code } = rootCause(error);
+      const detail = root instanceof Error ? `${code ? `${code}: ` : ""}${root.message}` : String(root);
+      const expected = stage === "headers" ? "expected an HTTP response" : "expected the whole response body";
+      return { reason: `${expected}, found a connection error (${detail})`, cause: root };
+    }
+    throw error;
+  }
+
+  /** The server's own explanation from an OpenAI-style `{error: {message}}` body, shortened and redacted. */
+  private serverMessage(error: APIError): string | undefined {
+    const body: unknown = error.error;
+    const message = body && typeof body === "object" && "message" in body && typeof body.message === "string" ? body.message : undefined;
+    if (!message) return undefined;
+    const redacted = this.redact(message);
+    return redacted.length > SERVER_MESSAGE_MAX_CHARS ? `${redacted.slice(0, SERVER_MESSAGE_MAX_CHARS)}…` : redacted;
+  }
+
+  private parseBody<T>(request: string, body: string, parse: (json: unknown) => T): T {
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      throw new VerifierResponseError(
+        `expected JSON from ${request}, found ${body.length} characters starting ${JSON.stringify(this.redact(body.slice(0, 60)))}`,
+        this.endpoint,
+      );
+    }
+    try {
+      return parse(json);
+    } catch (error) {
+      // The pure decision functions do not know where the response came from.
+      if (error instanceof VerifierResponseError && !error.endpoint) throw new VerifierResponseError(this.redact(error.reason), this.endpoint);
+      throw error;
+    }
+  }
+}

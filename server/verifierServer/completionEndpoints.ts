@@ -1,0 +1,175 @@
+import type { LlamaModel, Token } from "node-llama-cpp";
+import { decodeGreedy, type GreedyDecodingOptions, type GreedyDecodingResult } from "./greedyDecoding.js";
+import { contentText, type ChatCompletionRequest, type CompletionRequest } from "./requestSchemas.js";
+import { chatCompletionResponse, chatLogprobs, completionLogprobs, completionResponse, type ChatCompletionResponse, type CompletionResponse } from "./responseShaping.js";
+import { findStopSequence, TokenText } from "./tokenText.js";
+import { invalidRequest } from "./verifierHttpError.js";
+import type { VerifierSlotPool } from "./verifierSlotPool.js";
+
+/** OpenAI's default `max_tokens` for legacy completions. */
+export const DEFAULT_COMPLETION_MAX_TOKENS = 16;
+
+/** What the endpoints serve from: the one model, its slots, and the id clients see. */
+export interface VerifierEndpointContext {
+  model: LlamaModel;
+  pool: VerifierSlotPool;
+  modelId: string;
+}
+
+function vocabularySize(model: LlamaModel): number {
+  return model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length ?? 0;
+}
+
+const longestPieceBytes = new WeakMap<LlamaModel, number>();
+/**
+ * Bytes of the longest vocabulary piece as stored (SPM's "▁" and "<0xNN>" are longer than the
+ * text they stand for), so text longer than contextSize × this cannot fit and is refused
+ * without tokenizing megabytes on the event loop.
+ */
+function maxPieceBytes(model: LlamaModel): number {
+  let bytes = longestPieceBytes.get(model);
+  if (bytes === undefined) {
+    bytes = Math.max(1, ...(model.fileInfo.metadata.tokenizer?.ggml?.tokens ?? []).map((piece) => Buffer.byteLength(piece)));
+    longestPieceBytes.set(model, bytes);
+  }
+  return bytes;
+}
+
+/** Longest text (in bytes, hence also in UTF-16 units) that can tokenize to at most a context of tokens. */
+function textLimit(context: VerifierEndpointContext): number {
+  return context.pool.contextSize * maxPieceBytes(context.model);
+}
+
+function checkTextFits(context: VerifierEndpointContext, text: string, param: string): void {
+  const limit = textLimit(context);
+  if (text.length > limit && Buffer.byteLength(text) > limit) {
+    throw invalidRequest(`the ${param} text is longer than this model's context of ${context.pool.contextSize} tokens can hold`, param, "context_length_exceeded");
+  }
+}
+
+/**
+ * Text prompts are tokenized with special tokens parsed (`<|fim_prefix|>` is one token), plus
+ * BOS if the model wants it; `textStart` is 1 when that BOS is not part of the text.
+ */
+function tokenizePrompt(model: LlamaModel, text: string): { tokens: Token[]; textStart: number } {
+  const tokens = model.tokenize(text, true);
+  const bos = model.tokens.bos;
+  if (!model.tokens.shouldPrependBosToken || bos == null || tokens[0] === bos) return { tokens, textStart: 0 };
+  return { tokens: [bos, ...tokens], textStart: 1 };
+}
+
+function checkPromptIds(model: LlamaModel, ids: readonly number[]): Token[] {
+  const size = vocabularySize(model);
+  const bad = ids.findIndex((id) => id >= size);
+  if (bad >= 0) throw invalidRequest(`prompt[${bad}] is token id ${ids[bad]}, but the vocabulary has ${size} tokens (0..${size - 1})`, "prompt", "invalid_token_id");
+  return ids.map((id) => id as Token);
+}
+
+/** Refuses what would overflow a slot: the KV cache never shifts, so prompt + completion must fit. */
+function checkFits(context: VerifierEndpointContext, promptTokens: number, maxTokens: number, maxTokensParam: string): void {
+  const size = context.pool.contextSize;
+  if (promptTokens === 0) throw invalidRequest("the prompt is empty: it has no tokens to evaluate", "prompt");
+  if (promptTokens > size) {
+    throw invalidRequest(`the prompt has ${promptTokens} tokens, but this model's context holds ${size}`, "prompt", "context_length_exceeded");
+  }
+  if (promptTokens + maxTokens > size) {
+    throw invalidRequest(
+      `this model's context holds ${size} tokens, but ${promptTokens + maxTokens} were requested (${promptTokens} in the prompt, ${maxTokens} in the completion)`,
+      maxTokensParam,
+      "context_length_exceeded",
+    );
+  }
+}
+
+function stopList(stop: string | string[] | null | undefined): string[] {
+  if (stop == null) return [];
+  return typeof stop === "string" ? [stop] : stop;
+}
+
+async function decodeOnSlot(
+  context: VerifierEndpointContext,
+  options: Omit<GreedyDecodingOptions, "isEndOfGeneration" | "signal">,
+  signal: AbortSignal,
+): Promise<GreedyDecodingResult> {
+  const slot = await context.pool.acquire(options.prompt, signal);
+  try {
+    return await decodeGreedy(slot, { ...options, isEndOfGeneration: (token) => context.model.isEogToken(token), signal });
+  } finally {
+    context.pool.release(slot);
+  }
+}
+
+/** The generated text, cut before the earliest stop sequence when one ended decoding. */
+function outputText(text: TokenText, prompt: readonly Token[], result: GreedyDecodingResult, stops: readonly string[]): string {
+  const generated = text.text(result.output, prompt);
+  const stopAt = result.stopReason === "stopSequence" ? findStopSequence(generated, stops) : -1;
+  return stopAt >= 0 ? generated.slice(0, stopAt) : generated;
+}
+
+/** `POST /v1/completions`: greedy completion with OpenAI's echo/logprobs semantics. */
+export async function createCompletion(context: VerifierEndpointContext, request: CompletionRequest, signal: AbortSignal): Promise<CompletionResponse> {
+  const { model } = context;
+  if (typeof request.prompt === "string") checkTextFits(context, request.prompt, "prompt");
+  const { tokens: prompt, textStart } =
+    typeof request.prompt === "string" ? tokenizePrompt(model, request.prompt) : { tokens: checkPromptIds(model, request.prompt), textStart: 0 };
+  const maxTokens = request.max_tokens ?? DEFAULT_COMPLETION_MAX_TOKENS;
+  checkFits(context, prompt.length, maxTokens, "max_tokens");
+  const echo = request.echo ?? false;
+  const logprobs = request.logprobs ?? null;
+  const stops = stopList(request.stop);
+  const text = new TokenText(model, request.return_tokens_as_token_ids ?? false);
+
+  const result = await decodeOnSlot(
+    context,
+    {
+      prompt,
+      maxTokens,
+      promptLogprobs: echo && logprobs !== null,
+      outputLogprobs: logprobs !== null,
+      shouldStop: stops.length > 0 ? (output) => findStopSequence(text.text(output, prompt), stops) >= 0 : undefined,
+    },
+    signal,
+  );
+  const promptText = typeof request.prompt === "string" ? request.prompt : text.text(prompt);
+  const choiceText = (echo ? promptText : "") + outputText(text, prompt, result, stops);
+  const choiceLogprobs = logprobs === null ? null : completionLogprobs(text, prompt, result, echo, logprobs, textStart);
+  return completionResponse(context.modelId, choiceText, result, prompt.length, choiceLogprobs);
+}
+
+/**
+ * `POST /v1/chat/completions`. The model has no chat template, so the prompt is the
+ * concatenated content of all messages, in order, without roles or separators (special tokens
+ * parsed). `prediction.content` is verified as a draft; the output is the same as without it.
+ */
+export async function createChatCompletion(context: VerifierEndpointContext, request: ChatCompletionRequest, signal: AbortSignal): Promise<ChatCompletionResponse> {
+  const { model } = context;
+  const promptText = request.messages.map((message) => contentText(message.content)).join("");
+  checkTextFits(context, promptText, "messages");
+  const { tokens: prompt } = tokenizePrompt(model, promptText);
+  const maxTokensParam = request.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens";
+  // Without a limit, generation may run to the end of the slot's context (OpenAI's default).
+  const maxTokens = request.max_completion_tokens ?? request.max_tokens ?? Math.max(0, context.pool.contextSize - prompt.length);
+  checkFits(context, prompt.length, maxTokens, maxTokensParam);
+  // Draft tokens beyond maxTokens are never evaluated, so a prediction longer than any slot
+  // could hold is cut (its first `limit` characters still make more than contextSize tokens)
+  // rather than tokenized whole on the event loop; rejected tokens are counted on that cut.
+  const predictionText = contentText(request.prediction?.content).slice(0, textLimit(context));
+  const draft = predictionText === "" ? [] : model.tokenize(predictionText, true);
+  const stops = stopList(request.stop);
+  const text = new TokenText(model, request.return_tokens_as_token_ids ?? false);
+  const wantLogprobs = request.logprobs ?? false;
+
+  const result = await decodeOnSlot(
+    context,
+    {
+      prompt,
+      maxTokens,
+      draft,
+      outputLogprobs: wantLogprobs,
+      shouldStop: stops.length > 0 ? (output) => findStopSequence(text.text(output, prompt), stops) >= 0 : undefined,
+    },
+    signal,
+  );
+  const logprobs = wantLogprobs ? chatLogprobs(text, prompt, result, request.top_logprobs ?? 0) : null;
+  return chatCompletionResponse(context.modelId, outputText(text, prompt, result, stops), result, prompt.length, logprobs);
+}

@@ -1,0 +1,195 @@
+import { randomUUID } from "node:crypto";
+import type { Token } from "node-llama-cpp";
+import type { GreedyDecodingResult, GreedyStopReason } from "./greedyDecoding.js";
+import type { TokenText } from "./tokenText.js";
+import { logprobOf, type Prediction } from "./verifierSlot.js";
+
+/** What OpenAI (and vLLM) send instead of -Infinity, which JSON cannot carry. */
+const MIN_LOGPROB = -9999;
+
+export type FinishReason = "stop" | "length";
+
+export interface CompletionLogprobs {
+  tokens: string[];
+  token_logprobs: (number | null)[];
+  top_logprobs: (Record<string, number> | null)[];
+  text_offset: number[];
+}
+
+export interface PromptTokensDetails {
+  cached_tokens: number;
+}
+
+export interface CompletionResponse {
+  id: string;
+  object: "text_completion";
+  created: number;
+  model: string;
+  choices: [{ index: 0; text: string; finish_reason: FinishReason; logprobs: CompletionLogprobs | null }];
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number; prompt_tokens_details: PromptTokensDetails };
+}
+
+export interface ChatTokenLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[];
+}
+
+export interface ChatCompletionResponse {
+  id: string;
+  object: "chat.completion";
+  created: number;
+  model: string;
+  choices: [
+    {
+      index: 0;
+      message: { role: "assistant"; content: string; refusal: null };
+      finish_reason: FinishReason;
+      logprobs: { content: (ChatTokenLogprob & { top_logprobs: ChatTokenLogprob[] })[]; refusal: null } | null;
+    },
+  ];
+  usage: {
+    prompt_tokens: number;
+    completion_tokens: number;
+    total_tokens: number;
+    prompt_tokens_details: PromptTokensDetails;
+    completion_tokens_details: { accepted_prediction_tokens: number; rejected_prediction_tokens: number; reasoning_tokens: 0 };
+  };
+}
+
+function clampLogprob(logprob: number): number {
+  return Math.max(logprob, MIN_LOGPROB);
+}
+
+export function finishReason(stopReason: GreedyStopReason): FinishReason {
+  return stopReason === "length" ? "length" : "stop";
+}
+
+/** The prediction for token `index` of prompt + output, i.e. the one made after tokens[0..index-1]. */
+function predictionFor(result: GreedyDecodingResult, promptLength: number, index: number): Prediction | undefined {
+  if (index === 0) return undefined;
+  return index < promptLength ? result.promptPredictions[index - 1] : result.outputPredictions[index - promptLength];
+}
+
+/**
+ * The `top` alternatives at a position, best first, plus the actual token when it is not
+ * among them (OpenAI's rule: up to `count + 1` entries). Tokens whose strings collide keep the
+ * first (more likely) entry; `return_tokens_as_token_ids` avoids collisions altogether.
+ */
+function topAlternatives(actual: Token, prediction: Prediction, count: number): [Token, number][] {
+  const entries: [Token, number][] = (prediction.top ?? []).slice(0, count).map((e) => [e.token, clampLogprob(e.logprob)]);
+  const actualLogprob = logprobOf(prediction, actual);
+  if (!entries.some(([token]) => token === actual) && actualLogprob !== undefined) entries.push([actual, clampLogprob(actualLogprob)]);
+  return entries;
+}
+
+/**
+ * Legacy-completions logprobs over prompt + output (with echo) or output alone. Entry i
+ * describes token i: `token_logprobs[i]` is its logprob under the prediction made after the
+ * tokens before it, `top_logprobs[i]` maps the best `count` tokens of that same prediction
+ * (and token i itself) to their logprobs, so its argmax is the verifier's greedy choice for
+ * position i. The first prompt token has no prediction: null, null. `text_offset[i]` is where
+ * token i's text starts in the choice's `text`, in code points. `textStart`: prompt tokens
+ * before it (a BOS the server added) have no text.
+ */
+export function completionLogprobs(
+  text: TokenText,
+  prompt: readonly Token[],
+  result: GreedyDecodingResult,
+  echo: boolean,
+  count: number,
+  textStart = 0,
+): CompletionLogprobs {
+  const all = [...prompt, ...result.output];
+  const first = echo ? 0 : prompt.length;
+  const offsets = text.codePointOffsets(all, textStart);
+  const logprobs: CompletionLogprobs = { tokens: [], token_logprobs: [], top_logprobs: [], text_offset: [] };
+  for (let index = first; index < all.length; index++) {
+    logprobs.tokens.push(text.label(all, index));
+    logprobs.text_offset.push(offsets[index] - (echo ? 0 : offsets[first]));
+    const prediction = predictionFor(result, prompt.length, index);
+    const logprob = prediction && logprobOf(prediction, all[index]);
+    if (!prediction || logprob === undefined) {
+      logprobs.token_logprobs.push(null);
+      logprobs.top_logprobs.push(null);
+      continue;
+    }
+    logprobs.token_logprobs.push(clampLogprob(logprob));
+    const top: Record<string, number> = {};
+    for (const [token, value] of topAlternatives(all[index], prediction, count)) {
+      const label = text.label(all, index, token);
+      if (!(label in top)) top[label] = value;
+    }
+    logprobs.top_logprobs.push(top);
+  }
+  return logprobs;
+}
+
+/** Chat logprobs (`choices[0].logprobs.content`): one entry per generated token. */
+export function chatLogprobs(text: TokenText, prompt: readonly Token[], result: GreedyDecodingResult, count: number): ChatCompletionResponse["choices"][0]["logprobs"] {
+  const all = [...prompt, ...result.output];
+  const entry = (token: Token, index: number, logprob: number): ChatTokenLogprob => {
+    const label = text.label(all, index, token);
+    return { token: label, logprob, bytes: [...Buffer.from(label, "utf8")] };
+  };
+  return {
+    content: result.output.map((token, j) => {
+      const index = prompt.length + j;
+      const prediction = result.outputPredictions[j];
+      return {
+        ...entry(token, index, clampLogprob(logprobOf(prediction, token) ?? -Infinity)),
+        top_logprobs: (prediction.top ?? []).slice(0, count).map((e) => entry(e.token, index, clampLogprob(e.logprob))),
+      };
+    }),
+    refusal: null,
+  };
+}
+
+export function completionResponse(
+  modelId: string,
+  choiceText: string,
+  result: GreedyDecodingResult,
+  promptTokens: number,
+  logprobs: CompletionLogprobs | null,
+): CompletionResponse {
+  return {
+    id: `cmpl-${randomUUID().replaceAll("-", "")}`,
+    object: "text_completion",
+    created: Math.floor(Date.now() / 1000),
+    model: modelId,
+    choices: [{ index: 0, text: choiceText, finish_reason: finishReason(result.stopReason), logprobs }],
+    usage: {
+      prompt_tokens: promptTokens,
+      completion_tokens: result.output.length,
+      total_tokens: promptTokens + result.output.length,
+      prompt_tokens_details: { cached_tokens: result.cachedTokens },
+    },
+  };
+}
+
+export function chatCompletionResponse(
+  modelId: string,
+  content: string,
+  result: GreedyDecodingResult,
+  promptTokens: number,
+  logprobs: ChatCompletionResponse["choices"][0]["logprobs"],
+): ChatCompletionResponse {
+  return {
+    id: `chatcmpl-${randomUUID().replaceAll("-", "")}`,
+    object: "chat.completion",
+    created: Math.floor(Date.now() / 1000),
+    model: modelId,
+    choices: [{ index: 0, message: { role: "assistant", content, refusal: null }, finish_reason: finishReason(result.stopReason), logprobs }],
+    usage: {
+      prompt_tokens: promptTokens,
+      completion_tokens: result.output.length,
+      total_tokens: promptTokens + result.output.length,
+      prompt_tokens_details: { cached_tokens: result.cachedTokens },
+      completion_tokens_details: {
+        accepted_prediction_tokens: result.acceptedDraftTokens,
+        rejected_prediction_tokens: result.rejectedDraftTokens,
+        reasoning_tokens: 0,
+      },
+    },
+  };
+}

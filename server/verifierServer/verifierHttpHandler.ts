@@ -1,0 +1,180 @@
+import { timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { z } from "zod";
+import { createChatCompletion, createCompletion, type VerifierEndpointContext } from "./completionEndpoints.js";
+import { readRequestBody } from "./readRequestBody.js";
+import { ChatCompletionRequestSchema, CompletionRequestSchema } from "./requestSchemas.js";
+import { SlotPoolClosedError } from "./slotPoolClosedError.js";
+import { VerifierHttpError } from "./verifierHttpError.js";
+
+export interface VerifierHttpHandlerOptions {
+  endpoints: VerifierEndpointContext;
+  /** When set, every request must carry `Authorization: Bearer <apiKey>`. */
+  apiKey?: string;
+  /** Larger bodies get 413. */
+  maxBodyBytes: number;
+  /** Unix seconds reported as the model's `created`. */
+  createdAt: number;
+  /** Unexpected errors (answered with 500); client mistakes are not reported. */
+  onError?: (error: unknown) => void;
+}
+
+interface Route {
+  method: "GET" | "POST";
+  path: RegExp;
+  run(request: IncomingMessage, match: RegExpExecArray, signal: AbortSignal): Promise<unknown>;
+}
+
+class ServerClosingError extends Error {
+  override name = "ServerClosingError";
+}
+
+function parseBody<T extends z.ZodType>(schema: T, body: Buffer): z.output<T> {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString("utf8"));
+  } catch (error) {
+    throw new VerifierHttpError(400, `the body is not valid JSON: ${(error as Error).message}`, "invalid_request_error", null, "invalid_json");
+  }
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const [issue] = parsed.error.issues;
+  const param = issue.path.length > 0 ? issue.path.map(String).join(".") : null;
+  throw new VerifierHttpError(400, param ? `invalid ${param}: ${issue.message}` : `invalid body: ${issue.message}`, "invalid_request_error", param, "invalid_value");
+}
+
+/** A malformed %-escape names no model: kept as is (and so not found) rather than a 500. */
+function safeDecode(component: string): string {
+  try {
+    return decodeURIComponent(component);
+  } catch {
+    return component;
+  }
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The OpenAI-compatible HTTP surface on plain `node:http`: auth, routing (404/405), bodies
+ * (size limit, JSON, zod), OpenAI-style errors, and one AbortController per request that
+ * fires when the client disconnects or the server closes, so the work stops and the slot
+ * is released.
+ */
+export class VerifierHttpHandler {
+  private readonly routes: Route[];
+  private readonly inFlight = new Map<AbortController, Promise<void>>();
+
+  constructor(private readonly options: VerifierHttpHandlerOptions) {
+    const { endpoints } = options;
+    const modelObject = () => ({ id: endpoints.modelId, object: "model", created: options.createdAt, owned_by: "configspec" });
+    this.routes = [
+      { method: "GET", path: /^\/v1\/models$/, run: async () => ({ object: "list", data: [modelObject()] }) },
+      {
+        method: "GET",
+        path: /^\/v1\/models\/(.+)$/,
+        run: async (_request, match) => {
+          const id = safeDecode(match[1]);
+          if (id !== endpoints.modelId) throw new VerifierHttpError(404, `the model ${JSON.stringify(id)} does not exist`, "invalid_request_error", "model", "model_not_found");
+          return modelObject();
+        },
+      },
+      {
+        method: "POST",
+        path: /^\/v1\/completions$/,
+        run: async (request, _match, signal) =>
+          createCompletion(endpoints, parseBody(CompletionRequestSchema, await readRequestBody(request, options.maxBodyBytes)), signal),
+      },
+      {
+        method: "POST",
+        path: /^\/v1\/chat\/completions$/,
+        run: async (request, _match, signal) =>
+          createChatCompletion(endpoints, parseBody(ChatCompletionRequestSchema, await readRequestBody(request, options.maxBodyBytes)), signal),
+      },
+    ];
+  }
+
+  /** The `request` listener for `http.createServer`; never throws. */
+  readonly handle = (request: IncomingMessage, response: ServerResponse): void => {
+    const controller = new AbortController();
+    response.on("close", () => {
+      if (!response.writableFinished) controller.abort(new Error("the client disconnected"));
+    });
+    const done = this.serve(request, response, controller.signal)
+      .catch((error: unknown) => {
+        // Only a failure while writing the error response gets here: drop the connection.
+        this.options.onError?.(error);
+        response.destroy();
+      })
+      .finally(() => this.inFlight.delete(controller));
+    this.inFlight.set(controller, done);
+  };
+
+  /** Aborts every request in flight (they answer 503 if their client is still there) and waits for them. */
+  async abortAll(): Promise<void> {
+    for (const controller of this.inFlight.keys()) controller.abort(new ServerClosingError("the verifier server is closing"));
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  private async serve(request: IncomingMessage, response: ServerResponse, signal: AbortSignal): Promise<void> {
+    try {
+      this.authorize(request);
+      const path = new URL(request.url ?? "/", "http://localhost").pathname;
+      const matching = this.routes.flatMap((route) => {
+        const match = route.path.exec(path);
+        return match ? [{ route, match }] : [];
+      });
+      if (matching.length === 0) throw new VerifierHttpError(404, `Invalid URL (${request.method} ${path})`, "invalid_request_error", null, "unknown_url");
+      const found = matching.find(({ route }) => route.method === request.method);
+      if (!found) {
+        response.setHeader("Allow", [...new Set(matching.map(({ route }) => route.method))].join(", "));
+        throw new VerifierHttpError(405, `method ${request.method} is not allowed on ${path}`, "invalid_request_error", null, "method_not_allowed");
+      }
+      const body = await found.route.run(request, found.match, signal);
+      this.send(response, 200, body);
+    } catch (error) {
+      this.sendError(response, error, signal);
+    }
+  }
+
+  private authorize(request: IncomingMessage): void {
+    const { apiKey } = this.options;
+    if (apiKey === undefined) return;
+    const header = request.headers.authorization ?? "";
+    const token = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
+    if (token !== undefined && sameSecret(token, apiKey)) return;
+    throw new VerifierHttpError(
+      401,
+      token === undefined ? "You didn't provide an API key: send Authorization: Bearer <key>." : "Incorrect API key provided.",
+      "invalid_request_error",
+      null,
+      "invalid_api_key",
+    );
+  }
+
+  private sendError(response: ServerResponse, error: unknown, signal: AbortSignal): void {
+    if (response.destroyed || response.writableEnded) return; // the client left: nobody to tell
+    let httpError: VerifierHttpError;
+    if (error instanceof VerifierHttpError) httpError = error;
+    else if (error instanceof SlotPoolClosedError || (signal.aborted && signal.reason instanceof ServerClosingError)) {
+      httpError = new VerifierHttpError(503, "the verifier server is shutting down", "server_error", null, "server_shutting_down");
+    } else {
+      this.options.onError?.(error);
+      httpError = new VerifierHttpError(500, `internal error: ${error instanceof Error ? error.message : String(error)}`, "server_error");
+    }
+    // After a 413 the rest of the body is not read: close the connection rather than drain it.
+    if (httpError.status === 413) response.setHeader("Connection", "close");
+    if (httpError.status === 401) response.setHeader("WWW-Authenticate", "Bearer");
+    this.send(response, httpError.status, httpError.toJSON());
+  }
+
+  private send(response: ServerResponse, status: number, body: unknown): void {
+    if (response.destroyed || response.writableEnded) return;
+    const data = JSON.stringify(body);
+    response.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(data) });
+    response.end(data);
+  }
+}

@@ -1,0 +1,159 @@
+import type { ControlledEvaluateInputItem, ControlledEvaluateIndexOutput, LlamaContextSequence, Token } from "node-llama-cpp";
+import { MAX_LOGPROBS } from "./requestSchemas.js";
+
+/** What a position must yield: nothing (KV only), the argmax next token, or argmax plus logprobs. */
+export type PredictionNeed = "none" | "token" | "logprobs";
+
+export interface TokenLogprob {
+  token: Token;
+  /** Natural log of the probability (softmax of the raw logits); -Infinity when it underflows. */
+  logprob: number;
+}
+
+/** The verifier's next-token prediction after the tokens up to and including one position. */
+export interface Prediction {
+  /** The greedy (argmax) next token. */
+  token: Token;
+  /** The most likely next tokens, best first; present when the position was evaluated with probabilities. */
+  top?: readonly TokenLogprob[];
+  /** The logprob of the token that followed the position when it was evaluated, when not in `top`. */
+  follower?: TokenLogprob;
+}
+
+/** The logprob the prediction gives `token`, if it was kept. */
+export function logprobOf(prediction: Prediction | undefined, token: Token): number | undefined {
+  const kept = prediction?.top?.find((entry) => entry.token === token) ?? (prediction?.follower?.token === token ? prediction.follower : undefined);
+  return kept?.logprob;
+}
+
+function satisfies(prediction: Prediction | undefined, need: PredictionNeed, follower: Token | undefined): boolean {
+  if (need === "none") return true;
+  if (!prediction) return false;
+  if (need === "token") return true;
+  if (!prediction.top) return false;
+  return follower === undefined || logprobOf(prediction, follower) !== undefined;
+}
+
+function toPrediction(output: ControlledEvaluateIndexOutput | undefined, follower: Token | undefined): Prediction | undefined {
+  const token = output?.next.token;
+  if (token == null) return undefined;
+  const probabilities = output?.next.probabilities;
+  if (!probabilities) return { token };
+  // The map is sorted best first; only the head and the follower are kept, never the whole vocabulary.
+  const top: TokenLogprob[] = [];
+  for (const [candidate, probability] of probabilities) {
+    if (top.length === MAX_LOGPROBS) break;
+    top.push({ token: candidate, logprob: Math.log(probability) });
+  }
+  const prediction: Prediction = { token, top };
+  if (follower !== undefined && !top.some((entry) => entry.token === follower)) {
+    prediction.follower = { token: follower, logprob: Math.log(probabilities.get(follower) ?? 0) };
+  }
+  return prediction;
+}
+
+/**
+ * One sequence of the verifier's context with a mirror of what its KV cache holds: the
+ * evaluated tokens, and per position the prediction computed there (argmax, and logprobs when
+ * they were asked for). The mirror is what makes prefix reuse exact: a later request reuses
+ * a position only if its tokens match and the prediction kept there answers what it needs.
+ */
+export class VerifierSlot {
+  private readonly evaluated: Token[] = [];
+  private readonly predictions: (Prediction | undefined)[] = [];
+  /** Release order, for least-recently-used tie breaks. */
+  lastReleasedAt = 0;
+
+  constructor(
+    readonly index: number,
+    private readonly sequence: LlamaContextSequence,
+  ) {}
+
+  /** The tokens in the KV cache, in order. */
+  get tokens(): readonly Token[] {
+    return this.evaluated;
+  }
+
+  get contextSize(): number {
+    return this.sequence.contextSize;
+  }
+
+  /** The prediction after the tokens up to and including `position`, if it was computed. */
+  prediction(position: number): Prediction | undefined {
+    return this.predictions[position];
+  }
+
+  commonPrefixLength(tokens: readonly Token[]): number {
+    const limit = Math.min(tokens.length, this.evaluated.length);
+    let i = 0;
+    while (i < limit && tokens[i] === this.evaluated[i]) i++;
+    return i;
+  }
+
+  /**
+   * How much of `tokens` this slot serves as it is: the common prefix, cut at the first
+   * position whose kept prediction does not answer `needAt(position)` (that position's
+   * token must then be evaluated again to get it).
+   */
+  reusableLength(tokens: readonly Token[], needAt: (position: number) => PredictionNeed): number {
+    const common = this.commonPrefixLength(tokens);
+    for (let position = 0; position < common; position++) {
+      if (!satisfies(this.predictions[position], needAt(position), tokens[position + 1])) return position;
+    }
+    return common;
+  }
+
+  /** Drops the KV cache (and mirror) from `length` on. */
+  async truncate(length: number): Promise<void> {
+    if (length >= this.evaluated.length) return;
+    await this.guard(() => this.sequence.eraseContextTokenRanges([{ start: length, end: this.evaluated.length }]));
+    this.evaluated.length = length;
+    this.predictions.length = length;
+    await this.checkMirror();
+  }
+
+  /**
+   * Appends `tokens` to the KV cache in ONE batched evaluation, computing at each position only
+   * what `needAt(position)` asks for (full-vocabulary probabilities cost a sort and a copy).
+   */
+  async evaluate(tokens: readonly Token[], needAt: (position: number) => PredictionNeed): Promise<void> {
+    if (tokens.length === 0) return;
+    const start = this.evaluated.length;
+    const input: ControlledEvaluateInputItem[] = tokens.map((token, i) => {
+      const need = needAt(start + i);
+      return need === "none" ? token : [token, { generateNext: { token: true, probabilities: need === "logprobs" } }];
+    });
+    const outputs = await this.guard(() => this.sequence.controlledEvaluate(input));
+    tokens.forEach((token, i) => {
+      this.evaluated.push(token);
+      this.predictions.push(needAt(start + i) === "none" ? undefined : toPrediction(outputs[i], tokens[i + 1]));
+    });
+    await this.checkMirror();
+  }
+
+  /** Empties the KV cache: after a failed evaluation the cache's contents are unknown. */
+  async reset(): Promise<void> {
+    this.evaluated.length = 0;
+    this.predictions.length = 0;
+    if (!this.sequence.disposed) await this.sequence.clearHistory();
+  }
+
+  private async guard<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      await this.reset().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** The mirror must equal the cache; if node-llama-cpp ever shifted or dropped tokens, start over. */
+  private async checkMirror(): Promise<void> {
+    if (this.sequence.nextTokenIndex !== this.evaluated.length) {
+      const found = this.sequence.nextTokenIndex;
+      const expected = this.evaluated.length;
+      await this.reset().catch(() => undefined);
+      throw new Error(`verifier slot ${this.index} lost track of its KV cache: expected ${expected} tokens, found ${found}`);
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { ServerStatus } from "../../server/protocol.js";
+import { escapeMarkdown, presentStatus } from "../../extension/statusPresentation.js";
+
+const OK: ServerStatus = {
+  health: "ok",
+  quiescent: true,
+  enabled: true,
+  verifierReachable: true,
+  active: { objective: "latency", drafterId: "qwen-0.5b-q8", k: 4, source: "profile" },
+  lastLatencyMs: 123.4,
+};
+
+describe("status bar presentation", () => {
+  it("shows objective, drafter and K, and the last latency", () => {
+    const p = presentStatus({ status: OK, objective: "latency", clientState: "running" });
+    assert.equal(p.text, "$(zap) latency · qwen-0.5b-q8 K=4 · 123 ms");
+    assert.equal(p.background, undefined);
+    assert.match(p.tooltip, /\[Open Configuration Panel\]\(command:configspec\.openPanel\)/);
+    assert.ok(p.commands.includes("configspec.openPanel"));
+  });
+
+  it("shows the configured objective at once, before the server confirms", () => {
+    assert.match(presentStatus({ status: OK, objective: "battery", clientState: "running" }).text, /^\$\(zap\) battery · /);
+  });
+
+  it("warns when the verifier is unreachable, errors on error health", () => {
+    assert.equal(presentStatus({ status: { ...OK, verifierReachable: false, health: "warning" }, objective: "auto", clientState: "running" }).background, "warning");
+    assert.equal(presentStatus({ status: { ...OK, verifierReachable: false }, objective: "auto", clientState: "running" }).background, "warning");
+    assert.equal(presentStatus({ status: { ...OK, health: "error", message: "Engine unavailable" }, objective: "auto", clientState: "running" }).background, "error");
+  });
+
+  it("says verifier-only, off, busy and stopped", () => {
+    assert.match(presentStatus({ status: { ...OK, active: { objective: "cost", drafterId: null, k: 0, source: "profile" } }, objective: "cost", clientState: "running" }).text, /verifier-only/);
+    assert.equal(presentStatus({ status: { ...OK, enabled: false }, objective: "auto", clientState: "running" }).text, "$(circle-slash) ConfigSpec: off");
+    assert.match(presentStatus({ status: { ...OK, quiescent: false }, objective: "auto", clientState: "running" }).text, /^\$\(loading~spin\)/);
+    const stopped = presentStatus({ status: undefined, objective: "auto", clientState: "stopped" });
+    assert.equal(stopped.background, "error");
+    assert.match(stopped.tooltip, /command:configspec\.restartServer/);
+  });
+
+  it("escapes server text so it cannot add links", () => {
+    const p = presentStatus({ status: { ...OK, message: "[click](command:workbench.action.evil)" }, objective: "auto", clientState: "running" });
+    assert.ok(!p.tooltip.includes("[click](command:workbench"));
+    assert.equal(escapeMarkdown("a_b*c"), "a\\_b\\*c");
+  });
+});

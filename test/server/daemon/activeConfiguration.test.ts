@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { chooseActiveConfiguration, DEFAULT_K, drafterIdOf } from "../../../server/daemon/activeConfiguration.js";
+import { profileViewOf } from "../../../server/daemon/profiling/profileView.js";
+import { syntheticProfile } from "../model/syntheticProfile.js";
+
+describe("active configuration", () => {
+  it("names drafters by file or by hf: repository and quantisation", () => {
+    assert.equal(drafterIdOf("/models/draft-4l-f16.gguf"), "draft-4l-f16");
+    assert.equal(drafterIdOf("hf:Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF:Q8_0"), "Qwen2.5-Coder-0.5B-Instruct-GGUF:Q8_0");
+  });
+
+  it("serves the first drafter with the default K before any profile, verifier-only without drafters", () => {
+    const choice = chooseActiveConfiguration({ objective: "auto", drafters: ["/m/a.gguf", "/m/b.gguf"], profile: null });
+    assert.deepEqual(choice.active, { objective: "auto", drafterId: "a", k: DEFAULT_K, source: "default" });
+    assert.equal(choice.drafter?.uriOrPath, "/m/a.gguf");
+    assert.deepEqual(chooseActiveConfiguration({ objective: "auto", drafters: [], profile: null }).active, { objective: "auto", drafterId: null, k: 0, source: "default" });
+  });
+
+  it("follows the profile's pick per objective, and notes a pick that is no longer configured", () => {
+    const view = profileViewOf(syntheticProfile({ rttMs: 40, draftSpeedup: 5 }), { allowUnverified: false, maxTokens: 64 }).view;
+    const drafters = view.configurations.flatMap((c) => (c.drafterId ? [`/m/${c.drafterId}.gguf`] : []));
+    const latency = chooseActiveConfiguration({ objective: "latency", drafters, profile: view });
+    assert.equal(latency.active.source, "profile");
+    assert.equal(latency.active.drafterId, view.picks.latency.drafterId);
+    assert.equal(latency.active.k, view.picks.latency.k);
+    assert.equal(latency.active.threads, view.picks.latency.threads);
+    const stale = chooseActiveConfiguration({ objective: "latency", drafters: ["/m/other.gguf"], profile: view });
+    assert.equal(stale.active.source, "default");
+    assert.match(stale.note ?? "", /re-profile/);
+  });
+});
