@@ -1,0 +1,55 @@
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { z } from "zod";
+
+/** Bumped when the generator would write different bytes: cached families are then rebuilt. */
+export const MODEL_FAMILY_VERSION = 1;
+
+export const ModelEntrySchema = z.object({
+  id: z.string().min(1),
+  role: z.enum(["target", "drafter"]),
+  /** Relative to the manifest's folder. */
+  path: z.string().min(1),
+  parameters: z.number().int().positive(),
+  layers: z.number().int().positive(),
+  width: z.number().int().positive(),
+  quantization: z.enum(["F32", "F16", "Q8_0"]),
+  derivation: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().positive(),
+  /** Greedy per-token acceptance against the target the generator designed for (drafters). */
+  expectedAcceptance: z.object({ min: z.number().min(0).max(1), max: z.number().min(0).max(1) }).optional(),
+});
+export type ModelEntry = z.infer<typeof ModelEntrySchema>;
+
+export const ModelManifestSchema = z.object({
+  generator: z.literal("configspec"),
+  version: z.number().int(),
+  seed: z.number().int(),
+  models: z.array(ModelEntrySchema).min(2),
+});
+export type ModelManifest = z.infer<typeof ModelManifestSchema>;
+
+export const MANIFEST_FILE_NAME = "manifest.json";
+
+/** A manifest entry with its path made absolute, as every consumer wants it. */
+export interface ResolvedModelEntry extends ModelEntry {
+  absolutePath: string;
+}
+
+export async function readModelManifest(manifestPath: string): Promise<{ manifest: ModelManifest; models: ResolvedModelEntry[] }> {
+  const text = await readFile(manifestPath, "utf8");
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${manifestPath} is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = ModelManifestSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`${manifestPath} is not a model manifest: ${z.prettifyError(parsed.error)}`);
+  const folder = dirname(manifestPath);
+  return {
+    manifest: parsed.data,
+    models: parsed.data.models.map((m) => ({ ...m, absolutePath: resolve(folder, m.path) })),
+  };
+}
