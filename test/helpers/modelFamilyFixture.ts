@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, rename, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { generateModelFamily } from "../../server/models/modelFamily.js";
 import { MANIFEST_FILE_NAME, MODEL_FAMILY_VERSION, readModelManifest, type ResolvedModelEntry } from "../../server/models/modelManifest.js";
@@ -20,6 +20,7 @@ export interface ModelFamilyFixture {
 export async function modelFamilyFixture(): Promise<ModelFamilyFixture> {
   const manifestPath = join(TEST_MODELS_DIR, MANIFEST_FILE_NAME);
   if (!existsSync(manifestPath)) {
+    await mkdir(resolve(".cache"), { recursive: true }); // absent on a clean clone
     const staging = await mkdtemp(`${TEST_MODELS_DIR}-staging-`);
     await generateModelFamily(staging);
     try {
