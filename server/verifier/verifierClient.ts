@@ -311,10 +311,9 @@ export class VerifierClient {
       temperature: 0,
       return_tokens_as_token_ids: true,
     } satisfies CompletionCreateParamsNonStreaming & VllmCompletionExtras;
-    const { value, timing } = await this.call(
-      "POST /completions",
+    const { value, timing } = await this.postCompletion(
+      body,
       request.signal,
-      (options) => this.openai.completions.create(body, options),
       (json) => {
         const { choice, usage } = this.completionWithLogprobs(json);
         const acceptance = acceptDraftTokenIds({ prompt, draft, logprobs: choice.logprobs, choiceText: choice.text, echoedText: request.echoedText });
@@ -335,10 +334,9 @@ export class VerifierClient {
       max_tokens: 1,
       temperature: 0,
     } satisfies CompletionCreateParamsNonStreaming;
-    const { value, timing } = await this.call(
-      "POST /completions",
+    const { value, timing } = await this.postCompletion(
+      body,
       request.signal,
-      (options) => this.openai.completions.create(body, options),
       (json) => {
         const { choice, usage } = this.completionWithLogprobs(json);
         const acceptance = acceptDraftText({
@@ -396,10 +394,9 @@ export class VerifierClient {
       ...(request.stop !== undefined && { stop: request.stop }),
       ...(returnTokenIds && { logprobs: 1, return_tokens_as_token_ids: true }),
     } satisfies CompletionCreateParamsNonStreaming & VllmCompletionExtras;
-    const { value, timing } = await this.call(
-      "POST /completions",
+    const { value, timing } = await this.postCompletion(
+      body,
       request.signal,
-      (options) => this.openai.completions.create(body, options),
       (json) => {
         const response = this.validate(CompletionResponseSchema, json, "a completion");
         const [choice] = response.choices;
@@ -478,6 +475,15 @@ export class VerifierClient {
   }
 
   /** Runs one logical call: attempts, classification, backoff; `parse` turns the JSON into the result. */
+  /** Every `/completions` call goes through here: one route name, one send function. */
+  private postCompletion<T>(
+    body: CompletionCreateParamsNonStreaming & VllmCompletionExtras,
+    signal: AbortSignal | undefined,
+    parse: (json: unknown) => T,
+  ) {
+    return this.call("POST /completions", signal, (options) => this.openai.completions.create(body, options), parse);
+  }
+
   private async call<T>(request: string, signal: AbortSignal | undefined, send: SendRequest, parse: (json: unknown) => T, policy?: CallPolicy) {
     if (this.disposed) throw new DisposedError("The verifier client");
     const { maxRetries, timeoutMs } = policy ?? { maxRetries: this.maxRetries, timeoutMs: this.timeoutMs };
