@@ -118,7 +118,8 @@ function hostileCases(): HostileCase[] {
 }
 
 async function send(entry: HostileCase): Promise<{ status: number; body: any }> {
-  const payload = entry.raw ? (entry.body as string | Buffer) : JSON.stringify(entry.body);
+  const { body: value } = entry;
+  const payload = !entry.raw ? JSON.stringify(value) : Buffer.isBuffer(value) ? new Uint8Array(value) : String(value);
   const response = await fetch(`${server.baseUrl}${entry.path}`, { method: "POST", headers: { "content-type": "application/json" }, body: payload });
   const text = await response.text();
   let body: unknown;
