@@ -4,40 +4,15 @@
  * so connecting a real implementation is a one-line change here.
  */
 import type { CompletionSource } from "../engine/completionSource.js";
-import type { VerifierProtocol } from "../config/daemonSettings.js";
+import type { EngineOptions } from "../engine/engineOptions.js";
+import { createSpeculativeEngine } from "../engine/speculativeEngine.js";
 import { startVerifierServer } from "../verifierServer/startVerifierServer.js";
-import { ComponentNotWiredError } from "./errors/componentNotWiredError.js";
 
-export interface EngineDrafter {
-  /** Stable name shown in the status bar and matched against the profile's drafter ids. */
-  id: string;
-  /** A local GGUF path (the daemon resolves `hf:` URIs before building the engine). */
-  uriOrPath: string;
-}
-
-export interface EngineVerifier {
-  baseUrl: string;
-  model: string;
-  apiKey?: string;
-  protocol: VerifierProtocol;
-}
-
-export interface EngineOptions {
-  /** Undefined: verifier-only decoding. */
-  drafter?: EngineDrafter;
-  /** Tokens drafted per round. */
-  k: number;
-  verifier?: EngineVerifier;
-  /** Threads for the drafter's context. Default: the engine's (DEFAULT_THREADS in server/llama). */
-  threads?: number;
-}
+export type { EngineDrafter, EngineOptions, EngineVerifier } from "../engine/engineOptions.js";
 
 export type CreateEngine = (options: EngineOptions) => Promise<CompletionSource>;
 
-/** TODO(lead): `export const createEngine: CreateEngine = createSpeculativeEngine;` */
-export const createEngine: CreateEngine = async () => {
-  throw new ComponentNotWiredError("The speculative engine", "server/daemon/engineFactory.ts (createEngine)");
-};
+export const createEngine: CreateEngine = (options) => createSpeculativeEngine(options);
 
 export interface EmbeddedVerifier {
   baseUrl: string;

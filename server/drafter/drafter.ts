@@ -8,6 +8,8 @@ import { DisposedError } from "../util/disposedError.js";
 export const DEFAULT_DRAFTER_CONTEXT_SIZE = 2048;
 /** How many documents keep their own KV cache at once (least recently used is recycled). */
 export const DEFAULT_DRAFTER_SEQUENCES = 4;
+/** Preceding tokens handed to the detokenizer so leading-space rules apply as in the full text. */
+const DETOKENIZE_CONTEXT_TOKENS = 4;
 
 export interface DrafterOptions extends LoadModelOptions {
   /** Name used in stats and the profile. */
@@ -87,6 +89,24 @@ export class Drafter {
     return this.model.detokenize(tokens, false);
   }
 
+  /**
+   * Text of `tokens` continuing after `previous`, rendered as the embedded verifier renders
+   * output (special tokens as text, SPM leading-space rules applied in context).
+   */
+  textAfter(tokens: readonly Token[], previous: readonly Token[]): string {
+    return this.model.detokenize(tokens, true, previous.slice(-DETOKENIZE_CONTEXT_TOKENS));
+  }
+
+  /** Tokenizes text with special tokens such as `<|fim_prefix|>` parsed, as servers do for text prompts. */
+  tokenizeWithSpecialTokens(text: string): Token[] {
+    return this.model.tokenize(text, true);
+  }
+
+  /** Tokens that end generation (EOS, EOT): the verifier never outputs them. */
+  isEndOfGeneration(token: Token): boolean {
+    return token === this.model.tokens.eos || token === this.model.tokens.eot;
+  }
+
   /** The sequence that caches `documentKey`'s KV state, recycling the least recently used. */
   private async sequenceFor(documentKey: string): Promise<LlamaContextSequence> {
     this.assertAlive();
@@ -136,7 +156,7 @@ export class Drafter {
       tokens.push(next);
       tokenMs.push(now - started);
       started = now;
-      if (tokens.length === k || next === this.eosToken) break;
+      if (tokens.length === k || this.isEndOfGeneration(next)) break;
       throwIfAborted(signal);
       result = await sequence.controlledEvaluate([[next, { generateNext: { token: true } }]]);
       next = result[0]?.next.token;

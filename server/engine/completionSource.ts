@@ -1,9 +1,13 @@
+import type { RoundRecord } from "../speculative/completionMeter.js";
+
 /**
  * The contract between the daemon (LSP, caching, post-processing) and the speculative engine.
  * The daemon never reaches past it; the engine never knows about LSP.
  */
 
 export interface CompletionInput {
+  /** Whose KV cache the drafter reuses (the document URI). Default: one shared cache. */
+  documentKey?: string;
   /** Document text before the cursor. */
   prefix: string;
   /** Document text after the cursor. */
@@ -41,6 +45,8 @@ export interface CompletionStats {
   accepted: number;
   timings: CompletionTimings;
   usage: CompletionUsage;
+  /** Each draft–verify round (profiler, benchmarks); absent for single-call modes. */
+  perRound?: RoundRecord[];
 }
 
 /** Which configuration served a completion: drafter id (undefined for verifier-only) and K. */

@@ -71,3 +71,21 @@ export function buildCompletionPrompt(
     fim: true,
   };
 }
+
+/** Characters per token assumed when a prompt is cut without a tokenizer (code averages ~3–4). */
+const CHARS_PER_TOKEN_ESTIMATE = 4;
+
+/**
+ * The FIM prompt as text for verifier-only decoding without a drafter (no tokenizer at hand):
+ * the same line window, token caps approximated in characters.
+ */
+export function buildTextOnlyPrompt(prefix: string, suffix: string, options: PromptWindowOptions = {}): CompletionPrompt {
+  let prefixText = lastLines(prefix, options.prefixLines ?? DEFAULT_PREFIX_LINES);
+  const maxPrefixChars = (options.maxPrefixTokens ?? DEFAULT_MAX_PREFIX_TOKENS) * CHARS_PER_TOKEN_ESTIMATE;
+  if (prefixText.length > maxPrefixChars) prefixText = prefixText.slice(prefixText.length - maxPrefixChars);
+  const suffixText = firstLines(suffix, options.suffixLines ?? DEFAULT_SUFFIX_LINES).slice(
+    0,
+    (options.maxSuffixTokens ?? DEFAULT_MAX_SUFFIX_TOKENS) * CHARS_PER_TOKEN_ESTIMATE,
+  );
+  return { tokens: [], text: `${FIM_TEXT.prefix}${prefixText}${FIM_TEXT.suffix}${suffixText}${FIM_TEXT.middle}`, fim: true };
+}

@@ -73,7 +73,8 @@ export function topAlternative(alternatives: Record<string, number> | null | und
   return best;
 }
 
-function parseTokenId(token: string, where: string): number {
+/** `token_id:<id>` (vLLM's `return_tokens_as_token_ids`) → id; a clear error for anything else. */
+export function parseTokenId(token: string, where: string): number {
   const match = TOKEN_ID_PATTERN.exec(token);
   if (!match) {
     throw new VerifierResponseError(

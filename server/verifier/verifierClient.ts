@@ -7,7 +7,7 @@ import { createDelayedFetch, type FetchFunction, type NetworkDelayOptions } from
 import { InjectedDelayMeter } from "../network/injectedDelayMeter.js";
 import { abortError, isAbortError, throwIfAborted } from "../util/abort.js";
 import { DisposedError } from "../util/disposedError.js";
-import { acceptDraftText, acceptDraftTokenIds, type TextAcceptance, type TokenIdAcceptance } from "./logprobsAcceptance.js";
+import { acceptDraftText, acceptDraftTokenIds, parseTokenId, type TextAcceptance, type TokenIdAcceptance } from "./logprobsAcceptance.js";
 import { backoffDelayMs, DEFAULT_RETRY_BASE_DELAY_MS, DEFAULT_RETRY_MAX_DELAY_MS, isRetryableStatus, parseRetryAfterMs } from "./retryPolicy.js";
 import { VerifierAuthError } from "./verifierAuthError.js";
 import { DEFAULT_VERIFIER_MAX_RETRIES, DEFAULT_VERIFIER_TIMEOUT_MS } from "./verifierEndpointConfig.js";
@@ -403,17 +403,36 @@ export class VerifierClient {
         let tokenIds: number[] | undefined;
         if (returnTokenIds) {
           if (!choice.logprobs) throw new VerifierResponseError("expected choices[0].logprobs (asked for token ids), found none");
-          tokenIds = choice.logprobs.tokens.map((token, i) => {
-            const match = /^token_id:(\d+)$/.exec(token);
-            if (!match) throw new VerifierResponseError(`expected generated token ${i} as "token_id:<id>", found ${JSON.stringify(token.slice(0, 40))}`);
-            return Number(match[1]);
-          });
+          tokenIds = choice.logprobs.tokens.map((token, i) => parseTokenId(token, `generated token ${i}`));
         }
         return { text: choice.text, tokenIds, stopReason: toStopReason(choice.finish_reason), usage: toUsage(response.usage) };
       },
     );
     const { usage, ...result } = value;
     return { ...result, stats: { ...timing, usage } };
+  }
+
+  /**
+   * How the verifier tokenizes `text` (special tokens parsed, as servers do for text prompts):
+   * the echoed prompt of a one-token completion with `return_tokens_as_token_ids`. Compared with
+   * the drafter's tokenization it tells whether token ids can be exchanged.
+   */
+  async tokenizeByEcho(text: string, options: { signal?: AbortSignal } = {}): Promise<number[]> {
+    const body = {
+      model: this.model,
+      prompt: text,
+      echo: true,
+      logprobs: 1,
+      max_tokens: 1,
+      temperature: 0,
+      return_tokens_as_token_ids: true,
+    } satisfies CompletionCreateParamsNonStreaming & VllmCompletionExtras;
+    const { value } = await this.postCompletion(body, options.signal, (json) => {
+      const { choice, usage } = this.completionWithLogprobs(json);
+      const echoed = choice.logprobs.tokens.slice(0, usage.promptTokens);
+      return echoed.map((token, i) => parseTokenId(token, `echoed token ${i}`));
+    });
+    return value;
   }
 
   /** The model ids the endpoint serves (`GET /v1/models`). */

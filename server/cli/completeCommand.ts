@@ -1,0 +1,102 @@
+import { readFile } from "node:fs/promises";
+import { basename, resolve } from "node:path";
+import { VERIFIER_PROTOCOLS, type VerifierProtocol } from "../config/daemonSettings.js";
+import { createSpeculativeEngine } from "../engine/speculativeEngine.js";
+import type { CliCommand } from "./cliCommand.js";
+import { startFamilyVerifier } from "./familyVerifier.js";
+import { integerFlag, parseFlags } from "./parseFlags.js";
+import { UsageError } from "./usageError.js";
+
+const DEFAULT_MAX_TOKENS = 64;
+const DEFAULT_K = 4;
+
+/** A drafter's display id: the file name without `.gguf` (an `hf:` URI stays as given). */
+export function drafterIdOf(uriOrPath: string): string {
+  return /^[a-z]+:/i.test(uriOrPath) ? uriOrPath : basename(uriOrPath).replace(/\.gguf$/i, "");
+}
+
+export const completeCommand: CliCommand = {
+  name: "complete",
+  summary: "run one completion at a position of a file (speculative, verifier-only with --k 0, drafter-only with --no-verifier)",
+  usage:
+    "usage: configspec complete --file F --offset N --drafter PATH --verifier-url URL --verifier-model NAME --k K --max-tokens M\n" +
+    "                           [--protocol logprobs|predicted-outputs] [--no-verifier] [--json]\n" +
+    "       without --verifier-url, the embedded verifier serves the generated family's target (--models DIR, default ./models)",
+  async run(argv) {
+    const flags = parseFlags(argv, {
+      file: { type: "string" },
+      offset: { type: "string" },
+      drafter: { type: "string" },
+      "verifier-url": { type: "string" },
+      "verifier-model": { type: "string" },
+      "api-key-env": { type: "string" },
+      k: { type: "string" },
+      "max-tokens": { type: "string" },
+      protocol: { type: "string" },
+      "no-verifier": { type: "boolean" },
+      models: { type: "string" },
+      json: { type: "boolean" },
+    });
+    if (flags.file === undefined) throw new UsageError("missing --file");
+    const text = await readFile(resolve(flags.file), "utf8");
+    const offset = integerFlag(flags.offset, "offset");
+    if (offset > text.length) throw new UsageError(`--offset ${offset} is past the end of ${flags.file} (${text.length} characters)`);
+    const k = integerFlag(flags.k, "k", { fallback: DEFAULT_K });
+    const maxTokens = integerFlag(flags["max-tokens"], "max-tokens", { min: 1, fallback: DEFAULT_MAX_TOKENS });
+    const protocol = (flags.protocol ?? "logprobs") as VerifierProtocol;
+    if (!VERIFIER_PROTOCOLS.includes(protocol)) throw new UsageError(`--protocol expects ${VERIFIER_PROTOCOLS.join(" or ")}, got ${JSON.stringify(flags.protocol)}`);
+    const useVerifier = !flags["no-verifier"];
+    if (!useVerifier && flags.drafter === undefined) throw new UsageError("--no-verifier needs --drafter");
+    if (useVerifier && k > 0 && flags.drafter === undefined) throw new UsageError(`--k ${k} needs --drafter (or --k 0 for verifier-only)`);
+    // The key comes from the environment, never from a flag: flags end up in shell history and `ps`.
+    const apiKey = flags["api-key-env"] ? process.env[flags["api-key-env"]] : undefined;
+
+    const embedded = useVerifier && flags["verifier-url"] === undefined ? await startFamilyVerifier(flags.models ?? "models") : undefined;
+    try {
+      const verifier = !useVerifier
+        ? undefined
+        : embedded
+          ? { baseUrl: embedded.baseUrl, model: embedded.modelId, protocol }
+          : { baseUrl: flags["verifier-url"]!, model: flags["verifier-model"] ?? "", apiKey, protocol };
+      if (verifier && verifier.model === "") throw new UsageError("missing --verifier-model");
+      const drafterPath = flags.drafter === undefined ? undefined : /^[a-z]+:/i.test(flags.drafter) ? flags.drafter : resolve(flags.drafter);
+      const engine = await createSpeculativeEngine({
+        drafter: drafterPath === undefined ? undefined : { id: drafterIdOf(drafterPath), uriOrPath: drafterPath },
+        k: useVerifier ? k : Math.max(k, 1),
+        verifier,
+      });
+      try {
+        const output = await engine.complete({
+          prefix: text.slice(0, offset),
+          suffix: text.slice(offset),
+          languageId: "",
+          maxTokens,
+          signal: new AbortController().signal,
+        });
+        if (flags.json) {
+          const { stats } = output;
+          const report = {
+            text: output.text,
+            tokens: stats.tokens,
+            rounds: stats.rounds,
+            drafted: stats.drafted,
+            accepted: stats.accepted,
+            timings: stats.timings,
+            usage: stats.usage,
+            stopReason: output.stopReason,
+            mode: engine.mode,
+            configuration: output.configuration,
+          };
+          process.stdout.write(JSON.stringify(report) + "\n");
+        } else {
+          process.stdout.write(output.text + "\n");
+        }
+      } finally {
+        await engine.dispose();
+      }
+    } finally {
+      await embedded?.close();
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,27 @@
+import type { VerifierProtocol } from "../config/daemonSettings.js";
+
+export interface EngineDrafter {
+  /** Stable name shown in the status bar and matched against the profile's drafter ids. */
+  id: string;
+  /** A local GGUF path or an `hf:` URI (resolved through the one model loader). */
+  uriOrPath: string;
+}
+
+export interface EngineVerifier {
+  baseUrl: string;
+  model: string;
+  apiKey?: string;
+  protocol: VerifierProtocol;
+}
+
+/** One point of the configuration space, as the daemon, the profiler and the CLI ask for it. */
+export interface EngineOptions {
+  /** Undefined: verifier-only decoding. */
+  drafter?: EngineDrafter;
+  /** Tokens drafted per round; 0 = verifier-only. */
+  k: number;
+  /** Undefined: drafter-only (unverified) decoding. */
+  verifier?: EngineVerifier;
+  /** Threads for the drafter's context. Default: DEFAULT_THREADS in server/llama. */
+  threads?: number;
+}

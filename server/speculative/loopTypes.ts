@@ -1,0 +1,33 @@
+import type { Token } from "node-llama-cpp";
+import type { Drafter } from "../drafter/drafter.js";
+import type { CompletionStopReason } from "../engine/completionSource.js";
+import type { CompletionPrompt } from "../prompt/completionPrompt.js";
+import type { VerifierClient } from "../verifier/verifierClient.js";
+import type { CompletionMeter } from "./completionMeter.js";
+
+/** What every decoding mode gets for one completion. */
+export interface LoopInput {
+  prompt: CompletionPrompt;
+  maxTokens: number;
+  signal: AbortSignal;
+  meter: CompletionMeter;
+  /** The daemon's stop rules, asked with the text so far after every round. */
+  shouldStop?: (generatedText: string) => boolean;
+}
+
+export interface SpeculativeLoopInput extends LoopInput {
+  drafter: Drafter;
+  client: VerifierClient;
+  documentKey: string;
+  /** Draft tokens per round, ≥ 1. */
+  k: number;
+}
+
+export interface LoopResult {
+  text: string;
+  /** Output tokens: verifier tokens, or drafter tokens in drafter-only mode. */
+  tokens: number;
+  stopReason: CompletionStopReason;
+  /** Generated token ids when the mode knows them in the drafter's vocabulary. */
+  tokenIds?: Token[];
+}

@@ -1,0 +1,42 @@
+import type { CompletionStopReason } from "../engine/completionSource.js";
+import type { LoopResult, SpeculativeLoopInput } from "./loopTypes.js";
+
+/**
+ * The draft–verify loop in text (logprobs protocol) for a verifier with its own tokenizer:
+ * the draft travels as text, the verifier re-tokenizes prompt + output + draft its own way and
+ * judges its tokens inside the draft. Output length is counted in verifier tokens.
+ *
+ * Exactness holds as long as the verifier tokenizes the text it generated the way it generated
+ * it (true for the usual BPE/SPM tokenizers on ordinary code); a verifier token that would
+ * straddle the end of the output is the documented exception (`nextTextOverlap`).
+ */
+export async function runTextLoop(input: SpeculativeLoopInput): Promise<LoopResult> {
+  const { drafter, client, prompt, maxTokens, signal, meter } = input;
+  let output = "";
+  let tokens = 0;
+  const finish = (stopReason: CompletionStopReason): LoopResult => ({ text: output, tokens, stopReason });
+
+  while (tokens < maxTokens) {
+    signal.throwIfAborted();
+    const k = Math.min(input.k, maxTokens - tokens - 1);
+    const context = [...prompt.tokens, ...drafter.tokenize(output)];
+    const draft = k > 0 ? await drafter.draft(input.documentKey, context, k, signal) : { tokens: [], tokenMs: [] };
+    const endAt = draft.tokens.findIndex((token) => drafter.isEndOfGeneration(token));
+    const draftTokens = endAt >= 0 ? draft.tokens.slice(0, endAt) : draft.tokens;
+    const draftText = drafter.textAfter(draftTokens, context);
+    const verdict = await client.verifyDraftText({ prompt: prompt.text + output, draft: draftText, signal });
+    meter.addRound(draft.tokenMs, draft.tokens.length, verdict.acceptedTokens, verdict.stats);
+
+    output += verdict.acceptedText;
+    tokens += verdict.acceptedTokens;
+    if (verdict.nextTextSource === "none" || verdict.nextText === undefined) {
+      return finish(verdict.stopReason === "stop" ? "eos" : "maxTokens");
+    }
+    // "" is the end-of-text bonus.
+    if (verdict.nextText === "") return finish("eos");
+    output += verdict.nextText.slice(verdict.nextTextOverlap);
+    tokens += 1;
+    if (input.shouldStop?.(output)) return finish("stopRule");
+  }
+  return finish("maxTokens");
+}
