@@ -29,6 +29,8 @@ import type { CompletionSource } from "../engine/completionSource.js";
 import { isRemoteModelUri, resolveModelPath } from "../models/modelLoader.js";
 import type { Profile } from "../profiler/profileSchema.js";
 import { InvalidProfileError, readProfile, writeProfile } from "../profiler/profileStore.js";
+import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from "../verifier/circuitBreaker.js";
+import { VerifierClient } from "../verifier/verifierClient.js";
 import {
   GetProfileRequest,
   InitializationOptionsSchema,
@@ -68,6 +70,8 @@ export interface ConfigSpecDaemonOptions {
   startEmbeddedVerifier: StartEmbeddedVerifier;
   profileMachine: ProfileMachine;
   renderProfileCharts: RenderProfileCharts;
+  /** Thresholds of the verifier's circuit breaker (tests shorten the cool-down). Default: the breaker's defaults. */
+  circuitBreaker?: Pick<CircuitBreakerOptions, "failureThreshold" | "coolDownMs" | "maxCoolDownMs">;
 }
 
 const VERIFIER_KEYS: readonly SettingKey[] = ["verifier.baseUrl", "verifier.model", "verifier.protocol"];
@@ -88,6 +92,11 @@ export class ConfigSpecDaemon {
   readonly #cache = new CompletionCache();
   readonly #ledger = new CompletionLedger();
   readonly #slot: EngineSlot;
+  /** The drafter alone, built only while the verifier is unavailable and allowUnverified is on. */
+  readonly #degradedSlot: EngineSlot;
+  readonly #breaker: CircuitBreaker;
+  /** The verifier the engine was last built against: what the breaker probes. */
+  #lastVerifier: ResolvedVerifier | undefined;
   readonly #pipeline: InlineCompletionPipeline;
   #settings: DaemonSettings = structuredClone(DEFAULT_SETTINGS);
   #apiKey: string | undefined;
@@ -112,6 +121,12 @@ export class ConfigSpecDaemon {
     this.#verifier = this.#createVerifierEndpoint();
     this.#choice = chooseActiveConfiguration({ objective: this.#settings.objective, drafters: [], profile: null });
     this.#slot = new EngineSlot({ build: (signal) => this.#buildEngine(signal) });
+    this.#degradedSlot = new EngineSlot({ build: (signal) => this.#buildDegradedEngine(signal) });
+    this.#breaker = new CircuitBreaker({
+      ...options.circuitBreaker,
+      probe: (signal) => this.#probeForBreaker(signal),
+      onStateChange: (state) => this.#circuitChanged(state),
+    });
     this.#pipeline = new InlineCompletionPipeline({
       documents: this.#documents,
       settings: () => this.#settings,
@@ -129,6 +144,8 @@ export class ConfigSpecDaemon {
         if (output.configuration.verified) this.#verifierChecked(true, undefined);
       },
       onEngineError: (phase, error) => this.#engineFailed(phase, error),
+      verifierCircuit: this.#breaker,
+      degradedSlot: () => (this.#choice.drafter ? this.#degradedSlot : undefined),
     });
   }
 
@@ -171,6 +188,7 @@ export class ConfigSpecDaemon {
       // The key itself is never logged.
       this.#apiKey = params.apiKey ?? undefined;
       this.#log.info(params.apiKey ? "verifier API key received" : "verifier API key cleared");
+      this.#breaker.reset();
       void this.#slot.invalidate();
       void this.#checkVerifier();
       return { accepted: true };
@@ -182,6 +200,8 @@ export class ConfigSpecDaemon {
   }
 
   async dispose(): Promise<void> {
+    this.#breaker.dispose();
+    await this.#degradedSlot.dispose();
     await this.#slot.dispose();
     await this.#verifier.dispose();
   }
@@ -249,11 +269,14 @@ export class ConfigSpecDaemon {
     this.#settings = settings;
     if (changed.size > 0) this.#log.info(`settings changed: ${[...changed].join(", ")}`);
     if (CACHE_INVALIDATING_KEYS.some((key) => changed.has(key))) this.#cache.clear();
-    if (ENGINE_REBUILD_KEYS.some((key) => changed.has(key))) void this.#slot.invalidate();
-    if (VERIFIER_KEYS.some((key) => changed.has(key))) await this.#verifier.closeEmbedded();
+    if (ENGINE_REBUILD_KEYS.some((key) => changed.has(key))) this.#invalidateEngines();
+    if (VERIFIER_KEYS.some((key) => changed.has(key))) {
+      this.#breaker.reset();
+      await this.#verifier.closeEmbedded();
+    }
     if (!settings.enabled) {
       if (this.#slot.loaded) this.#log.info("completions disabled: unloading the models");
-      await this.#slot.invalidate();
+      await Promise.all([this.#slot.invalidate(), this.#degradedSlot.invalidate()]);
       await this.#verifier.closeEmbedded();
     }
     this.#status.update({ enabled: settings.enabled });
@@ -271,7 +294,7 @@ export class ConfigSpecDaemon {
       previous.drafter?.uriOrPath === choice.drafter?.uriOrPath && previous.active.k === choice.active.k && previous.active.threads === choice.active.threads;
     if (!sameEngine) {
       this.#log.info(`active configuration: ${describeConfiguration(choice.active)}`);
-      void this.#slot.invalidate();
+      this.#invalidateEngines();
     }
     const noDrafter = this.#settings.drafters.length === 0 ? "No drafter configured (configspec.drafters): completions come from the verifier alone" : undefined;
     this.#status.batch(() => {
@@ -335,6 +358,7 @@ export class ConfigSpecDaemon {
         signal.throwIfAborted();
       }
       this.#status.clear("engine");
+      this.#lastVerifier = verifier;
       this.#log.info(`engine ready: ${describeConfiguration(active)}, verifier ${verifier.embedded ? "embedded at " : ""}${verifier.baseUrl}`);
       void this.#checkVerifier(verifier);
       return engine;
@@ -344,6 +368,59 @@ export class ConfigSpecDaemon {
     } finally {
       done();
     }
+  }
+
+  /** The drafter alone (no verifier): the degraded mode's engine, same drafter and K as the active configuration. */
+  async #buildDegradedEngine(signal: AbortSignal): Promise<CompletionSource> {
+    const { drafter: chosen, active } = this.#choice;
+    if (!chosen) throw new Error("no drafter is configured, so there is no drafter-only fallback");
+    const drafter = await this.#localDrafter(chosen, signal);
+    signal.throwIfAborted();
+    const engine = await this.#options.createEngine({ drafter, k: active.k, ...(active.threads === undefined ? {} : { threads: active.threads }) });
+    if (signal.aborted) {
+      await engine.dispose();
+      signal.throwIfAborted();
+    }
+    this.#log.info(`drafter-only engine ready (${drafter.id}): completions are unverified until the verifier is back`);
+    return engine;
+  }
+
+  #invalidateEngines(): void {
+    void this.#slot.invalidate();
+    void this.#degradedSlot.invalidate();
+  }
+
+  /** The breaker's probe: one quick `GET /models` on the verifier the engine uses. An answer that refuses our key is still an answer. */
+  async #probeForBreaker(signal: AbortSignal): Promise<boolean> {
+    const target = this.#lastVerifier ?? (this.#settings.verifier.baseUrl === "" ? undefined : this.#settings.verifier);
+    if (!target) return true;
+    const client = new VerifierClient({ baseUrl: target.baseUrl, model: target.model || "unknown", apiKey: this.#apiKey });
+    try {
+      const health = await client.probe({ signal });
+      this.#log.info(`verifier probe: ${health.status}`);
+      return health.status === "ok" || health.status === "unauthorized";
+    } finally {
+      client.dispose();
+    }
+  }
+
+  #circuitChanged(state: CircuitState): void {
+    if (state.state === "closed") {
+      this.#log.info("verifier back: circuit closed, completions are verified again");
+      void this.#degradedSlot.invalidate(); // the drafter-only engine's memory is not needed any more
+      this.#status.batch(() => {
+        this.#status.clear("circuit");
+        this.#status.update({ verifierReachable: true });
+      });
+      return;
+    }
+    if (state.probing) return;
+    const fallback = this.#settings.allowUnverified && this.#choice.drafter ? "completions come from the drafter alone (unverified)" : "no completions";
+    const seconds = Math.max(1, Math.round((state.probeAt - Date.now()) / 1000));
+    this.#status.batch(() => {
+      this.#status.update({ verifierReachable: false });
+      this.#status.problem("circuit", "warning", `Verifier unavailable: ${fallback} until it answers again (next check in ${seconds} s). Last error: ${state.reason}`);
+    });
   }
 
   /** A drafter with a local path: remote URIs are resolved (downloaded if needed) into the storage's model folder. */
@@ -378,6 +455,8 @@ export class ConfigSpecDaemon {
   }
 
   #verifierChecked(reachable: boolean, problem: string | undefined): void {
+    // While the circuit is open the breaker owns reachability: an HTTP 503 is an answer to a probe, not a working verifier.
+    if (!this.#breaker.closed) reachable = false;
     if (this.#status.current.verifierReachable !== reachable) this.#log.info(`verifier ${reachable ? "reachable" : "unreachable"}`);
     this.#status.batch(() => {
       this.#status.update({ verifierReachable: reachable });

@@ -15,6 +15,7 @@ export function startDaemon(options: Partial<ConfigSpecDaemonOptions> = {}): Con
     startEmbeddedVerifier: options.startEmbeddedVerifier ?? startEmbeddedVerifier,
     profileMachine: options.profileMachine ?? profileMachine,
     renderProfileCharts: options.renderProfileCharts ?? renderProfileCharts,
+    circuitBreaker: options.circuitBreaker,
   });
   // A daemon that dies takes every completion with it: log stray errors instead.
   process.on("unhandledRejection", (reason) => connection.console.error(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`));

@@ -3,6 +3,7 @@ import type { InlineCompletionList } from "vscode-languageserver";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import { isLanguageEnabled, type DaemonSettings } from "../../config/daemonSettings.js";
 import type { CompletionOutput } from "../../engine/completionSource.js";
+import { isVerifierUnavailable } from "../../verifier/circuitBreaker.js";
 import type { LastCompletionStats } from "../../protocol.js";
 import type { CompletionCache } from "../cache/completionCache.js";
 import { isAbortError } from "../cancellation.js";
@@ -26,6 +27,7 @@ export type NoCompletionReason =
   | "alreadyTyped"
   | "engineUnavailable"
   | "engineFailed"
+  | "verifierUnavailable"
   | "unverified"
   | "emptyFromEngine"
   | "emptyAfterStopRules";
@@ -42,6 +44,17 @@ export interface InlineCompletionPipelineOptions {
   onServed: (stats: LastCompletionStats, output: CompletionOutput) => void;
   /** The engine could not be built (`build`) or failed mid-completion (`complete`). */
   onEngineError: (phase: "build" | "complete", error: unknown) => void;
+  /** The verifier's circuit breaker: while open, the verified engine is not asked at all. */
+  verifierCircuit: VerifierCircuit;
+  /** The drafter-only engine used while the verifier is unavailable; undefined when no drafter is configured. */
+  degradedSlot: () => EngineSlot | undefined;
+}
+
+/** What the pipeline needs of server/verifier/circuitBreaker.ts. */
+export interface VerifierCircuit {
+  readonly closed: boolean;
+  recordSuccess(): void;
+  recordFailure(error: unknown): boolean;
 }
 
 /**
@@ -71,7 +84,7 @@ export class InlineCompletionPipeline {
     const request = this.#newest.begin(uri);
     const signal = AbortSignal.any([cancelSignal, request.signal]);
     const exit = (reason: NoCompletionReason, detail?: string): null => {
-      const counter = reason === "cancelled" || reason === "superseded" ? reason : reason.startsWith("engine") ? "errors" : "empty";
+      const counter = reason === "cancelled" || reason === "superseded" ? reason : reason.startsWith("engine") || reason === "verifierUnavailable" ? "errors" : "empty";
       ledger.count(counter);
       const line = `no completion at ${where}: ${reason}${detail ? ` (${detail})` : ""}`;
       if (counter === "errors") log.warn(line);
@@ -107,9 +120,8 @@ export class InlineCompletionPipeline {
 
       const cursor = cursorContextOf(context.prefix, context.suffix);
       const state: { phase: "build" | "complete" } = { phase: "build" };
-      let output: CompletionOutput;
-      try {
-        output = await this.#options.slot.run(signal, (engine) => {
+      const run = (slot: EngineSlot) =>
+        slot.run(signal, (engine) => {
           state.phase = "complete";
           signal.throwIfAborted();
           ledger.count("engineRuns");
@@ -122,9 +134,33 @@ export class InlineCompletionPipeline {
             shouldStop: stopRulePredicate(cursor),
           });
         });
+      const { verifierCircuit } = this.#options;
+      // Degraded mode is opt-in: without allowUnverified every completion is the verifier's.
+      const fallback = settings.allowUnverified ? this.#options.degradedSlot() : undefined;
+      let output: CompletionOutput;
+      try {
+        if (verifierCircuit.closed) {
+          try {
+            output = await run(this.#options.slot);
+            verifierCircuit.recordSuccess();
+          } catch (error) {
+            if (signal.aborted || isAbortError(error) || !isVerifierUnavailable(error)) throw error;
+            if (verifierCircuit.recordFailure(error)) log.warn(`verifier unavailable: circuit opened (${errorMessageOf(error)})`);
+            if (!fallback) throw error;
+            log.info(`completion at ${where}: verifier unavailable, falling back to the drafter alone`);
+            state.phase = "build";
+            output = await run(fallback);
+          }
+        } else {
+          // Fail fast: a dead verifier is not asked again until the breaker's probe finds it back.
+          if (!fallback) return exit("verifierUnavailable", "circuit open; no drafter-only fallback (configspec.allowUnverified off, or no drafter)");
+          log.debug(`completion at ${where}: verifier circuit open, drafter alone`);
+          output = await run(fallback);
+        }
       } catch (error) {
         if (signal.aborted || isAbortError(error)) return abortedExit();
         this.#options.onEngineError(state.phase, error);
+        if (isVerifierUnavailable(error)) return exit("verifierUnavailable", errorMessageOf(error));
         return exit(state.phase === "build" ? "engineUnavailable" : "engineFailed", errorMessageOf(error));
       }
       if (output.stopReason === "aborted" || signal.aborted) return abortedExit();
@@ -135,7 +171,8 @@ export class InlineCompletionPipeline {
       if (output.text.trim() === "") return exit("emptyFromEngine", output.stopReason);
       const processed = postprocessCompletion(output.text, cursor);
       if (processed.text === "") return exit("emptyAfterStopRules", processed.stoppedBy ?? "whitespace only");
-      this.#options.cache.store(context.documentPrefix, context.documentSuffix, processed.text);
+      // Unverified text must not outlive the outage: only the verifier's output is cached.
+      if (output.configuration.verified) this.#options.cache.store(context.documentPrefix, context.documentSuffix, processed.text);
       ledger.count("served");
       log.debug(
         `completion at ${where}: ${processed.text.length} chars, ${stats.tokens} tokens in ${stats.rounds} rounds, ` +
