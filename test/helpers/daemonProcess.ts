@@ -16,9 +16,17 @@ import { ServerStatusNotification, type ServerStatus } from "../../server/protoc
  * - `dist`: the shipped bundle, `dist/server.js` (run `npm run build` first), with the wired engine;
  * - `promptLookup`: the daemon source with {@link PromptLookupCompletionSource} as its engine
  *   (test/helpers/promptLookupDaemonMain.ts, run through tsx) — for completion-path tests
- *   that must not depend on models.
+ *   that must not depend on models;
+ * - `verifierBacked`: the daemon source with test/helpers/verifierBackedCompletionSource.ts as its
+ *   engine — completions really call the configured verifier over HTTP (verifier faults, the
+ *   circuit breaker, secrets).
  */
-export type DaemonEntry = "dist" | "promptLookup";
+export type DaemonEntry = "dist" | "promptLookup" | "verifierBacked";
+
+const TEST_DAEMON_MAINS: Record<Exclude<DaemonEntry, "dist">, string> = {
+  promptLookup: "test/helpers/promptLookupDaemonMain.ts",
+  verifierBacked: "test/helpers/verifierBackedDaemonMain.ts",
+};
 
 export interface DaemonProcessOptions {
   entry: DaemonEntry;
@@ -92,7 +100,7 @@ export class DaemonProcess {
     const args =
       options.entry === "dist"
         ? [resolve("dist/server.js"), "--stdio"]
-        : ["--import", "tsx", resolve("test/helpers/promptLookupDaemonMain.ts"), "--stdio"];
+        : ["--import", "tsx", resolve(TEST_DAEMON_MAINS[options.entry]), "--stdio"];
     const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...options.env } });
     const daemon = new DaemonProcess(child, { debounceMs: 0, ...options.settings }, storagePath);
     await daemon.connection.sendRequest("initialize", {
@@ -146,6 +154,18 @@ export class DaemonProcess {
 
   get alive(): boolean {
     return !this.#exited;
+  }
+
+  /** The daemon's process id (RSS sampling, kill tests). */
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  /** Sends `signal` to the daemon and resolves once it has exited. */
+  async kill(signal: NodeJS.Signals): Promise<void> {
+    const exited = new Promise<void>((done) => (this.#exited ? done() : this.#child.once("exit", () => done())));
+    this.#child.kill(signal);
+    await exited;
   }
 
   /** Replaces the settings and tells the daemon (which pulls them back). */
