@@ -161,6 +161,11 @@ export class DaemonProcess {
     return this.#child.pid;
   }
 
+  /** Writes one raw JSON-RPC frame (any bytes as the body) to the daemon's stdin: malformed-transport tests. */
+  writeRawFrame(body: Buffer): void {
+    this.#child.stdin?.write(Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`, "ascii"), body]));
+  }
+
   /** Sends `signal` to the daemon and resolves once it has exited. */
   async kill(signal: NodeJS.Signals): Promise<void> {
     const exited = new Promise<void>((done) => (this.#exited ? done() : this.#child.once("exit", () => done())));
