@@ -10,6 +10,7 @@ export const COMMANDS = [
   { id: "configspec.toggleCompletions", title: "Toggle Inline Completions" },
   { id: "configspec.setVerifierApiKey", title: "Set Verifier API Key" },
   { id: "configspec.setUpDrafters", title: "Set Up Drafters" },
+  { id: "configspec.showStats", title: "Show Completion Stats" },
   { id: "configspec.restartServer", title: "Restart Server" },
   { id: "configspec.showLogs", title: "Show Logs" },
 ] as const;

@@ -1,11 +1,12 @@
 import * as vscode from "vscode";
-import { OBJECTIVES, ProfileRequest, type Objective } from "../server/protocol.js";
+import { OBJECTIVES, ProfileRequest, StatsRequest, type Objective } from "../server/protocol.js";
 import { COMMANDS, type CommandId } from "./commandIds.js";
 import { API_KEY_SECRET, messageOf, type ConfigSpecContext } from "./configSpecContext.js";
 import { ConfigurationPanel } from "./configurationPanel.js";
 import { setUpDrafters } from "./firstRun.js";
 import { ServerNotRunningError } from "./serverNotRunningError.js";
 import { withServerProgress } from "./serverProgress.js";
+import { summarizeStats } from "./statsSummary.js";
 
 interface Command {
   /** Refuse (with "server is not running") instead of running while the daemon is down. */
@@ -60,6 +61,15 @@ const COMMAND_TABLE: Record<CommandId, Command> = {
     },
   },
   "configspec.setUpDrafters": { requiresServer: true, run: (ctx) => setUpDrafters(ctx, { firstRun: false }) },
+  "configspec.showStats": {
+    requiresServer: true,
+    run: async (ctx) => {
+      const stats = await ctx.request(StatsRequest, undefined);
+      // The whole record goes to the log: "why no suggestion?" answered in numbers.
+      ctx.log.info(`completion stats: ${JSON.stringify(stats)}`);
+      void vscode.window.showInformationMessage(summarizeStats(stats));
+    },
+  },
   "configspec.restartServer": { requiresServer: false, run: (ctx) => ctx.restart() },
   "configspec.showLogs": { requiresServer: false, run: (ctx) => ctx.log.show() },
 };
