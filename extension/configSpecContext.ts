@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import * as vscode from "vscode";
 import {
   CloseAction,
@@ -22,6 +23,7 @@ import {
 import { readExtensionSettings, SETTINGS_SECTION, type ExtensionSettings } from "./extensionSettings.js";
 import { ServerNotRunningError } from "./serverNotRunningError.js";
 import type { ClientState } from "./statusPresentation.js";
+import { applyWorkspaceDrafterPolicy } from "./workspaceDrafterPolicy.js";
 
 /** Where the API key lives in SecretStorage (never in settings). */
 export const API_KEY_SECRET = "configspec.verifier.apiKey";
@@ -126,6 +128,16 @@ export class ConfigSpecContext implements vscode.Disposable {
       documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
       outputChannel: this.log,
       initializationOptions,
+      middleware: {
+        workspace: {
+          // The daemon pulls its settings through here: workspace-level drafter paths are vetted first.
+          configuration: async (params, token, next) => {
+            const result = await next(params, token);
+            if (!Array.isArray(result)) return result;
+            return params.items.map((item, i): unknown => (item.section === SETTINGS_SECTION ? this.#withTrustedDrafters(result[i], item.scopeUri) : result[i]));
+          },
+        },
+      },
       errorHandler: {
         error: (_error, _message, count) => ({ action: (count ?? 0) < 5 ? ErrorAction.Continue : ErrorAction.Shutdown, handled: false }),
         closed: () => this.#closed(),
@@ -254,6 +266,18 @@ export class ConfigSpecContext implements vscode.Disposable {
 
   dispose(): void {
     void this.stop();
+  }
+
+  /** The `configspec` section with drafters from workspace settings kept only inside the allowed folders. */
+  #withTrustedDrafters(section: unknown, scopeUri: string | undefined): unknown {
+    if (typeof section !== "object" || section === null || Array.isArray(section)) return section;
+    const scope = scopeUri ? vscode.Uri.parse(scopeUri) : undefined;
+    const levels = vscode.workspace.getConfiguration(SETTINGS_SECTION, scope).inspect<unknown>("drafters") ?? {};
+    const policy = applyWorkspaceDrafterPolicy(levels, join(this.extension.globalStorageUri.fsPath, "models"));
+    for (const refused of policy.refused) {
+      this.showErrorOnce(`ConfigSpec: drafter "${refused.entry}" from ${refused.level} settings was refused: ${refused.reason}.`);
+    }
+    return { ...section, drafters: policy.drafters };
   }
 
   #closed() {
