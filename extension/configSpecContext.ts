@@ -22,14 +22,12 @@ import {
 } from "../server/protocol.js";
 import { readExtensionSettings, SETTINGS_SECTION, type ExtensionSettings } from "./extensionSettings.js";
 import { ServerNotRunningError } from "./serverNotRunningError.js";
+import { CrashRestartPolicy, DEFAULT_MAX_CRASH_RESTARTS } from "./crashRestartPolicy.js";
 import type { ClientState } from "./statusPresentation.js";
 import { applyWorkspaceDrafterPolicy } from "./workspaceDrafterPolicy.js";
 
 /** Where the API key lives in SecretStorage (never in settings). */
 export const API_KEY_SECRET = "configspec.verifier.apiKey";
-/** Crashes tolerated within {@link CRASH_WINDOW_MS} before the server stays down. */
-const MAX_CRASH_RESTARTS = 4;
-const CRASH_WINDOW_MS = 3 * 60_000;
 
 export interface ProfilingProgress {
   message: string;
@@ -51,7 +49,7 @@ export class ConfigSpecContext implements vscode.Disposable {
   #state: ClientState = "stopped";
   #status: ServerStatus | undefined;
   #profiling: ProfilingProgress | null = null;
-  #crashes: number[] = [];
+  readonly #crashes = new CrashRestartPolicy();
   readonly #shownErrors = new Set<string>();
   readonly #onDidChangeStatus = new vscode.EventEmitter<void>();
   readonly #onDidChangeProfile = new vscode.EventEmitter<void>();
@@ -190,7 +188,7 @@ export class ConfigSpecContext implements vscode.Disposable {
   async restart(): Promise<void> {
     this.log.info("restarting the ConfigSpec server");
     await this.stop();
-    this.#crashes = [];
+    this.#crashes.reset();
     await this.start();
   }
 
@@ -281,16 +279,12 @@ export class ConfigSpecContext implements vscode.Disposable {
   }
 
   #closed() {
-    const now = Date.now();
-    this.#crashes = [...this.#crashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
-    if (this.#crashes.length <= MAX_CRASH_RESTARTS) {
-      this.log.warn(`the ConfigSpec server stopped unexpectedly; restarting (${this.#crashes.length}/${MAX_CRASH_RESTARTS})`);
+    const decision = this.#crashes.onCrash();
+    if (decision.action === "restart") {
+      this.log.warn(`the ConfigSpec server stopped unexpectedly; restarting (${decision.crashesInWindow}/${DEFAULT_MAX_CRASH_RESTARTS})`);
       return { action: CloseAction.Restart, handled: true };
     }
-    return {
-      action: CloseAction.DoNotRestart,
-      message: `The ConfigSpec server crashed ${this.#crashes.length} times in 3 minutes and will not be restarted. Run "ConfigSpec: Restart Server" after checking the logs.`,
-    };
+    return { action: CloseAction.DoNotRestart, message: decision.message };
   }
 
   #setState(state: ClientState): void {
