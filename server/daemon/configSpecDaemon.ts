@@ -408,6 +408,9 @@ export class ConfigSpecDaemon {
     if (state.state === "closed") {
       this.#log.info("verifier back: circuit closed, completions are verified again");
       void this.#degradedSlot.invalidate(); // the drafter-only engine's memory is not needed any more
+      // A build that failed on the dead verifier (the engine asks it at build time) would fail
+      // again from the slot's back-off cache and re-open the circuit: retry it now.
+      this.#slot.forgetFailedBuild();
       this.#status.batch(() => {
         this.#status.clear("circuit");
         this.#status.update({ verifierReachable: true });

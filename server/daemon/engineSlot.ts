@@ -61,6 +61,13 @@ export class EngineSlot {
       .finally(() => release.done());
   }
 
+  /** A failed build is retried at the next `run` rather than after the back-off (its cause is known to be gone). */
+  forgetFailedBuild(): void {
+    if (this.#failedAt === 0) return;
+    this.#engine = undefined;
+    this.#failedAt = 0;
+  }
+
   async dispose(): Promise<void> {
     this.#disposed = true;
     await this.invalidate();
