@@ -1,7 +1,10 @@
 import type { CliCommand } from "./cliCommand.js";
 import { completeCommand } from "./completeCommand.js";
+import { demoCommand } from "./demoCommand.js";
 import { modelsCommand } from "./modelsCommand.js";
+import { profileCommand } from "./profileCommand.js";
+import { validateCommand } from "./validateCommand.js";
 import { verifierCommand } from "./verifierCommand.js";
 
 /** Every `configspec` subcommand; the CLI's help lists them in this order. */
-export const COMMANDS: readonly CliCommand[] = [modelsCommand, verifierCommand, completeCommand];
+export const COMMANDS: readonly CliCommand[] = [demoCommand, modelsCommand, verifierCommand, completeCommand, profileCommand, validateCommand];

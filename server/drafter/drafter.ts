@@ -169,7 +169,8 @@ export class Drafter {
     const sequence = this.documentSequences.get(documentKey);
     if (!sequence) return;
     this.documentSequences.delete(documentKey);
-    await sequence.clearHistory();
+    // Disposing returns the sequence to the context (clearing it would leak it: sequenceFor only recycles mapped ones).
+    await sequence.dispose();
   }
 
   private assertAlive(): void {

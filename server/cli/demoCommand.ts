@@ -1,0 +1,146 @@
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { bundledCorpusDir } from "../corpus/codeCorpus.js";
+import { Drafter } from "../drafter/drafter.js";
+import type { CompletionUsage } from "../engine/completionSource.js";
+import { createSpeculativeEngine } from "../engine/speculativeEngine.js";
+import { configurationLabel, sameConfiguration, type Configuration } from "../model/configuration.js";
+import { PowerMeter } from "../profiler/power/powerMeter.js";
+import type { PriceTable, Profile } from "../profiler/profileSchema.js";
+import { OBJECTIVES, formatNumber } from "../selector/objective.js";
+import { bestFor } from "../selector/scoredConfiguration.js";
+import type { Selection } from "../selector/selectConfiguration.js";
+import { VerifierClient } from "../verifier/verifierClient.js";
+import type { CliCommand } from "./cliCommand.js";
+import { bestKText, configurationTable, drafterSummary, picksText } from "./configurationTable.js";
+import { integerFlag, parseFlags } from "./parseFlags.js";
+import { networkDelayFromFlags, profileAndSelect, profileTargetFromFlags } from "./profileCommand.js";
+
+/** The sample file completed with each pick, and where (the end of lines a user might pause at). */
+const SAMPLE_FILE = join("python", "lru_cache.py");
+const SAMPLE_POSITIONS = 3;
+const DEMO_MAX_TOKENS = 48;
+
+export const demoCommand: CliCommand = {
+  name: "demo",
+  summary: "offline end to end: generate the family, start the embedded verifier, profile, pick per objective, complete a sample file with each pick",
+  usage: "usage: configspec demo [--models DIR] [--out FILE] [--rtt-ms N] [--force]   (everything local; nothing is downloaded)",
+  async run(argv) {
+    const flags = parseFlags(argv, {
+      models: { type: "string" },
+      out: { type: "string" },
+      "rtt-ms": { type: "string" },
+      "jitter-ms": { type: "string" },
+      force: { type: "boolean" },
+      positions: { type: "string" },
+    });
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+    const say = (line = "") => process.stdout.write(`${line}\n`);
+    const modelsDir = resolve(flags.models ?? "models");
+    const networkDelay = networkDelayFromFlags(flags);
+    const target = await profileTargetFromFlags({ models: modelsDir }, log);
+    try {
+      const out = resolve(flags.out ?? join(modelsDir, "configspec-profile.json"));
+      const { run, profile, selection, chartFiles } = await profileAndSelect({ target, out, networkDelay, force: flags.force, log });
+      say(`ConfigSpec demo: ${profile.drafters.length} drafters × K 1..${profile.kMax} against ${profile.verifier.model} (embedded verifier${networkDelay ? `, +${networkDelay.rttMs} ms emulated RTT` : ""})`);
+      say(run.reused === "all" ? `profile ${out} is still valid (reused; --force to measure again)` : `profiled in ${(run.wallMs / 1000).toFixed(1)} s → ${out}`);
+      say();
+      say(drafterSummary(profile));
+      say();
+      say(configurationTable(selection));
+      say();
+      say(picksText(selection));
+      say(`K* per drafter (latency): ${bestKText(selection)}`);
+      say(`charts: ${chartFiles.join(", ")}`);
+      say();
+
+      const client = new VerifierClient({ baseUrl: target.verifier.baseUrl, model: target.verifier.model, networkDelay });
+      const meter = await PowerMeter.detect();
+      try {
+        const text = await readFile(join(bundledCorpusDir(), SAMPLE_FILE), "utf8");
+        const offsets = samplePositions(text, integerFlag(flags.positions, "positions", { min: 1, fallback: SAMPLE_POSITIONS }));
+        say(`completing ${offsets.length} positions of corpus/${SAMPLE_FILE} (≤${DEMO_MAX_TOKENS} tokens each) with each pick:`);
+        let reference: string[] | undefined;
+        for (const { configuration, objectives } of demoConfigurations(selection)) {
+          const outcome = await completeWith(profile, configuration, client, meter, text, offsets);
+          const verified = configuration.verified;
+          reference ??= verified ? outcome.texts : undefined;
+          const same = verified && reference ? (outcome.texts.every((t, i) => t === reference![i]) ? "identical to the other verified picks" : "DIFFERS from the other verified picks") : "unverified: the drafter's own text";
+          say(
+            `- ${configurationLabel(configuration)} [${objectives}]: ${outcome.tokens} tokens in ${formatNumber(outcome.ms)} ms (${formatNumber((outcome.tokens * 1000) / outcome.ms)} tok/s), ` +
+              `$${usdOf(profile.prices, outcome.usage).toExponential(2)}, ${formatNumber(outcome.joules)} J; ${same}`,
+          );
+          say(`    first completion: ${JSON.stringify(outcome.texts[0]?.split("\n").slice(0, 2).join("\n") ?? "")}`);
+        }
+        say();
+        say(`prices: ${profile.prices.provider} ${profile.prices.model} list prices (${profile.prices.asOf}); joules: ${meter.label}`);
+      } finally {
+        meter.dispose();
+        client.dispose();
+      }
+      return 0;
+    } finally {
+      await target.close();
+    }
+  },
+};
+
+/** The distinct picks, plus the best speculative configuration when no pick is one (so speculation is always shown). */
+function demoConfigurations(selection: Selection): { configuration: Configuration; objectives: string }[] {
+  const shown: { configuration: Configuration; objectives: string }[] = [];
+  for (const objective of OBJECTIVES) {
+    const { configuration } = selection.picks[objective].choice;
+    const existing = shown.find((s) => sameConfiguration(s.configuration, configuration));
+    if (existing) existing.objectives += `, ${objective}`;
+    else shown.push({ configuration, objectives: `${objective} pick` });
+  }
+  if (!shown.some((s) => s.configuration.drafterId !== null && s.configuration.verified)) {
+    const speculative = bestFor(selection.candidates.filter((c) => c.prediction.kind === "speculative"), "latency");
+    if (speculative) shown.push({ configuration: speculative.configuration, objectives: "best speculative, for comparison" });
+  }
+  return shown;
+}
+
+async function completeWith(profile: Profile, configuration: Configuration, client: VerifierClient, meter: PowerMeter, text: string, offsets: readonly number[]) {
+  const drafterId = configuration.drafterId ?? profile.drafters[0].id;
+  const drafterProfile = profile.drafters.find((d) => d.id === drafterId)!;
+  const drafter = await Drafter.load({ id: drafterProfile.id, uriOrPath: drafterProfile.uri, threads: configuration.threads });
+  const engine = configuration.verified
+    ? await createSpeculativeEngine({ loadedDrafter: drafter, verifierClient: client, k: configuration.k, tokenExchange: "ids" })
+    : await createSpeculativeEngine({ loadedDrafter: drafter, k: 1 });
+  try {
+    const usage: CompletionUsage = { promptTokens: 0, cachedTokens: 0, completionTokens: 0 };
+    const texts: string[] = [];
+    let tokens = 0;
+    let ms = 0;
+    let joules = 0;
+    for (const offset of offsets) {
+      const { result, power } = await meter.measure(() =>
+        engine.complete({ prefix: text.slice(0, offset), suffix: text.slice(offset), languageId: "python", maxTokens: DEMO_MAX_TOKENS, signal: new AbortController().signal }),
+      );
+      texts.push(result.text);
+      tokens += result.stats.tokens;
+      ms += result.stats.timings.totalMs;
+      joules += power.joules;
+      usage.promptTokens += result.stats.usage.promptTokens;
+      usage.cachedTokens += result.stats.usage.cachedTokens;
+      usage.completionTokens += result.stats.usage.completionTokens;
+    }
+    return { texts, tokens, ms, joules, usage };
+  } finally {
+    await engine.dispose();
+    await drafter.dispose();
+  }
+}
+
+/** USD of billed tokens at list prices (cached input at the cached price). */
+function usdOf(prices: PriceTable, usage: CompletionUsage): number {
+  return ((usage.promptTokens - usage.cachedTokens) * prices.inputPerMillion + usage.cachedTokens * prices.cachedInputPerMillion + usage.completionTokens * prices.outputPerMillion) / 1e6;
+}
+
+/** Ends of non-blank lines spread through the file: where a user pauses and a completion is asked for. */
+function samplePositions(text: string, count: number): number[] {
+  const ends: number[] = [];
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) if (i > 0 && text[i - 1] !== "\n" && i > text.length / 5) ends.push(i);
+  return Array.from({ length: Math.min(count, ends.length) }, (_, j) => ends[Math.floor(((j + 0.5) * ends.length) / count)]);
+}

@@ -1,0 +1,34 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { ensureGeneratedFamily } from "../daemon/models/drafterPreparation.js";
+import { MANIFEST_FILE_NAME, readModelManifest, type ResolvedModelEntry } from "../models/modelManifest.js";
+import type { ProfileDrafterSpec } from "../profiler/profileRunner.js";
+import { startVerifierProcess, type VerifierProcess } from "./verifierProcess.js";
+
+/** The generated model family, written first if `modelsDir` holds none (nothing is downloaded). */
+export async function familyModels(modelsDir: string, log: (line: string) => void): Promise<{ target: ResolvedModelEntry; drafters: ResolvedModelEntry[] }> {
+  const dir = resolve(modelsDir);
+  const manifestPath = join(dir, MANIFEST_FILE_NAME);
+  if (!existsSync(manifestPath)) {
+    log(`generating the model family in ${dir} (once)`);
+    await ensureGeneratedFamily(dir, (p) => log(`  ${p.message}`));
+  }
+  const { models } = await readModelManifest(manifestPath);
+  const target = models.find((m) => m.role === "target");
+  if (!target) throw new Error(`${manifestPath} lists no target model`);
+  return { target, drafters: models.filter((m) => m.role === "drafter") };
+}
+
+export function drafterSpecsOf(drafters: readonly ResolvedModelEntry[]): ProfileDrafterSpec[] {
+  return drafters.map((d) => ({ id: d.id, path: d.absolutePath, sha256: d.sha256 }));
+}
+
+/** The family's target served by `configspec verifier` in a child process (this CLI's own entry point). */
+export function startFamilyVerifierProcess(target: ResolvedModelEntry): Promise<VerifierProcess> {
+  return startVerifierProcess({ cliPath: process.argv[1], modelPath: target.absolutePath, modelId: target.id });
+}
+
+/** The embedded verifier's identity in a profile's validity key: its model, not its (random) port. */
+export function embeddedVerifierIdentity(target: ResolvedModelEntry): string {
+  return `embedded:${target.id}@${target.sha256}`;
+}

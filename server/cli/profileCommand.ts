@@ -1,0 +1,183 @@
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { renderConfigurationCharts } from "../charts/configurationCharts.js";
+import { DEFAULT_PRICE_TABLE, findPriceTable } from "../model/priceTables.js";
+import type { NetworkDelayOptions } from "../network/delayedFetch.js";
+import { DEFAULT_K_MAX, runProfile, type ProfileDrafterSpec, type ProfileRunResult } from "../profiler/profileRunner.js";
+import type { Profile } from "../profiler/profileSchema.js";
+import { InvalidProfileError, readProfile, writeProfile } from "../profiler/profileStore.js";
+import { selectConfigurations, type Selection } from "../selector/selectConfiguration.js";
+import type { CliCommand } from "./cliCommand.js";
+import { bestKText, configurationTable, drafterSummary, picksText } from "./configurationTable.js";
+import { drafterIdOf } from "./completeCommand.js";
+import { drafterSpecsOf, embeddedVerifierIdentity, familyModels, startFamilyVerifierProcess } from "./familySetup.js";
+import { integerFlag, parseFlags } from "./parseFlags.js";
+import { UsageError } from "./usageError.js";
+
+export const DEFAULT_PROFILE_FILE = "configspec-profile.json";
+
+export interface ProfileTarget {
+  drafters: ProfileDrafterSpec[];
+  verifier: { baseUrl: string; model: string; apiKey?: string };
+  verifierIdentity: string;
+  close(): Promise<void>;
+}
+
+export interface ProfileAndSelect {
+  run: ProfileRunResult;
+  profile: Profile;
+  selection: Selection;
+  chartFiles: string[];
+}
+
+/** Profiles (or reuses a still-valid profile at `out`), writes it and its charts, and selects over it. */
+export async function profileAndSelect(options: {
+  target: ProfileTarget;
+  out: string;
+  corpusDir?: string;
+  networkDelay?: NetworkDelayOptions;
+  force?: boolean;
+  prompts?: number;
+  rounds?: number;
+  kMax?: number;
+  log: (line: string) => void;
+}): Promise<ProfileAndSelect> {
+  const { target, log } = options;
+  let previous: Profile | undefined;
+  if (!options.force && existsSync(options.out)) {
+    try {
+      previous = await readProfile(options.out);
+    } catch (error) {
+      if (!(error instanceof InvalidProfileError)) throw error;
+      log(`ignoring ${options.out}: ${error.reason}`);
+    }
+  }
+  let lastPhase = "";
+  const run = await runProfile({
+    drafters: target.drafters,
+    verifier: target.verifier,
+    // An emulated delay changes every timing: it is part of what the profile was measured for.
+    verifierIdentity: options.networkDelay ? `${target.verifierIdentity}#emulated-rtt=${options.networkDelay.rttMs}±${options.networkDelay.jitterMs ?? 0}` : target.verifierIdentity,
+    networkDelay: options.networkDelay,
+    prices: findPriceTable(target.verifier.model) ?? DEFAULT_PRICE_TABLE,
+    corpusDir: options.corpusDir,
+    calibrationPrompts: options.prompts,
+    roundsPerPrompt: options.rounds,
+    kMax: options.kMax ?? DEFAULT_K_MAX,
+    previous,
+    onProgress: (p) => {
+      if (p.phase !== lastPhase || p.phase === "load") log(`[${p.percentage.toFixed(0).padStart(3)}%] ${p.message}`);
+      lastPhase = p.phase;
+    },
+  });
+  await mkdir(dirname(options.out), { recursive: true });
+  const profile = run.reused === "all" ? (previous as Profile) : await writeProfile(options.out, run.profile);
+  const selection = selectConfigurations(profile);
+  const charts = await renderConfigurationCharts(selection);
+  const base = options.out.replace(/\.json$/i, "");
+  const chartFiles = Object.entries(charts).map(([name]) => `${base}.${name}.svg`);
+  await Promise.all(Object.entries(charts).map(([name, svg]) => writeFile(`${base}.${name}.svg`, svg)));
+  return { run, profile, selection, chartFiles };
+}
+
+/** Drafters and verifier from flags; the generated family and an embedded verifier for what is not given. */
+export async function profileTargetFromFlags(
+  flags: { drafters?: string; "verifier-url"?: string; "verifier-model"?: string; "api-key-env"?: string; models?: string },
+  log: (line: string) => void,
+): Promise<ProfileTarget> {
+  const drafterPaths = flags.drafters?.split(",").map((p) => p.trim()).filter((p) => p !== "");
+  const needFamily = drafterPaths === undefined || flags["verifier-url"] === undefined;
+  const family = needFamily ? await familyModels(flags.models ?? "models", log) : undefined;
+  const drafters = drafterPaths
+    ? drafterPaths.map((p) => ({ id: drafterIdOf(p), path: resolve(p) }))
+    : drafterSpecsOf(family!.drafters);
+  if (flags["verifier-url"] !== undefined) {
+    const model = flags["verifier-model"];
+    if (!model) throw new UsageError("--verifier-url needs --verifier-model");
+    // The key comes from the environment, never from a flag: flags end up in shell history and `ps`.
+    const apiKey = flags["api-key-env"] ? process.env[flags["api-key-env"]] : undefined;
+    return { drafters, verifier: { baseUrl: flags["verifier-url"], model, apiKey }, verifierIdentity: flags["verifier-url"], close: async () => {} };
+  }
+  log(`starting the embedded verifier (${family!.target.id})`);
+  const server = await startFamilyVerifierProcess(family!.target);
+  return { drafters, verifier: { baseUrl: server.url, model: server.modelId }, verifierIdentity: embeddedVerifierIdentity(family!.target), close: () => server.close() };
+}
+
+export function networkDelayFromFlags(flags: { "rtt-ms"?: string; "jitter-ms"?: string }): NetworkDelayOptions | undefined {
+  const rttMs = integerFlag(flags["rtt-ms"], "rtt-ms", { fallback: 0 });
+  const jitterMs = integerFlag(flags["jitter-ms"], "jitter-ms", { fallback: 0 });
+  return rttMs > 0 || jitterMs > 0 ? { rttMs, jitterMs } : undefined;
+}
+
+export const profileCommand: CliCommand = {
+  name: "profile",
+  summary: "profile drafters × K × threads against a verifier; print the configuration space and the pick per objective",
+  usage:
+    "usage: configspec profile [--drafters P1,P2,...] [--verifier-url URL --verifier-model NAME [--api-key-env VAR]]\n" +
+    "                          [--corpus DIR] [--out FILE] [--json] [--rtt-ms N] [--jitter-ms N] [--force]\n" +
+    "                          [--prompts N] [--rounds N] [--k-max N] [--models DIR]\n" +
+    "       without --drafters and --verifier-url: the generated family (--models, default ./models, generated if absent)\n" +
+    "       against an embedded verifier; --rtt-ms emulates a network round trip; --force ignores a still-valid profile",
+  async run(argv) {
+    const flags = parseFlags(argv, {
+      drafters: { type: "string" },
+      "verifier-url": { type: "string" },
+      "verifier-model": { type: "string" },
+      "api-key-env": { type: "string" },
+      models: { type: "string" },
+      corpus: { type: "string" },
+      out: { type: "string" },
+      json: { type: "boolean" },
+      "rtt-ms": { type: "string" },
+      "jitter-ms": { type: "string" },
+      force: { type: "boolean" },
+      prompts: { type: "string" },
+      rounds: { type: "string" },
+      "k-max": { type: "string" },
+    });
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+    const out = resolve(flags.out ?? DEFAULT_PROFILE_FILE);
+    const target = await profileTargetFromFlags(flags, log);
+    try {
+      const result = await profileAndSelect({
+        target,
+        out,
+        corpusDir: flags.corpus,
+        networkDelay: networkDelayFromFlags(flags),
+        force: flags.force,
+        prompts: flags.prompts === undefined ? undefined : integerFlag(flags.prompts, "prompts", { min: 1 }),
+        rounds: flags.rounds === undefined ? undefined : integerFlag(flags.rounds, "rounds", { min: 2 }),
+        kMax: flags["k-max"] === undefined ? undefined : integerFlag(flags["k-max"], "k-max", { min: 1 }),
+        log,
+      });
+      const { run, profile, selection } = result;
+      if (flags.json) {
+        const picks = Object.fromEntries(Object.entries(selection.picks).map(([o, p]) => [o, { configuration: p.choice.configuration, label: p.choice.label, value: p.value, explanation: p.explanation }]));
+        process.stdout.write(`${JSON.stringify({ profileFile: out, charts: result.chartFiles, wallMs: run.wallMs, reused: run.reused, picks, profile })}\n`);
+        return 0;
+      }
+      const reused = run.reused === "all" ? " (still valid: reused; --force to measure again)" : run.reused.length > 0 ? ` (reused: ${run.reused.join(", ")})` : "";
+      process.stdout.write(
+        [
+          `profiled in ${(run.wallMs / 1000).toFixed(1)} s${reused}; calibration prompts from ${run.calibrationSource}`,
+          ...run.notes,
+          "",
+          drafterSummary(profile),
+          "",
+          configurationTable(selection),
+          "",
+          picksText(selection),
+          `K* per drafter (latency): ${bestKText(selection)}`,
+          "",
+          `profile: ${out}`,
+          `charts: ${result.chartFiles.join(", ")}`,
+          "",
+        ].join("\n"),
+      );
+      return 0;
+    } finally {
+      await target.close();
+    }
+  },
+};

@@ -1,0 +1,155 @@
+import type { Token } from "node-llama-cpp";
+import type { Drafter } from "../drafter/drafter.js";
+import { fitBilling, fitPrefillMs, fitVerifyMs } from "../model/profileFits.js";
+import { verifierPrefillMsFor } from "../model/performanceModel.js";
+import { SeededRandom } from "../models/seededRandom.js";
+import type { VerifierClient } from "../verifier/verifierClient.js";
+import { latencyStatsOf, median } from "./latencyStats.js";
+import { WAITING_LABEL, type PowerTally } from "./powerTally.js";
+import type { BilledRound, LatencyStats, VerifierProfile, VerifyFit, VerifyPoint } from "./profileSchema.js";
+import { cacheOnlyPrompt, isWarmRound, walkRounds, type RoundObservation } from "./roundWalk.js";
+
+/** Probes timed for the round trip (after one untimed warm-up: connection setup is not RTT). */
+export const RTT_PROBES = 10;
+/** Passes over K = 0..kMax per sweep prompt. */
+export const K_SWEEP_PASSES = 2;
+/** Tokens generated per verifier-only timing call. */
+export const GENERATE_TOKENS = 32;
+const GENERATE_REPEATS = 2;
+const PREFILL_REPEATS = 3;
+
+export class VerifierProbeError extends Error {
+  constructor(
+    readonly endpoint: string,
+    readonly status: string,
+    readonly detail: string,
+  ) {
+    super(`Expected the verifier at ${endpoint} to answer GET /models, found ${status}: ${detail}`);
+    this.name = "VerifierProbeError";
+  }
+}
+
+export interface SweepPrompt {
+  documentKey: string;
+  tokens: readonly Token[];
+}
+
+export interface VerifierMeasurements {
+  rttMs: LatencyStats;
+  /** Rounds at K = 0..kMax (shuffled) on the sweep prompts. */
+  sweepRounds: RoundObservation[];
+  prefillPoints: { promptTokens: number; ms: number }[];
+  /** Wall ms of verifier-only calls generating {@link GENERATE_TOKENS}, with their prompt length. */
+  generateCalls: { promptTokens: number; ms: number }[];
+}
+
+export interface VerifierMeasureOptions {
+  client: VerifierClient;
+  /** Drafts the sweep rounds (the fastest drafter: the drafts' source does not change verify time). */
+  drafter: Drafter;
+  prompts: readonly SweepPrompt[];
+  kMax: number;
+  tally: PowerTally;
+  signal?: AbortSignal;
+  onProgress?: (fraction: number, message: string) => void;
+}
+
+/**
+ * Round trip, verification time against K and context length, and verifier-only speed, all from
+ * the real endpoint. Verify time is wall time minus the round trip, measured in the loop's own
+ * regime: the prompt cached from the previous round, K new drafts and last round's token to check.
+ */
+export async function measureVerifier(options: VerifierMeasureOptions): Promise<VerifierMeasurements> {
+  const { client, signal, tally } = options;
+  const rttSamples: number[] = [];
+  for (let i = 0; i <= RTT_PROBES; i++) {
+    const health = await client.probe({ signal });
+    if (health.status !== "ok") throw new VerifierProbeError(client.endpoint, health.status, health.message);
+    if (i > 0) rttSamples.push(health.latencyMs);
+  }
+  const rttMs = latencyStatsOf(rttSamples);
+  options.onProgress?.(0.1, `round trip ${rttMs.median.toFixed(1)} ms`);
+
+  const sweepRounds: RoundObservation[] = [];
+  const prefillPoints: { promptTokens: number; ms: number }[] = [];
+  const generateCalls: { promptTokens: number; ms: number }[] = [];
+  for (const [index, prompt] of options.prompts.entries()) {
+    const ks = Array.from({ length: K_SWEEP_PASSES }, () => shuffled(Array.from({ length: options.kMax + 1 }, (_, k) => k), index + 1)).flat();
+    // One untimed round first: the prompt's first request is a cold prefill, not the steady state.
+    await walkRounds({ drafter: options.drafter, client, documentKey: prompt.documentKey, prompt: prompt.tokens, ks: [0], drafterThreads: options.drafter.threads, tally, signal });
+    sweepRounds.push(
+      ...(await walkRounds({ drafter: options.drafter, client, documentKey: prompt.documentKey, prompt: prompt.tokens, ks, drafterThreads: options.drafter.threads, tally, signal })),
+    );
+    for (let r = 0; r < PREFILL_REPEATS; r++) {
+      await cacheOnlyPrompt(client, prompt.tokens, signal);
+      const call = await tally.measure(WAITING_LABEL, () => client.generate({ prompt: [...prompt.tokens], maxTokens: 1, signal }));
+      prefillPoints.push({ promptTokens: prompt.tokens.length, ms: Math.max(0, call.stats.latencyMs - rttMs.median) });
+    }
+    for (let r = 0; r < GENERATE_REPEATS; r++) {
+      await cacheOnlyPrompt(client, prompt.tokens, signal);
+      const call = await tally.measure(WAITING_LABEL, () => client.generate({ prompt: [...prompt.tokens], maxTokens: GENERATE_TOKENS, signal }));
+      // A call that stopped early (end of text) timed fewer tokens: keep it per token.
+      const tokens = call.stats.usage.completionTokens;
+      if (tokens === GENERATE_TOKENS) generateCalls.push({ promptTokens: prompt.tokens.length, ms: call.stats.latencyMs });
+    }
+    options.onProgress?.(0.1 + (0.9 * (index + 1)) / options.prompts.length, `verify time vs K at ${prompt.tokens.length} prompt tokens`);
+  }
+  return { rttMs, sweepRounds, prefillPoints, generateCalls };
+}
+
+/** The profile's verifier section from the measurements and every other warm round observed (alignment walks). */
+export function verifierProfileOf(
+  measurements: VerifierMeasurements,
+  otherRounds: readonly RoundObservation[],
+  endpoint: { baseUrl: string; model: string },
+): VerifierProfile {
+  const { rttMs } = measurements;
+  const warm = [...measurements.sweepRounds, ...otherRounds].filter(isWarmRound);
+  if (warm.length === 0) throw new RangeError("expected warm verification rounds to time, found none");
+  const points: VerifyPoint[] = warm.map((r) => ({ k: r.drafted, promptTokens: r.contextTokens, ms: Math.max(0, r.verifyCallMs - rttMs.median) }));
+  const billed: BilledRound[] = warm.map((r) => ({
+    k: r.drafted,
+    contextTokens: r.contextTokens,
+    promptTokens: r.promptTokens,
+    cachedTokens: r.cachedTokens,
+    completionTokens: r.completionTokens,
+  }));
+  const prefillMs = fitPrefillMs(measurements.prefillPoints);
+  // Decode time per token: the call minus the round trip and the prefill the fit attributes to its prompt.
+  const perToken = measurements.generateCalls.map((c) => Math.max(0, c.ms - rttMs.median - verifierPrefillMsFor(prefillMs, c.promptTokens)) / GENERATE_TOKENS);
+  if (perToken.length === 0) throw new RangeError(`expected verifier-only calls of ${GENERATE_TOKENS} tokens, found none (the verifier ended every text early)`);
+  return {
+    baseUrl: endpoint.baseUrl,
+    model: endpoint.model,
+    protocol: "logprobs",
+    rttMs,
+    verifyMs: { points, fit: robustVerifyFit(points) },
+    billing: { points: billed, fit: fitBilling(billed, "logprobs") },
+    generateMsPerToken: latencyStatsOf(perToken),
+    prefillMs,
+  };
+}
+
+/**
+ * The verify-time fit without the spikes of a shared machine: least squares, then again without
+ * points whose residual exceeds 3 robust standard deviations (1.4826 × median absolute residual,
+ * Rousseeuw & Croux 1993), so a 100 ms scheduling stall among 10 ms calls does not tilt the line.
+ */
+export function robustVerifyFit(points: readonly VerifyPoint[]): VerifyFit {
+  const first = fitVerifyMs(points);
+  const residuals = points.map((p) => p.ms - (first.baseMs + first.perDraftTokenMs * p.k + first.perPromptTokenMs * p.promptTokens));
+  const scale = 1.4826 * median(residuals.map(Math.abs));
+  if (!(scale > 0)) return first;
+  const kept = points.filter((_, i) => Math.abs(residuals[i]) <= 3 * scale);
+  return kept.length >= 3 ? fitVerifyMs(kept) : first;
+}
+
+/** Seeded Fisher–Yates shuffle: the K order must not correlate with warm-up or drift. */
+function shuffled<T>(items: T[], seed: number): T[] {
+  const random = new SeededRandom(seed);
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random.uniform() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
+}
