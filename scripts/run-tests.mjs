@@ -17,7 +17,7 @@ function collect(dir, out) {
 const filters = process.argv.slice(2);
 const files = collect("test", []).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
 // One file at a time: the machine has 2 cores and model tests measure speed.
-const result = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", "--test-timeout=180000", ...files], {
+const result = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", "--test-timeout=600000", ...files], {
   stdio: "inherit",
 });
 process.exit(result.status ?? 1);

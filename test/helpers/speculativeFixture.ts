@@ -1,0 +1,65 @@
+import { after } from "node:test";
+import { bundledCorpusDir, cutCompletionPrompts, readCorpus, type CompletionCut } from "../../server/corpus/codeCorpus.js";
+import { Drafter } from "../../server/drafter/drafter.js";
+import type { CompletionInput } from "../../server/engine/completionSource.js";
+import { createSpeculativeEngine, type SpeculativeEngine, type SpeculativeEngineOptions } from "../../server/engine/speculativeEngine.js";
+import type { PromptWindowOptions } from "../../server/prompt/completionPrompt.js";
+import { startVerifierServer, type VerifierServer } from "../../server/verifierServer/startVerifierServer.js";
+import { modelFamilyFixture, type ModelFamilyFixture } from "./modelFamilyFixture.js";
+
+/**
+ * A smaller prompt window than the product's default keeps each round's echoed prompt short,
+ * so hundreds of completions fit in a test; exactness does not depend on the window.
+ */
+export const TEST_PROMPT_WINDOW: PromptWindowOptions = { prefixLines: 24, suffixLines: 8, maxPrefixTokens: 192, maxSuffixTokens: 64 };
+
+export interface SpeculativeFixture {
+  family: ModelFamilyFixture;
+  server: VerifierServer;
+  /** Every drafter of the family, loaded once for the test file. */
+  drafters: Drafter[];
+  /** The verifier settings for an engine talking to `server`. */
+  verifier: { baseUrl: string; model: string; protocol: "logprobs" };
+  /** An engine on a loaded drafter (not disposed with the engine), disposed when the file ends. */
+  engine(options: Partial<SpeculativeEngineOptions> & { k: number; drafter?: Drafter | null }): Promise<SpeculativeEngine>;
+}
+
+/** The real embedded verifier on the family's target and every drafter, for one test file (call it at the top level). */
+export async function speculativeFixture(): Promise<SpeculativeFixture> {
+  const family = await modelFamilyFixture();
+  const server = await startVerifierServer({ modelPath: family.target.absolutePath, slots: 2 });
+  const drafters: Drafter[] = [];
+  for (const entry of family.drafters) drafters.push(await Drafter.load({ id: entry.id, uriOrPath: entry.absolutePath, sequences: 2 }));
+  const engines: SpeculativeEngine[] = [];
+  after(async () => {
+    for (const engine of engines) await engine.dispose();
+    for (const drafter of drafters) await drafter.dispose();
+    await server.close();
+  });
+  const verifier = { baseUrl: server.baseUrl, model: server.modelId, protocol: "logprobs" as const };
+  return {
+    family,
+    server,
+    drafters,
+    verifier,
+    async engine({ drafter, ...options }) {
+      const engine = await createSpeculativeEngine({
+        verifier,
+        promptWindow: TEST_PROMPT_WINDOW,
+        ...options,
+        loadedDrafter: drafter === null ? undefined : (drafter ?? drafters[0]),
+      });
+      engines.push(engine);
+      return engine;
+    },
+  };
+}
+
+/** Completion prompts cut at seeded random offsets of the bundled corpus (real code, six languages). */
+export async function corpusPrompts(count: number, seed: number): Promise<CompletionCut[]> {
+  return cutCompletionPrompts(await readCorpus(bundledCorpusDir()), count, seed);
+}
+
+export function completionInput(cut: CompletionCut, maxTokens: number, extra: Partial<CompletionInput> = {}): CompletionInput {
+  return { prefix: cut.prefix, suffix: cut.suffix, languageId: "", maxTokens, signal: new AbortController().signal, documentKey: cut.file, ...extra };
+}
