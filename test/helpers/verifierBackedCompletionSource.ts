@@ -19,6 +19,11 @@ export class VerifierBackedCompletionSource implements CompletionSource {
     this.#client = verifier && new VerifierClient({ baseUrl: verifier.baseUrl, model: verifier.model || "toy", apiKey: verifier.apiKey, ...client });
   }
 
+  /** `GET /models` on the verifier: rejects with the client's error when it is not there. */
+  async checkVerifier(): Promise<void> {
+    await this.#client?.listModels();
+  }
+
   async complete(input: CompletionInput): Promise<CompletionOutput> {
     if (!this.#client) {
       const output = await this.#drafter.complete(input);

@@ -24,6 +24,14 @@ async function completion(daemon: DaemonProcess, uri: string, text: string): Pro
   return result?.items[0]?.insertText ?? null;
 }
 
+/** The latest status (not any earlier one) shows the verifier reachable and no circuit message. */
+function closedStatus(daemon: DaemonProcess) {
+  return daemon.waitFor("a closed-circuit status", () => {
+    const status = daemon.latestStatus;
+    return status?.verifierReachable === true && !/Verifier unavailable/.test(status.message ?? "") ? status : undefined;
+  });
+}
+
 describe("verifier circuit breaker in the daemon", () => {
   let server: FaultyHttpServer;
   let daemon: DaemonProcess;
@@ -83,11 +91,42 @@ describe("verifier circuit breaker in the daemon", () => {
 
   it("closes when the verifier is back: verified completions again, the unverified one not cached", async () => {
     server.setHandler(healthy);
-    const status = await daemon.waitForStatus("circuit closed", (s) => s.verifierReachable === true && !/Verifier unavailable/.test(s.message ?? ""), 10_000);
+    await daemon.waitForLog(/circuit closed/, 10_000);
+    const status = await closedStatus(daemon);
     assert.notEqual(status.health, "error");
-    await daemon.waitForLog(/circuit closed/);
     const text = "function add(a, b) {\n  return a + b;\n}\n\nfunction add(a, b) {\n  return";
     assert.equal(await completion(daemon, "file:///fallback-again.ts", text), VERIFIED_TEXT, "same prefix: answered by the verifier, not from the cache");
     assert.equal(await completion(daemon, "file:///back.ts", "const back"), VERIFIED_TEXT);
+  });
+});
+
+describe("verifier circuit breaker when building the engine needs the verifier", () => {
+  let server: FaultyHttpServer;
+  let daemon: DaemonProcess;
+
+  before(async () => {
+    server = await startFaultyHttpServer();
+    server.setHandler(down);
+    daemon = await DaemonProcess.start({
+      entry: "verifierBacked",
+      env: { CIRCUIT_COOL_DOWN_MS: "400", VERIFIER_TIMEOUT_MS: "500", VERIFIER_CHECK_AT_BUILD: "1" },
+      settings: { verifier: { baseUrl: `${server.baseUrl}/v1`, model: "toy" }, drafters: ["/models/test-drafter.gguf"], debounceMs: 0 },
+    });
+    await daemon.waitForLog(/ConfigSpec daemon ready/);
+  });
+  after(async () => {
+    await daemon?.stop();
+    await server?.close();
+  });
+
+  it("opens on failed builds, and serves as soon as the probe closes it (no stale failed build)", async () => {
+    for (let i = 0; i < 3; i++) assert.equal(await completion(daemon, `file:///build${i}.ts`, `let build${i}`), null);
+    await daemon.waitForLog(/engine could not be built: Verifier at .* unavailable/);
+    await daemon.waitForStatus("circuit open", (s) => /Verifier unavailable/.test(s.message ?? ""));
+    server.setHandler(healthy);
+    await daemon.waitForLog(/circuit closed/, 10_000);
+    await closedStatus(daemon);
+    // The engine slot backs off failed builds for 10 s; the closed circuit must not wait for that.
+    assert.equal(await completion(daemon, "file:///rebuilt.ts", "const rebuilt"), VERIFIED_TEXT);
   });
 });
