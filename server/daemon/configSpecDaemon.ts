@@ -272,6 +272,7 @@ export class ConfigSpecDaemon {
     if (ENGINE_REBUILD_KEYS.some((key) => changed.has(key))) this.#invalidateEngines();
     if (VERIFIER_KEYS.some((key) => changed.has(key))) {
       this.#breaker.reset();
+      this.#lastVerifier = undefined;
       await this.#verifier.closeEmbedded();
     }
     if (!settings.enabled) {
@@ -345,6 +346,8 @@ export class ConfigSpecDaemon {
     try {
       const drafter = chosen ? await this.#localDrafter(chosen, signal) : undefined;
       const verifier = await this.#verifier.resolve(settings.verifier, this.#apiKey);
+      // Known before the engine exists: a build that fails on the verifier still tells the breaker what to probe.
+      this.#lastVerifier = verifier;
       signal.throwIfAborted();
       const engine = await this.#options.createEngine({
         drafter,
@@ -358,7 +361,6 @@ export class ConfigSpecDaemon {
         signal.throwIfAborted();
       }
       this.#status.clear("engine");
-      this.#lastVerifier = verifier;
       this.#log.info(`engine ready: ${describeConfiguration(active)}, verifier ${verifier.embedded ? "embedded at " : ""}${verifier.baseUrl}`);
       void this.#checkVerifier(verifier);
       return engine;
