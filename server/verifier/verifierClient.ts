@@ -16,7 +16,10 @@ import { VerifierResponseError } from "./verifierResponseError.js";
 import {
   ChatCompletionResponseSchema,
   CompletionResponseSchema,
+  EchoedCompletionResponseSchema,
   ModelListResponseSchema,
+  TopLogprobsSchema,
+  type CompletionLogprobs,
   type CompletionResponse,
   type UsageSchema,
 } from "./verifierResponses.js";
@@ -315,7 +318,9 @@ export class VerifierClient {
       body,
       request.signal,
       (json) => {
-        const { choice, usage } = this.completionWithLogprobs(json);
+        const { choice, usage } = this.completionWithLogprobs(json, EchoedCompletionResponseSchema);
+        // The decision reads the alternatives at the draft positions only (the prompt's are echoed, unused).
+        this.validateTopLogprobs(choice.logprobs, prompt.length, prompt.length + draft.length);
         const acceptance = acceptDraftTokenIds({ prompt, draft, logprobs: choice.logprobs, choiceText: choice.text, echoedText: request.echoedText });
         return { ...acceptance, stopReason: toStopReason(choice.finish_reason), usage };
       },
@@ -428,7 +433,7 @@ export class VerifierClient {
       return_tokens_as_token_ids: true,
     } satisfies CompletionCreateParamsNonStreaming & VllmCompletionExtras;
     const { value } = await this.postCompletion(body, options.signal, (json) => {
-      const { choice, usage } = this.completionWithLogprobs(json);
+      const { choice, usage } = this.completionWithLogprobs(json, EchoedCompletionResponseSchema);
       const echoed = choice.logprobs.tokens.slice(0, usage.promptTokens);
       return echoed.map((token, i) => parseTokenId(token, `echoed token ${i}`));
     });
@@ -474,13 +479,21 @@ export class VerifierClient {
     this.dispose();
   }
 
-  private completionWithLogprobs(json: unknown) {
-    const response: CompletionResponse = this.validate(CompletionResponseSchema, json, "a completion");
+  /** `schema`: {@link EchoedCompletionResponseSchema} when the caller validates the `top_logprobs` entries it reads. */
+  private completionWithLogprobs(json: unknown, schema: typeof CompletionResponseSchema | typeof EchoedCompletionResponseSchema = CompletionResponseSchema) {
+    const response: CompletionResponse = this.validate(schema, json, "a completion");
     const [choice] = response.choices;
     if (!choice.logprobs) {
       throw new VerifierResponseError("expected choices[0].logprobs (the endpoint must support echo with logprobs), found none");
     }
     return { choice: { ...choice, logprobs: choice.logprobs }, usage: toUsage(response.usage) };
+  }
+
+  /** Validates `top_logprobs[from..to)` as {@link TopLogprobsSchema}; positions past the array are left to the decision's alignment checks. */
+  private validateTopLogprobs(logprobs: CompletionLogprobs, from: number, to: number): void {
+    for (let position = from; position < Math.min(to, logprobs.top_logprobs.length); position++) {
+      this.validate(TopLogprobsSchema, logprobs.top_logprobs[position], `choices[0].logprobs.top_logprobs[${position}] as token → logprob or null`);
+    }
   }
 
   private validate<Schema extends z.ZodType>(schema: Schema, json: unknown, what: string): z.output<Schema> {

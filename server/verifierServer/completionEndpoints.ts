@@ -4,6 +4,7 @@ import { contentText, type ChatCompletionRequest, type CompletionRequest } from 
 import { chatCompletionResponse, chatLogprobs, completionLogprobs, completionResponse, type ChatCompletionResponse, type CompletionResponse } from "./responseShaping.js";
 import { findStopSequence, TokenText } from "./tokenText.js";
 import { invalidRequest } from "./verifierHttpError.js";
+import type { VerifierSlot } from "./verifierSlot.js";
 import type { VerifierSlotPool } from "./verifierSlotPool.js";
 
 /** OpenAI's default `max_tokens` for legacy completions. */
@@ -86,14 +87,16 @@ function stopList(stop: string | string[] | null | undefined): string[] {
   return typeof stop === "string" ? [stop] : stop;
 }
 
-async function decodeOnSlot(
+/** Decodes on a slot, and shapes the response while the slot (whose mirrors `shape` may reuse) is still held. */
+async function decodeOnSlot<T>(
   context: VerifierEndpointContext,
   options: Omit<GreedyDecodingOptions, "isEndOfGeneration" | "signal">,
   signal: AbortSignal,
-): Promise<GreedyDecodingResult> {
+  shape: (result: GreedyDecodingResult, slot: VerifierSlot) => T,
+): Promise<T> {
   const slot = await context.pool.acquire(options.prompt, signal);
   try {
-    return await decodeGreedy(slot, { ...options, isEndOfGeneration: (token) => context.model.isEogToken(token), signal });
+    return shape(await decodeGreedy(slot, { ...options, isEndOfGeneration: (token) => context.model.isEogToken(token), signal }), slot);
   } finally {
     context.pool.release(slot);
   }
@@ -119,7 +122,7 @@ export async function createCompletion(context: VerifierEndpointContext, request
   const stops = stopList(request.stop);
   const text = new TokenText(model, request.return_tokens_as_token_ids ?? false);
 
-  const result = await decodeOnSlot(
+  return decodeOnSlot(
     context,
     {
       prompt,
@@ -129,11 +132,13 @@ export async function createCompletion(context: VerifierEndpointContext, request
       shouldStop: stops.length > 0 ? (output) => findStopSequence(text.text(output, prompt), stops) >= 0 : undefined,
     },
     signal,
+    (result, slot) => {
+      const promptText = typeof request.prompt === "string" ? request.prompt : text.text(prompt);
+      const choiceText = (echo ? promptText : "") + outputText(text, prompt, result, stops);
+      const choiceLogprobs = logprobs === null ? null : completionLogprobs(text, prompt, result, echo, logprobs, textStart, slot.textOffsets);
+      return completionResponse(context.modelId, choiceText, result, prompt.length, choiceLogprobs);
+    },
   );
-  const promptText = typeof request.prompt === "string" ? request.prompt : text.text(prompt);
-  const choiceText = (echo ? promptText : "") + outputText(text, prompt, result, stops);
-  const choiceLogprobs = logprobs === null ? null : completionLogprobs(text, prompt, result, echo, logprobs, textStart);
-  return completionResponse(context.modelId, choiceText, result, prompt.length, choiceLogprobs);
 }
 
 /**
@@ -159,7 +164,7 @@ export async function createChatCompletion(context: VerifierEndpointContext, req
   const text = new TokenText(model, request.return_tokens_as_token_ids ?? false);
   const wantLogprobs = request.logprobs ?? false;
 
-  const result = await decodeOnSlot(
+  return decodeOnSlot(
     context,
     {
       prompt,
@@ -169,7 +174,9 @@ export async function createChatCompletion(context: VerifierEndpointContext, req
       shouldStop: stops.length > 0 ? (output) => findStopSequence(text.text(output, prompt), stops) >= 0 : undefined,
     },
     signal,
+    (result) => {
+      const logprobs = wantLogprobs ? chatLogprobs(text, prompt, result, request.top_logprobs ?? 0) : null;
+      return chatCompletionResponse(context.modelId, outputText(text, prompt, result, stops), result, prompt.length, logprobs);
+    },
   );
-  const logprobs = wantLogprobs ? chatLogprobs(text, prompt, result, request.top_logprobs ?? 0) : null;
-  return chatCompletionResponse(context.modelId, outputText(text, prompt, result, stops), result, prompt.length, logprobs);
 }

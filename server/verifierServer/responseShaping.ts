@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Token } from "node-llama-cpp";
 import type { GreedyDecodingResult, GreedyStopReason } from "./greedyDecoding.js";
-import type { TokenText } from "./tokenText.js";
+import type { CodePointOffsetMirror, TokenText } from "./tokenText.js";
 import { logprobOf, type Prediction } from "./verifierSlot.js";
 
 /** What OpenAI (and vLLM) send instead of -Infinity, which JSON cannot carry. */
@@ -83,6 +83,42 @@ function topAlternatives(actual: Token, prediction: Prediction, count: number): 
   return entries;
 }
 
+/** One position's entry of completion logprobs: token i's label, logprob and top alternatives. */
+interface CompletionLogprobsEntry {
+  label: string;
+  logprob: number | null;
+  top: Record<string, number> | null;
+}
+
+/** What an entry was formatted for: the same prediction formats the same way again. */
+interface FormattedEntry extends CompletionLogprobsEntry {
+  actual: Token;
+  count: number;
+  asTokenIds: boolean;
+}
+
+// A slot keeps its predictions while their prefix is unchanged, so every speculative round
+// re-sends the same prompt positions: their entries are formatted once, kept with the
+// prediction they come from, and dropped with it.
+const formattedEntries = new WeakMap<Prediction, FormattedEntry>();
+
+function formatEntry(text: TokenText, all: readonly Token[], index: number, prediction: Prediction | undefined, count: number): CompletionLogprobsEntry {
+  const actual = all[index];
+  const kept = prediction && formattedEntries.get(prediction);
+  if (kept && kept.actual === actual && kept.count === count && kept.asTokenIds === text.asTokenIds) return kept;
+  const label = text.label(all, index);
+  const logprob = prediction && logprobOf(prediction, actual);
+  if (!prediction || logprob === undefined) return { label, logprob: null, top: null };
+  const top: Record<string, number> = {};
+  for (const [token, value] of topAlternatives(actual, prediction, count)) {
+    const key = token === actual ? label : text.label(all, index, token);
+    if (!(key in top)) top[key] = value;
+  }
+  const entry: FormattedEntry = { label, logprob: clampLogprob(logprob), top, actual, count, asTokenIds: text.asTokenIds };
+  formattedEntries.set(prediction, entry);
+  return entry;
+}
+
 /**
  * Legacy-completions logprobs over prompt + output (with echo) or output alone. Entry i
  * describes token i: `token_logprobs[i]` is its logprob under the prediction made after the
@@ -90,7 +126,8 @@ function topAlternatives(actual: Token, prediction: Prediction, count: number): 
  * (and token i itself) to their logprobs, so its argmax is the verifier's greedy choice for
  * position i. The first prompt token has no prediction: null, null. `text_offset[i]` is where
  * token i's text starts in the choice's `text`, in code points. `textStart`: prompt tokens
- * before it (a BOS the server added) have no text.
+ * before it (a BOS the server added) have no text. `offsetMirror`: the slot's, to reuse the
+ * offsets of the prefix it served last.
  */
 export function completionLogprobs(
   text: TokenText,
@@ -99,28 +136,25 @@ export function completionLogprobs(
   echo: boolean,
   count: number,
   textStart = 0,
+  offsetMirror?: CodePointOffsetMirror,
 ): CompletionLogprobs {
   const all = [...prompt, ...result.output];
   const first = echo ? 0 : prompt.length;
-  const offsets = text.codePointOffsets(all, textStart);
-  const logprobs: CompletionLogprobs = { tokens: [], token_logprobs: [], top_logprobs: [], text_offset: [] };
+  const offsets = text.codePointOffsets(all, textStart, offsetMirror);
+  const length = all.length - first;
+  const logprobs: CompletionLogprobs = {
+    tokens: new Array<string>(length),
+    token_logprobs: new Array<number | null>(length),
+    top_logprobs: new Array<Record<string, number> | null>(length),
+    text_offset: new Array<number>(length),
+  };
   for (let index = first; index < all.length; index++) {
-    logprobs.tokens.push(text.label(all, index));
-    logprobs.text_offset.push(offsets[index] - (echo ? 0 : offsets[first]));
-    const prediction = predictionFor(result, prompt.length, index);
-    const logprob = prediction && logprobOf(prediction, all[index]);
-    if (!prediction || logprob === undefined) {
-      logprobs.token_logprobs.push(null);
-      logprobs.top_logprobs.push(null);
-      continue;
-    }
-    logprobs.token_logprobs.push(clampLogprob(logprob));
-    const top: Record<string, number> = {};
-    for (const [token, value] of topAlternatives(all[index], prediction, count)) {
-      const label = text.label(all, index, token);
-      if (!(label in top)) top[label] = value;
-    }
-    logprobs.top_logprobs.push(top);
+    const entry = formatEntry(text, all, index, predictionFor(result, prompt.length, index), count);
+    const at = index - first;
+    logprobs.tokens[at] = entry.label;
+    logprobs.token_logprobs[at] = entry.logprob;
+    logprobs.top_logprobs[at] = entry.top;
+    logprobs.text_offset[at] = offsets[index] - offsets[first];
   }
   return logprobs;
 }

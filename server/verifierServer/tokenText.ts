@@ -12,7 +12,7 @@ export class TokenText {
   constructor(
     private readonly model: LlamaModel,
     /** vLLM's `return_tokens_as_token_ids`: token strings become `token_id:<id>`. */
-    private readonly asTokenIds = false,
+    readonly asTokenIds = false,
   ) {}
 
   /** Text of `tokens` continuing after `previous` (the prompt, for generated text). */
@@ -25,22 +25,11 @@ export class TokenText {
    * `text_offset` counts) from the start of the text of `tokens[textStart..]`; tokens before
    * `textStart` (a BOS the server added) render nothing. Offsets come from detokenizing runs of
    * tokens, not from summing per-token strings, so byte-fallback tokens that together make one
-   * character count as that one character.
+   * character count as that one character. `mirror` (a slot's) keeps the work done for an
+   * earlier request: only the tokens after the common prefix are detokenized again.
    */
-  codePointOffsets(tokens: readonly Token[], textStart = 0): number[] {
-    const offsets = new Array<number>(tokens.length).fill(0);
-    // Text is re-rendered from the last token boundary that ended on a complete character.
-    let anchor = textStart;
-    let base = 0;
-    for (let i = textStart; i < tokens.length; i++) {
-      const run = i > anchor ? this.text(tokens.slice(anchor, i), tokens.slice(textStart, anchor)) : "";
-      offsets[i] = base + codePointLength(run);
-      if (run !== "" && !run.endsWith(REPLACEMENT_CHARACTER)) {
-        anchor = i;
-        base = offsets[i];
-      }
-    }
-    return offsets;
+  codePointOffsets(tokens: readonly Token[], textStart = 0, mirror = new CodePointOffsetMirror()): number[] {
+    return mirror.offsets(tokens, textStart, (run, previous) => this.text(run, previous));
   }
 
   /**
@@ -48,12 +37,64 @@ export class TokenText {
    * `tokens` entries and `top_logprobs` keys. Its text in context, or `token_id:<id>`.
    */
   label(tokens: readonly Token[], index: number, token: Token = tokens[index]): string {
-    if (this.asTokenIds) return `token_id:${token}`;
+    if (this.asTokenIds) return tokenIdLabel(token);
     return this.model.detokenize([token], true, tokens.slice(Math.max(0, index - DETOKENIZE_CONTEXT_TOKENS), index));
   }
 }
 
 const REPLACEMENT_CHARACTER = "\uFFFD";
+
+// `token_id:<id>` strings, made once per id: echoed logprobs name every prompt token.
+const tokenIdLabels: string[] = [];
+function tokenIdLabel(token: Token): string {
+  return (tokenIdLabels[token] ??= `token_id:${token}`);
+}
+
+/**
+ * The code-point offsets of the tokens a slot last served, with the state of the walk after
+ * each token, so a request that shares a prefix with the previous one (every speculative
+ * round after the first) detokenizes only what follows it. Offset i, and the walk's state after
+ * it, depend only on the tokens before i, so they hold while the prefix is the same.
+ */
+export class CodePointOffsetMirror {
+  private readonly tokens: Token[] = [];
+  private textStart = 0;
+  private readonly starts: number[] = [];
+  /** After token i: the last boundary that ended on a complete character, and its offset. */
+  private readonly anchors: number[] = [];
+  private readonly bases: number[] = [];
+
+  offsets(tokens: readonly Token[], textStart: number, detokenize: (run: readonly Token[], previous: readonly Token[]) => string): number[] {
+    let reused = 0;
+    if (textStart === this.textStart) {
+      const limit = Math.min(tokens.length, this.tokens.length);
+      while (reused < limit && tokens[reused] === this.tokens[reused]) reused++;
+    }
+    // Cut to the prefix and grown token by token, so a detokenizer error leaves it consistent.
+    this.tokens.length = this.starts.length = this.anchors.length = this.bases.length = reused;
+    this.textStart = textStart;
+    // Text is re-rendered from the last token boundary that ended on a complete character.
+    let anchor = reused > 0 ? this.anchors[reused - 1] : textStart;
+    let base = reused > 0 ? this.bases[reused - 1] : 0;
+    for (let i = reused; i < tokens.length; i++) {
+      let start = 0;
+      if (i >= textStart) {
+        // The detokenizer only looks at the last few tokens before a run (leading-space rules).
+        const run = i > anchor ? detokenize(tokens.slice(anchor, i), tokens.slice(Math.max(textStart, anchor - DETOKENIZE_CONTEXT_TOKENS), anchor)) : "";
+        start = base + codePointLength(run);
+        if (run !== "" && !run.endsWith(REPLACEMENT_CHARACTER)) {
+          anchor = i;
+          base = start;
+        }
+      }
+      this.tokens.push(tokens[i]);
+      this.starts.push(start);
+      this.anchors.push(anchor);
+      this.bases.push(base);
+    }
+    return this.starts.slice();
+  }
+}
 
 function codePointLength(text: string): number {
   let length = 0;

@@ -1,5 +1,6 @@
 import type { ControlledEvaluateInputItem, ControlledEvaluateIndexOutput, LlamaContextSequence, Token } from "node-llama-cpp";
 import { MAX_LOGPROBS } from "./requestSchemas.js";
+import { CodePointOffsetMirror } from "./tokenText.js";
 
 /** What a position must yield: nothing (KV only), the argmax next token, or argmax plus logprobs. */
 export type PredictionNeed = "none" | "token" | "logprobs";
@@ -61,6 +62,8 @@ function toPrediction(output: ControlledEvaluateIndexOutput | undefined, followe
 export class VerifierSlot {
   private readonly evaluated: Token[] = [];
   private readonly predictions: (Prediction | undefined)[] = [];
+  /** Where each token's text started in the last response served from this slot (reused by prefix). */
+  readonly textOffsets = new CodePointOffsetMirror();
   /** Release order, for least-recently-used tie breaks. */
   lastReleasedAt = 0;
 
