@@ -39,7 +39,7 @@ export async function startFaultInjectingProxy(targetOrigin: string): Promise<Fa
   let fallback: ProxyAction = { kind: "forward" };
 
   const forward = async (method: string, url: string, headers: Record<string, string>, body: Buffer) => {
-    const response = await fetch(new URL(url, targetOrigin), { method, headers, body: method === "GET" ? undefined : body });
+    const response = await fetch(new URL(url, targetOrigin), { method, headers, body: method === "GET" ? undefined : new Uint8Array(body) });
     return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
   };
 
