@@ -45,6 +45,8 @@ describe(".vscodeignore (as vsce applies it)", () => {
   const listed = spawnSync(process.execPath, [resolve("node_modules/@vscode/vsce/vsce"), "ls"], { encoding: "utf8" });
   const files = new Set(listed.stdout.split("\n").filter((line) => line !== ""));
   const llamaClosure = closureOf("node_modules/node-llama-cpp");
+  // The profile charts import vega and vega-lite at run time (server/charts/renderSvg.ts).
+  const vegaClosure = new Set([...closureOf("node_modules/vega"), ...closureOf("node_modules/vega-lite")]);
 
   it("lists the files vsce would package", () => {
     assert.equal(listed.status, 0, listed.stderr);
@@ -73,8 +75,15 @@ describe(".vscodeignore (as vsce applies it)", () => {
     assert.ok(!files.has("node_modules/node-llama-cpp/llama/gitRelease.bundle"), "the 35 MB llama.cpp source bundle");
   });
 
+  it("ships vega and vega-lite with their runtime closure (type-only @types packages left out)", () => {
+    for (const dir of vegaClosure) {
+      if (dir.startsWith("node_modules/@types/")) assert.ok(!files.has(`${dir}/package.json`), `${dir} holds types only`);
+      else assert.ok(files.has(`${dir}/package.json`), `${dir} would be missing from the VSIX`);
+    }
+  });
+
   it("leaves out every other production dependency (the bundles inline them)", () => {
-    const production = [...closureOf(".")].filter((dir) => !llamaClosure.has(dir));
+    const production = [...closureOf(".")].filter((dir) => !llamaClosure.has(dir) && !vegaClosure.has(dir));
     assert.ok(production.length > 10);
     for (const dir of production) assert.ok(!files.has(`${dir}/package.json`), `${dir} would ship without being needed`);
   });

@@ -4,9 +4,10 @@
  * it, and derives everything else from it with server/model and server/selector.
  */
 import type { PriceOverride } from "../../config/daemonSettings.js";
+import { runProfile } from "../../profiler/profileRunner.js";
 import type { ProfileInput } from "../../profiler/profileSchema.js";
 import type { EngineDrafter, EngineVerifier } from "../engineFactory.js";
-import { ComponentNotWiredError } from "../errors/componentNotWiredError.js";
+import { priceTableFor } from "../stats/completionAccounting.js";
 
 export interface ProfileProgress {
   message: string;
@@ -26,7 +27,14 @@ export interface ProfileMachineOptions {
 
 export type ProfileMachine = (options: ProfileMachineOptions) => Promise<ProfileInput>;
 
-/** TODO(lead/profiler): `export const profileMachine: ProfileMachine = (options) => profileMachineAndVerifier(options);` */
-export const profileMachine: ProfileMachine = async () => {
-  throw new ComponentNotWiredError("The profiler", "server/daemon/profiling/profileMachine.ts (profileMachine)");
+/** server/profiler's runner over the configured drafters and verifier, priced with the user's overrides. */
+export const profileMachine: ProfileMachine = async (options) => {
+  const { profile } = await runProfile({
+    drafters: options.drafters.map((d) => ({ id: d.id, path: d.uriOrPath })),
+    verifier: { baseUrl: options.verifier.baseUrl, model: options.verifier.model, apiKey: options.verifier.apiKey },
+    prices: priceTableFor(options.verifier.model, options.prices),
+    signal: options.signal,
+    onProgress: ({ message, percentage }) => options.onProgress({ message, percentage }),
+  });
+  return profile;
 };
