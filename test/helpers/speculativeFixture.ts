@@ -21,7 +21,7 @@ export interface SpeculativeFixture {
   /** The verifier settings for an engine talking to `server`. */
   verifier: { baseUrl: string; model: string; protocol: "logprobs" };
   /** An engine on a loaded drafter (not disposed with the engine), disposed when the file ends. */
-  engine(options: Partial<SpeculativeEngineOptions> & { k: number; drafter?: Drafter | null }): Promise<SpeculativeEngine>;
+  engine(options: Partial<Omit<SpeculativeEngineOptions, "drafter">> & { k: number; drafter?: Drafter | null }): Promise<SpeculativeEngine>;
 }
 
 /** The real embedded verifier on the family's target and every drafter, for one test file (call it at the top level). */
