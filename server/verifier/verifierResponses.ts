@@ -20,16 +20,23 @@ function isObjectOrNull(value: unknown): boolean {
   return value === null || (typeof value === "object" && !Array.isArray(value));
 }
 
+/** An array whose every element passes `check`, in one loop instead of one zod schema per element. */
+function arrayOf<T>(check: (value: unknown) => boolean, expected: string) {
+  return z.custom<T[]>((value) => Array.isArray(value) && value.every(check), { message: `expected an array of ${expected}` });
+}
+
 /**
- * The same logprobs with `top_logprobs` checked only as an array of objects or nulls, in one
- * loop: an echoed prompt has one entry per token (~1000) and a record schema per entry was
- * most of the cost of validating a verification. A caller validates the entries it reads
- * with {@link TopLogprobsSchema}. The arrays of strings and numbers stay fully checked (cheap).
+ * The same logprobs checked in one plain loop per array: an echoed prompt has one entry per
+ * token (~1000), and a zod schema per entry (a record schema for `top_logprobs`) was most of
+ * the cost of a verification's parsing. Strings, numbers and offsets are checked as fully as
+ * {@link CompletionLogprobsSchema} does; `top_logprobs` entries only as objects or nulls, so a
+ * caller validates the entries it reads with {@link TopLogprobsSchema}.
  */
-export const EchoedCompletionLogprobsSchema = CompletionLogprobsSchema.extend({
-  top_logprobs: z.custom<z.infer<typeof TopLogprobsSchema>[]>((value) => Array.isArray(value) && value.every(isObjectOrNull), {
-    message: "expected an array of objects (token → logprob) or nulls",
-  }),
+export const EchoedCompletionLogprobsSchema = z.object({
+  tokens: arrayOf<string>((value) => typeof value === "string", "strings"),
+  token_logprobs: arrayOf<number | null>((value) => value === null || typeof value === "number", "numbers or nulls"),
+  top_logprobs: arrayOf<z.infer<typeof TopLogprobsSchema>>(isObjectOrNull, "objects (token → logprob) or nulls"),
+  text_offset: arrayOf<number>((value) => typeof value === "number" && Number.isInteger(value) && value >= 0, "non-negative integers"),
 });
 
 const PromptTokensDetailsSchema = z.object({ cached_tokens: z.number().int().nonnegative().nullish() }).nullish();

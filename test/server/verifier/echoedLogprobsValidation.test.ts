@@ -48,3 +48,19 @@ test("a draft position's entry is validated as token → logprob", async () => {
     );
   }
 });
+
+test("the echoed arrays of strings, logprobs and offsets are still checked element by element", async () => {
+  const cases: [(logprobs: Record<string, unknown[]>) => void, RegExp][] = [
+    [(l) => (l.tokens[1] = 17), /tokens/],
+    [(l) => (l.token_logprobs[2] = "-1.5"), /token_logprobs/],
+    [(l) => (l.text_offset[3] = -1), /text_offset/],
+    [(l) => (l.text_offset[3] = 1.5), /text_offset/],
+  ];
+  for (const [edit, where] of cases) {
+    const logprobs = tokenIdLogprobs([...prompt, ...draft]);
+    edit(logprobs as unknown as Record<string, unknown[]>);
+    server.setHandler(() => ({ kind: "json", body: completionBody(logprobs, "ok") }));
+    const client = new VerifierClient({ baseUrl: server.baseUrl, model: "toy", maxRetries: 0 });
+    await assert.rejects(client.verifyDraft({ prompt, draft }), (error: Error) => error instanceof VerifierResponseError && where.test(error.message), String(edit));
+  }
+});
