@@ -129,6 +129,7 @@ export class InlineCompletionPipeline {
             prefix: context.prefix,
             suffix: context.suffix,
             languageId: document.languageId,
+            documentKey: document.uri,
             maxTokens: settings.maxTokens,
             signal,
             shouldStop: stopRulePredicate(cursor),
