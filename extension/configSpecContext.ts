@@ -23,7 +23,7 @@ import {
 import { readExtensionSettings, SETTINGS_SECTION, type ExtensionSettings } from "./extensionSettings.js";
 import { ServerNotRunningError } from "./serverNotRunningError.js";
 import { CrashRestartPolicy, DEFAULT_MAX_CRASH_RESTARTS } from "./crashRestartPolicy.js";
-import type { ClientState } from "./statusPresentation.js";
+import { announcedError, type ClientState } from "./statusPresentation.js";
 import { applyWorkspaceDrafterPolicy } from "./workspaceDrafterPolicy.js";
 
 /** Where the API key lives in SecretStorage (never in settings). */
@@ -157,6 +157,8 @@ export class ConfigSpecContext implements vscode.Disposable {
         }
         this.#status = parsed.data;
         this.#onDidChangeStatus.fire();
+        const error = announcedError(parsed.data);
+        if (error) this.showErrorOnce(error);
       }),
     );
     this.#setState("starting");

@@ -64,3 +64,14 @@ export function presentStatus(input: { status: ServerStatus | undefined; objecti
   const background = status.health === "error" ? "error" : status.health === "warning" || status.verifierReachable === false ? "warning" : undefined;
   return { text, tooltip: lines.join("\n"), background, commands: COMMAND_LINKS.map(([, command]) => command) };
 }
+
+/**
+ * The error a status announces, for a notification: the message's first line when health is
+ * "error" (the daemon lists errors first, then warnings, busy tasks and notes). The status bar
+ * alone is easy to miss when, say, a configured drafter file is broken.
+ */
+export function announcedError(status: ServerStatus): string | undefined {
+  if (status.health !== "error" || !status.message) return undefined;
+  const first = status.message.split("\n")[0]?.trim();
+  return first ? `ConfigSpec: ${first}` : undefined;
+}

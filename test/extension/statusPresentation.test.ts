@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ServerStatus } from "../../server/protocol.js";
-import { escapeMarkdown, presentStatus } from "../../extension/statusPresentation.js";
+import { announcedError, escapeMarkdown, presentStatus } from "../../extension/statusPresentation.js";
 
 const OK: ServerStatus = {
   health: "ok",
@@ -44,5 +44,14 @@ describe("status bar presentation", () => {
     const p = presentStatus({ status: { ...OK, message: "[click](command:workbench.action.evil)" }, objective: "auto", clientState: "running" });
     assert.ok(!p.tooltip.includes("[click](command:workbench"));
     assert.equal(escapeMarkdown("a_b*c"), "a\\_b\\*c");
+  });
+});
+
+describe("announced error", () => {
+  it("is the first line of an error status, and nothing otherwise", () => {
+    const message = "Engine unavailable: Invalid model file /m/d.gguf: truncated\nLoading d K=4…";
+    assert.equal(announcedError({ ...OK, health: "error", message }), "ConfigSpec: Engine unavailable: Invalid model file /m/d.gguf: truncated");
+    assert.equal(announcedError({ ...OK, health: "warning", message: "Verifier unreachable" }), undefined);
+    assert.equal(announcedError({ ...OK, health: "error" }), undefined);
   });
 });
