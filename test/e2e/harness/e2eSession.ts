@@ -1,0 +1,94 @@
+import { cp, mkdir, rm, symlink } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { modelFamilyFixture, type ModelFamilyFixture } from "../../helpers/modelFamilyFixture.js";
+import { HeadlessChromium } from "./chromium.js";
+import { CodeServer } from "./codeServer.js";
+import { ExtensionLogs } from "./extensionLogs.js";
+import { freePort } from "./freePort.js";
+import { Screenshots } from "./screenshots.js";
+import { VerifierProcess } from "./verifierProcess.js";
+import { Workbench } from "./workbench.js";
+
+/** Where the run's state lives (kept after the run for its logs; emptied at the next start). */
+export const RUN_DIR = resolve(".cache", "e2e", "run");
+export const ARTIFACTS_DIR = resolve("test", "e2e", "artifacts");
+const SAMPLE_WORKSPACE = resolve("test", "e2e", "fixtures", "sample-workspace");
+export const CLI = resolve("dist", "cli.js");
+/** The extension's global storage, where the daemon looks for the generated family (`models/family`). */
+const GLOBAL_STORAGE = join("user-data", "User", "globalStorage", "configspec.configspec");
+
+/** Most tokens per completion in this suite: long enough to show, short enough for 2 cores. */
+export const MAX_TOKENS = 24;
+/** Two drafters keep the profiled space (and the profiling run) small. */
+const DRAFTER_COUNT = 2;
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the suite with npm run test:e2e (scripts/e2e/run-e2e.mjs)`);
+  return value;
+}
+
+/**
+ * Everything one suite run drives: the generated model family, a `configspec verifier` on the
+ * family's target (for the CLI comparison and the fault tests), code-server with the VSIX and
+ * a copy of the sample workspace, and headless Chromium on its workbench.
+ */
+export interface E2eSession {
+  family: ModelFamilyFixture;
+  /** `configspec.drafters` as the suite starts. */
+  drafters: string[];
+  workspace: string;
+  verifier: VerifierProcess;
+  server: CodeServer;
+  chromium: HeadlessChromium;
+  workbench: Workbench;
+  logs: ExtensionLogs;
+  shots: Screenshots;
+  /** Browser first (it holds connections to code-server), then code-server's group, then the verifier's. */
+  dispose(): Promise<void>;
+}
+
+export async function startE2eSession(): Promise<E2eSession> {
+  const entry = requiredEnv("CONFIGSPEC_E2E_CODE_SERVER");
+  const vsix = requiredEnv("CONFIGSPEC_E2E_VSIX");
+  await rm(RUN_DIR, { recursive: true, force: true });
+  await mkdir(RUN_DIR, { recursive: true });
+  const shots = new Screenshots(ARTIFACTS_DIR);
+  await shots.reset();
+
+  const family = await modelFamilyFixture();
+  const drafters = family.drafters.slice(0, DRAFTER_COUNT).map((d) => d.absolutePath);
+  const storage = join(RUN_DIR, GLOBAL_STORAGE, "models");
+  await mkdir(storage, { recursive: true });
+  await symlink(family.dir, join(storage, "family"));
+  const workspace = join(RUN_DIR, "workspace");
+  await cp(SAMPLE_WORKSPACE, workspace, { recursive: true });
+
+  const stops: (() => Promise<void>)[] = [];
+  const dispose = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch(() => {});
+  };
+  try {
+    const verifier = new VerifierProcess({ cli: CLI, modelPath: family.target.absolutePath, modelId: family.target.id, port: await freePort(), runDir: RUN_DIR });
+    stops.push(() => verifier.stop());
+    const server = await CodeServer.start({
+      entry,
+      runDir: RUN_DIR,
+      vsix,
+      userSettings: { "configspec.objective": "latency", "configspec.maxTokens": MAX_TOKENS },
+      // The embedded verifier (no base URL) on the generated family is the default under test.
+      machineSettings: { "configspec.drafters": drafters },
+    });
+    stops.push(() => server.stop());
+    await verifier.start();
+    const chromium = await HeadlessChromium.launch(RUN_DIR);
+    stops.push(() => chromium.close());
+    const workbench = new Workbench(chromium.page);
+    await workbench.open(server.urlFor(workspace));
+    const logs = new ExtensionLogs(await server.extensionHostLogDir());
+    return { family, drafters, workspace, verifier, server, chromium, workbench, logs, shots, dispose };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+}

@@ -1,0 +1,152 @@
+import type { Locator, Page } from "playwright-core";
+
+/** The workbench's DOM, by the selectors that work in VS Code 1.100 (../shared/E2E-RECIPE.md). */
+export const SELECTORS = {
+  workbench: ".monaco-workbench",
+  statusBar: ".part.statusbar",
+  explorerRow: ".explorer-folders-view .monaco-list-row",
+  quickInput: ".quick-input-widget .quick-input-box input",
+  quickInputRow: ".quick-input-widget .quick-input-list .monaco-list-row",
+  editorLines: ".editor-instance .monaco-editor .view-lines",
+  activeEditorInput: ".editor-instance .monaco-editor textarea",
+  ghostText: ".editor-instance .monaco-editor .ghost-text-decoration",
+  toast: ".notifications-toasts .notification-toast",
+  dialog: ".monaco-dialog-box",
+  webview: "iframe.webview.ready",
+} as const;
+
+/** Monaco renders spaces as NBSP. */
+export function plainText(text: string): string {
+  return text.replace(/\u00a0/g, " ");
+}
+
+/** Drives the VS Code workbench in a page: command palette, editor, notifications, status bar. */
+export class Workbench {
+  readonly page: Page;
+
+  constructor(page: Page) {
+    this.page = page;
+  }
+
+  async open(url: string, timeoutMs = 90_000): Promise<void> {
+    await this.page.goto(url);
+    await this.page.locator(SELECTORS.workbench).waitFor({ timeout: timeoutMs });
+    await this.page.locator(SELECTORS.explorerRow).first().waitFor({ timeout: timeoutMs });
+  }
+
+  /** Runs a command by its palette title ("ConfigSpec: Profile This Machine"). */
+  async runCommand(title: string): Promise<void> {
+    await this.page.keyboard.press("F1");
+    const input = this.page.locator(SELECTORS.quickInput);
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    const row = this.page.locator(SELECTORS.quickInputRow, { hasText: title }).first();
+    await row.waitFor();
+    await input.press("Enter");
+    await this.page.locator(SELECTORS.quickInput).waitFor({ state: "hidden" });
+  }
+
+  /**
+   * Opens a workspace file with quick open and focuses its editor. Quick open is reached via
+   * F1 (the palette without its ">"): a focused webview swallows Control+P.
+   */
+  async openFile(relativePath: string): Promise<void> {
+    const name = relativePath.split("/").at(-1) ?? relativePath;
+    await this.page.keyboard.press("F1");
+    const input = this.page.locator(SELECTORS.quickInput);
+    await input.waitFor();
+    await input.fill(relativePath);
+    await this.page.locator(SELECTORS.quickInputRow, { hasText: name }).first().waitFor();
+    await input.press("Enter");
+    await this.page.locator(`.tabs-container .tab.active[data-resource-name="${name}"]`).waitFor();
+    await this.page.locator(SELECTORS.activeEditorInput).first().focus();
+  }
+
+  /** Puts the cursor at a 1-based line and column ("Go to Line/Column"). */
+  async goTo(line: number, column: number): Promise<void> {
+    await this.page.keyboard.press("Control+G");
+    const input = this.page.locator(SELECTORS.quickInput);
+    await input.waitFor();
+    await input.fill(`:${line}:${column}`);
+    await input.press("Enter");
+    await input.waitFor({ state: "hidden" });
+  }
+
+  /**
+   * Rewrites a settings file the way a user does: open it in an editor, select all, paste,
+   * save, close. (VS Code applies its own save at once; a file rewritten behind its back is
+   * not noticed in time.) Pasted, not typed: typing would auto-close quotes and brackets.
+   */
+  async editSettingsFile(path: string, settings: Record<string, unknown>): Promise<void> {
+    const name = path.split("/").at(-1) ?? path;
+    await this.page.keyboard.press("F1");
+    const input = this.page.locator(SELECTORS.quickInput);
+    await input.waitFor();
+    await input.fill(path);
+    await this.page.locator(SELECTORS.quickInputRow, { hasText: name }).first().waitFor();
+    await input.press("Enter");
+    await this.page.locator(`.tabs-container .tab.active[data-resource-name="${name}"]`).waitFor();
+    await this.page.locator(SELECTORS.activeEditorInput).first().focus();
+    await this.page.evaluate((text) => navigator.clipboard.writeText(text), JSON.stringify(settings, null, 2));
+    const dirtyTab = this.page.locator(`.tabs-container .tab.active.dirty[data-resource-name="${name}"]`);
+    await this.page.keyboard.press("Control+A");
+    await this.page.keyboard.press("Control+V");
+    // The web paste is asynchronous: save only once the editor holds the new text.
+    await dirtyTab.waitFor();
+    await this.page.keyboard.press("Control+S");
+    await dirtyTab.waitFor({ state: "detached" });
+    await this.page.keyboard.press("Control+W");
+    await this.page.locator(`.tabs-container .tab[data-resource-name="${name}"]`).waitFor({ state: "detached" });
+  }
+
+  async editorText(): Promise<string> {
+    return plainText(await this.page.locator(SELECTORS.editorLines).first().innerText());
+  }
+
+  ghostText(): Locator {
+    return this.page.locator(SELECTORS.ghostText);
+  }
+
+  toasts(hasText?: string | RegExp): Locator {
+    return this.page.locator(SELECTORS.toast, hasText === undefined ? {} : { hasText });
+  }
+
+  /** The ConfigSpec status bar item (contributed as `configspec.status` by `configspec.configspec`). */
+  statusItem(): Locator {
+    return this.page.locator(`${SELECTORS.statusBar} .statusbar-item[id$="configspec.status"]`);
+  }
+
+  async statusText(): Promise<string> {
+    return plainText(await this.statusItem().innerText()).trim();
+  }
+
+  /** The status item's text and whether it has the warning or error background (VS Code adds `*-kind` classes). */
+  async status(): Promise<{ text: string; warning: boolean; error: boolean }> {
+    const item = this.statusItem();
+    const classes = (await item.getAttribute("class")) ?? "";
+    return { text: await this.statusText(), warning: /\bwarning-kind\b/.test(classes), error: /\berror-kind\b/.test(classes) };
+  }
+
+  /** Waits until one of the locators is visible; returns its key. */
+  async firstVisible<K extends string>(candidates: Record<K, Locator>, timeoutMs: number): Promise<K> {
+    const deadline = Date.now() + timeoutMs;
+    const keys = Object.keys(candidates) as K[];
+    for (;;) {
+      for (const key of keys) if (await candidates[key].first().isVisible()) return key;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for any of: ${keys.join(", ")}`);
+      await this.page.waitForTimeout(250);
+    }
+  }
+
+  /** Polls `read` until `accept` holds; the error names `what` and the last value seen. */
+  async until<T>(what: string, read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs: number): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last: T | undefined;
+    for (;;) {
+      last = await read();
+      if (accept(last)) return last;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(last)}`);
+      await this.page.waitForTimeout(200);
+    }
+  }
+}
