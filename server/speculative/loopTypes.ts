@@ -31,3 +31,8 @@ export interface LoopResult {
   /** Generated token ids when the mode knows them in the drafter's vocabulary. */
   tokenIds?: Token[];
 }
+
+/** The result of a mode that generates token ids in the drafter's vocabulary (text rendered after the prompt). */
+export function tokenLoopResult(drafter: Drafter, prompt: CompletionPrompt, output: Token[], stopReason: CompletionStopReason): LoopResult {
+  return { text: drafter.textAfter(output, prompt.tokens), tokens: output.length, stopReason, tokenIds: output };
+}

@@ -2,7 +2,7 @@ import type { Token } from "node-llama-cpp";
 import type { CompletionStopReason } from "../engine/completionSource.js";
 import type { Drafter } from "../drafter/drafter.js";
 import type { VerifierClient } from "../verifier/verifierClient.js";
-import type { LoopInput, LoopResult } from "./loopTypes.js";
+import { tokenLoopResult, type LoopInput, type LoopResult } from "./loopTypes.js";
 
 /** Tokens the drafter-only mode generates between stop-rule checks. */
 const DRAFTER_ONLY_CHUNK = 8;
@@ -23,12 +23,7 @@ export async function runVerifierOnly(input: LoopInput & { client: VerifierClien
 export async function runDrafterOnly(input: LoopInput & { drafter: Drafter; documentKey: string }): Promise<LoopResult> {
   const { drafter, prompt, maxTokens, signal, meter } = input;
   const output: Token[] = [];
-  const finish = (stopReason: CompletionStopReason): LoopResult => ({
-    text: drafter.textAfter(output, prompt.tokens),
-    tokens: output.length,
-    stopReason,
-    tokenIds: output,
-  });
+  const finish = (stopReason: CompletionStopReason): LoopResult => tokenLoopResult(drafter, prompt, output, stopReason);
   while (output.length < maxTokens) {
     const chunk = Math.min(DRAFTER_ONLY_CHUNK, maxTokens - output.length);
     const draft = await drafter.draft(input.documentKey, [...prompt.tokens, ...output], chunk, signal);

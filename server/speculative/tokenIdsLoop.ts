@@ -1,6 +1,6 @@
 import type { Token } from "node-llama-cpp";
 import type { CompletionStopReason } from "../engine/completionSource.js";
-import type { LoopResult, SpeculativeLoopInput } from "./loopTypes.js";
+import { tokenLoopResult, type LoopResult, type SpeculativeLoopInput } from "./loopTypes.js";
 
 /**
  * The lossless draft–verify loop when drafter and verifier share a tokenizer (logprobs
@@ -13,12 +13,7 @@ import type { LoopResult, SpeculativeLoopInput } from "./loopTypes.js";
 export async function runTokenIdsLoop(input: SpeculativeLoopInput): Promise<LoopResult> {
   const { drafter, client, prompt, maxTokens, signal, meter } = input;
   const output: Token[] = [];
-  const finish = (stopReason: CompletionStopReason): LoopResult => ({
-    text: drafter.textAfter(output, prompt.tokens),
-    tokens: output.length,
-    stopReason,
-    tokenIds: output,
-  });
+  const finish = (stopReason: CompletionStopReason): LoopResult => tokenLoopResult(drafter, prompt, output, stopReason);
 
   while (output.length < maxTokens) {
     signal.throwIfAborted();
