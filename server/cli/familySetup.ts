@@ -24,8 +24,8 @@ export function drafterSpecsOf(drafters: readonly ResolvedModelEntry[]): Profile
 }
 
 /** The family's target served by `configspec verifier` in a child process (this CLI's own entry point). */
-export function startFamilyVerifierProcess(target: ResolvedModelEntry): Promise<VerifierProcess> {
-  return startVerifierProcess({ cliPath: process.argv[1], modelPath: target.absolutePath, modelId: target.id });
+export function startFamilyVerifierProcess(target: ResolvedModelEntry, options: { stepDelayMs?: number } = {}): Promise<VerifierProcess> {
+  return startVerifierProcess({ cliPath: process.argv[1], modelPath: target.absolutePath, modelId: target.id, stepDelayMs: options.stepDelayMs });
 }
 
 /** The embedded verifier's identity in a profile's validity key: its model, not its (random) port. */

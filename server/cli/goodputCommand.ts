@@ -15,7 +15,7 @@ const PROMPT_SEED = 31;
 export const goodputCommand: CliCommand = {
   name: "goodput",
   summary: "measure acceptance, tokens per round and goodput of every generated drafter × K against the embedded verifier, next to verifier-only",
-  usage: "usage: configspec goodput [--models DIR] [--prompts N] [--max-tokens M] [--ks 1,2,4,8] [--rtt-ms R] [--corpus DIR] [--json]",
+  usage: "usage: configspec goodput [--models DIR] [--prompts N] [--max-tokens M] [--ks 1,2,4,8] [--rtt-ms R] [--step-ms S] [--corpus DIR] [--json]\n       --step-ms emulates a larger verifier: S ms more per forward pass",
   async run(argv) {
     const flags = parseFlags(argv, {
       models: { type: "string" },
@@ -23,6 +23,7 @@ export const goodputCommand: CliCommand = {
       "max-tokens": { type: "string" },
       ks: { type: "string" },
       "rtt-ms": { type: "string" },
+      "step-ms": { type: "string" },
       corpus: { type: "string" },
       json: { type: "boolean" },
     });
@@ -31,12 +32,13 @@ export const goodputCommand: CliCommand = {
     const promptCount = integerFlag(flags.prompts, "prompts", { min: 1, fallback: DEFAULT_PROMPTS });
     const maxTokens = integerFlag(flags["max-tokens"], "max-tokens", { min: 1, fallback: DEFAULT_MAX_TOKENS });
     const rttMs = integerFlag(flags["rtt-ms"], "rtt-ms", { fallback: 0 });
+    const stepDelayMs = integerFlag(flags["step-ms"], "step-ms", { fallback: 0 });
     const log = (line: string) => process.stderr.write(`${line}\n`);
 
     const { target, drafters: entries } = await familyModels(flags.models ?? "models", log);
     const prompts = cutCompletionPrompts(await readCorpus(flags.corpus ?? bundledCorpusDir()), promptCount, PROMPT_SEED);
     // The verifier runs in its own process, as a remote one would: no shared event loop or cores' bookkeeping.
-    await using verifier = await startFamilyVerifierProcess(target);
+    await using verifier = await startFamilyVerifierProcess(target, { stepDelayMs });
     const client = new VerifierClient({
       baseUrl: verifier.url,
       model: verifier.modelId,
@@ -47,9 +49,9 @@ export const goodputCommand: CliCommand = {
       for (const entry of entries) drafters.push(await Drafter.load({ id: entry.id, uriOrPath: entry.absolutePath }));
       const rows = await measureGoodputTable({ drafters, client, prompts, ks, maxTokens, onProgress: (m) => log(`measuring ${m}`) });
       if (flags.json) {
-        process.stdout.write(JSON.stringify({ prompts: promptCount, maxTokens, rttMs, rows }, null, 2) + "\n");
+        process.stdout.write(JSON.stringify({ prompts: promptCount, maxTokens, rttMs, stepDelayMs, rows }, null, 2) + "\n");
       } else {
-        process.stdout.write(`${promptCount} prompts from the corpus, up to ${maxTokens} tokens each, RTT ${rttMs} ms, embedded verifier ${target.id}\n\n`);
+        process.stdout.write(`${promptCount} prompts from the corpus, up to ${maxTokens} tokens each, RTT ${rttMs} ms, embedded verifier ${target.id}` + (stepDelayMs > 0 ? ` + ${stepDelayMs} ms emulated per forward pass` : "") + "\n\n");
         process.stdout.write(goodputMarkdown(rows) + "\n");
       }
       return rows.every((row) => row.exact) ? 0 : 1;

@@ -20,7 +20,7 @@ function shutdownSignal(): Promise<NodeJS.Signals> {
 export const verifierCommand: CliCommand = {
   name: "verifier",
   summary: "serve a GGUF model as an OpenAI-compatible greedy verifier (/v1/completions, /v1/chat/completions)",
-  usage: "usage: configspec verifier --model PATH --port P [--host H] [--api-key KEY] [--model-id ID] [--slots N] [--context-size N]",
+  usage: "usage: configspec verifier --model PATH --port P [--host H] [--api-key KEY] [--model-id ID] [--slots N] [--context-size N] [--step-ms N]",
   async run(argv) {
     const flags = parseFlags(argv, {
       model: { type: "string" },
@@ -30,6 +30,7 @@ export const verifierCommand: CliCommand = {
       "model-id": { type: "string" },
       slots: { type: "string" },
       "context-size": { type: "string" },
+      "step-ms": { type: "string" },
     });
     const modelPath = requireFlag(flags.model, "model");
     const port = integerFlag(requireFlag(flags.port, "port"), "port");
@@ -44,6 +45,7 @@ export const verifierCommand: CliCommand = {
       apiKey,
       modelId: flags["model-id"],
       slots: integerFlag(flags.slots, "slots", { min: 1, fallback: DEFAULT_VERIFIER_SLOTS }),
+      stepDelayMs: integerFlag(flags["step-ms"], "step-ms", { fallback: 0 }),
       contextSize: flags["context-size"] === undefined ? undefined : integerFlag(flags["context-size"], "context-size", { min: 1 }),
       onError: (error) => process.stderr.write(`configspec verifier: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`),
     });

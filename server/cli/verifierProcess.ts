@@ -17,9 +17,17 @@ export interface VerifierProcess extends AsyncDisposable {
  * endpoint: its CPU time is not the device's, so the process-CPU power estimate and the drafter's
  * timings see only what the device itself does, as they would against a real cloud verifier.
  */
-export async function startVerifierProcess(options: { cliPath: string; modelPath: string; modelId: string; slots?: number }): Promise<VerifierProcess> {
+export async function startVerifierProcess(options: {
+  cliPath: string;
+  modelPath: string;
+  modelId: string;
+  slots?: number;
+  /** Emulated extra latency per forward pass (`configspec verifier --step-ms`). */
+  stepDelayMs?: number;
+}): Promise<VerifierProcess> {
   const args = [options.cliPath, "verifier", "--model", options.modelPath, "--port", "0", "--model-id", options.modelId];
   if (options.slots !== undefined) args.push("--slots", String(options.slots));
+  if (options.stepDelayMs) args.push("--step-ms", String(options.stepDelayMs));
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr = (stderr + chunk).slice(-2000)));

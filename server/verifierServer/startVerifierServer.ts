@@ -37,6 +37,13 @@ export interface VerifierServerOptions {
   threads?: number;
   /** Default {@link DEFAULT_MAX_BODY_BYTES}. */
   maxBodyBytes?: number;
+  /**
+   * Emulated extra latency per forward pass, ms (default 0). The generated target decodes a
+   * token in ~1.6 ms on a laptop CPU; a cloud-sized verifier takes tens of ms per pass, whether
+   * it evaluates one token or verifies a K-token draft. This lets benchmarks and the demo model
+   * that regime honestly labelled, the way `networkDelay` models the link.
+   */
+  stepDelayMs?: number;
   /** Unexpected errors inside requests (they are answered with 500). Default: ignored. */
   onError?: (error: unknown) => void;
 }
@@ -122,7 +129,7 @@ export async function startVerifierServer(options: VerifierServerOptions): Promi
   let pool: VerifierSlotPool | undefined;
   try {
     const contextSize = positiveInteger(options.contextSize ?? Math.min(DEFAULT_VERIFIER_CONTEXT_SIZE, model.trainContextSize), "contextSize");
-    pool = await VerifierSlotPool.create(model, { slots, contextSize, threads: options.threads ?? DEFAULT_THREADS });
+    pool = await VerifierSlotPool.create(model, { slots, contextSize, threads: options.threads ?? DEFAULT_THREADS, stepDelayMs: options.stepDelayMs });
     const modelId = options.modelId ?? basename(model.filename ?? options.modelPath).replace(/\.gguf$/i, "");
     const handler = new VerifierHttpHandler({
       endpoints: { model, pool, modelId },

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ControlledEvaluateInputItem, ControlledEvaluateIndexOutput, LlamaContextSequence, Token } from "node-llama-cpp";
 import { MAX_LOGPROBS } from "./requestSchemas.js";
 import { CodePointOffsetMirror } from "./tokenText.js";
@@ -70,6 +71,8 @@ export class VerifierSlot {
   constructor(
     readonly index: number,
     private readonly sequence: LlamaContextSequence,
+    /** Emulated extra latency per forward pass (see VerifierServerOptions.stepDelayMs). */
+    private readonly stepDelayMs = 0,
   ) {}
 
   /** The tokens in the KV cache, in order. */
@@ -127,6 +130,7 @@ export class VerifierSlot {
       return need === "none" ? token : [token, { generateNext: { token: true, probabilities: need === "logprobs" } }];
     });
     const outputs = await this.guard(() => this.sequence.controlledEvaluate(input));
+    if (this.stepDelayMs > 0) await sleep(this.stepDelayMs);
     tokens.forEach((token, i) => {
       this.evaluated.push(token);
       this.predictions.push(needAt(start + i) === "none" ? undefined : toPrediction(outputs[i], tokens[i + 1]));

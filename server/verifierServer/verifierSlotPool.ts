@@ -12,6 +12,8 @@ export interface VerifierSlotPoolOptions {
   batchSize?: number;
   /** Default {@link DEFAULT_THREADS}. */
   threads?: number;
+  /** Emulated extra latency per forward pass, ms. Default 0. */
+  stepDelayMs?: number;
 }
 
 /** Tokens per decode: a whole cached-prompt verification (draft + a few) always fits in one. */
@@ -48,7 +50,7 @@ export class VerifierSlotPool {
       batchSize: options.batchSize ?? DEFAULT_VERIFIER_BATCH_SIZE,
       threads: options.threads ?? DEFAULT_THREADS,
     });
-    const slots = Array.from({ length: options.slots }, (_, index) => new VerifierSlot(index, context.getSequence()));
+    const slots = Array.from({ length: options.slots }, (_, index) => new VerifierSlot(index, context.getSequence(), options.stepDelayMs));
     return new VerifierSlotPool(context, slots);
   }
 
