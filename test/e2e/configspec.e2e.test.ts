@@ -48,7 +48,7 @@ function statusNameOfPick(label: string): string {
 
 const StatsLogSchema = z.object({
   last: z.object({ served: z.object({ drafterId: z.string().nullable(), k: z.number(), verified: z.boolean() }) }).nullable(),
-  counters: z.object({ served: z.number(), errors: z.number() }),
+  counters: z.record(z.string(), z.number()),
 });
 
 describe("ConfigSpec in VS Code (code-server + Chromium)", () => {
@@ -84,12 +84,31 @@ describe("ConfigSpec in VS Code (code-server + Chromium)", () => {
     await s.workbench.page.keyboard.press("Control+End");
   }
 
+  /** The daemon's `configspec/stats`, through "Show Completion Stats" (its notification, and the record in the log). */
+  async function daemonStats(): Promise<{ summary: string; stats: z.infer<typeof StatsLogSchema> }> {
+    const wb = s.workbench;
+    const mark = await s.logs.channelLineCount();
+    const before = await wb.toasts(/Last completion: |No completion served yet/).count();
+    await wb.runCommand("ConfigSpec: Show Completion Stats");
+    const toasts = wb.toasts(/Last completion: |No completion served yet/);
+    await wb.until("the stats notification", () => toasts.count(), (n) => n > before, 10_000);
+    const summary = plainText(await toasts.last().innerText());
+    const [line] = await wb.until("the stats in the log", () => s.logs.channelLines(/completion stats: /, mark), (l) => l.length > 0, 10_000);
+    return { summary, stats: StatsLogSchema.parse(JSON.parse((line ?? "").replace(/^.*?completion stats: /, ""))) };
+  }
+
   /** Types at the cursor and waits for ghost text; returns what it shows (first line). */
   async function typeAndWaitForGhost(text: string, timeoutMs = GHOST_TIMEOUT_MS): Promise<string> {
     const page = s.workbench.page;
     await page.keyboard.press("Escape"); // drop a suggestion still showing
     await page.keyboard.type(text);
-    await s.workbench.ghostText().first().waitFor({ state: "visible", timeout: timeoutMs });
+    try {
+      await s.workbench.ghostText().first().waitFor({ state: "visible", timeout: timeoutMs });
+    } catch (error) {
+      // Say where the requests ended: never sent, cancelled, empty, or failed.
+      const stats = await daemonStats().then((d) => JSON.stringify(d.stats.counters), (e: unknown) => `stats unavailable: ${String(e)}`);
+      throw new Error(`no ghost text ${timeoutMs} ms after typing ${JSON.stringify(text)}; daemon counters ${stats}`, { cause: error });
+    }
     return plainText((await s.workbench.ghostText().allInnerTexts()).join(""));
   }
 
@@ -200,13 +219,8 @@ describe("ConfigSpec in VS Code (code-server + Chromium)", () => {
     // The next completion is served with the battery pick: ask the daemon (configspec/stats).
     await cursorAtEnd();
     await typeAndWaitForGhost("\nconst limiter = ");
-    const mark = await s.logs.channelLineCount();
-    await wb.runCommand("ConfigSpec: Show Completion Stats");
-    const toast = wb.toasts(/Last completion: /);
-    await toast.first().waitFor({ timeout: 10_000 });
-    assert.match(plainText(await toast.first().innerText()), new RegExp(`Last completion: ${batteryPick.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[ ,]`));
-    const [line] = await wb.until("the stats in the log", () => s.logs.channelLines(/completion stats: /, mark), (l) => l.length > 0, 10_000);
-    const stats = StatsLogSchema.parse(JSON.parse((line ?? "").replace(/^.*?completion stats: /, "")));
+    const { summary, stats } = await daemonStats();
+    assert.match(summary, new RegExp(`Last completion: ${batteryPick.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[ ,]`));
     const served = stats.last?.served;
     assert.ok(served?.verified, "the last completion was verified");
     assert.equal(served.drafterId === null ? "verifier-only" : `${served.drafterId} K=${served.k}`, batteryPick);

@@ -19,6 +19,8 @@ const GLOBAL_STORAGE = join("user-data", "User", "globalStorage", "configspec.co
 
 /** Most tokens per completion in this suite: long enough to show, short enough for 2 cores. */
 export const MAX_TOKENS = 24;
+/** Activation (onStartupFinished) and the daemon's start, on 2 busy cores. */
+const EXTENSION_START_TIMEOUT_MS = 60_000;
 /** Two drafters keep the profiled space (and the profiling run) small. */
 const DRAFTER_COUNT = 2;
 
@@ -85,6 +87,8 @@ export async function startE2eSession(): Promise<E2eSession> {
     stops.push(() => chromium.close());
     const workbench = new Workbench(chromium.page);
     await workbench.open(server.urlFor(workspace));
+    // The status bar item exists once the extension has activated and started the daemon.
+    await workbench.statusItem().waitFor({ timeout: EXTENSION_START_TIMEOUT_MS });
     const logs = new ExtensionLogs(await server.extensionHostLogDir());
     return { family, drafters, workspace, verifier, server, chromium, workbench, logs, shots, dispose };
   } catch (error) {

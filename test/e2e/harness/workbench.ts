@@ -34,16 +34,25 @@ export class Workbench {
     await this.page.locator(SELECTORS.explorerRow).first().waitFor({ timeout: timeoutMs });
   }
 
-  /** Runs a command by its palette title ("ConfigSpec: Profile This Machine"). */
-  async runCommand(title: string): Promise<void> {
-    await this.page.keyboard.press("F1");
+  /**
+   * Runs a command by its palette title ("ConfigSpec: Profile This Machine"). The palette lists
+   * the commands known when it opened, so a title not there yet is looked up again.
+   */
+  async runCommand(title: string, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     const input = this.page.locator(SELECTORS.quickInput);
-    await input.waitFor();
-    await input.fill(`>${title}`);
     const row = this.page.locator(SELECTORS.quickInputRow, { hasText: title }).first();
-    await row.waitFor();
+    for (;;) {
+      await this.page.keyboard.press("F1");
+      await input.waitFor();
+      await input.fill(`>${title}`);
+      const listed = await row.waitFor({ timeout: 3000 }).then(() => true, () => false);
+      if (listed) break;
+      await input.press("Escape");
+      if (Date.now() > deadline) throw new Error(`the command palette does not list "${title}"`);
+    }
     await input.press("Enter");
-    await this.page.locator(SELECTORS.quickInput).waitFor({ state: "hidden" });
+    await input.waitFor({ state: "hidden" });
   }
 
   /**
