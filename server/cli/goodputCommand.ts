@@ -15,7 +15,7 @@ const PROMPT_SEED = 31;
 export const goodputCommand: CliCommand = {
   name: "goodput",
   summary: "measure acceptance, tokens per round and goodput of every generated drafter × K against the embedded verifier, next to verifier-only",
-  usage: "usage: configspec goodput [--models DIR] [--prompts N] [--max-tokens M] [--ks 1,2,4,8] [--rtt-ms R] [--step-ms S] [--corpus DIR] [--json]\n       --step-ms emulates a larger verifier: S ms more per forward pass",
+  usage: "usage: configspec goodput [--models DIR] [--prompts N] [--max-tokens M] [--ks 1,2,4,8] [--rtt-ms R] [--step-ms S] [--corpus DIR] [--cold] [--json]\n       --step-ms emulates a larger verifier: S ms more per forward pass;\n       --cold times each prompt's first evaluation too (default: prompt already cached, as while typing in a file)",
   async run(argv) {
     const flags = parseFlags(argv, {
       models: { type: "string" },
@@ -26,6 +26,7 @@ export const goodputCommand: CliCommand = {
       "step-ms": { type: "string" },
       corpus: { type: "string" },
       json: { type: "boolean" },
+      cold: { type: "boolean" },
     });
     const ks = flags.ks === undefined ? DEFAULT_KS : flags.ks.split(",").map((k) => integerFlag(k.trim(), "ks", { min: 1 }));
     if (ks.length === 0) throw new UsageError("--ks expects a comma-separated list of K ≥ 1");
@@ -47,11 +48,11 @@ export const goodputCommand: CliCommand = {
     const drafters: Drafter[] = [];
     try {
       for (const entry of entries) drafters.push(await Drafter.load({ id: entry.id, uriOrPath: entry.absolutePath }));
-      const rows = await measureGoodputTable({ drafters, client, prompts, ks, maxTokens, onProgress: (m) => log(`measuring ${m}`) });
+      const rows = await measureGoodputTable({ drafters, client, prompts, ks, maxTokens, warm: !flags.cold, onProgress: (m) => log(`measuring ${m}`) });
       if (flags.json) {
-        process.stdout.write(JSON.stringify({ prompts: promptCount, maxTokens, rttMs, stepDelayMs, rows }, null, 2) + "\n");
+        process.stdout.write(JSON.stringify({ prompts: promptCount, maxTokens, rttMs, stepDelayMs, warm: !flags.cold, rows }, null, 2) + "\n");
       } else {
-        process.stdout.write(`${promptCount} prompts from the corpus, up to ${maxTokens} tokens each, RTT ${rttMs} ms, embedded verifier ${target.id}` + (stepDelayMs > 0 ? ` + ${stepDelayMs} ms emulated per forward pass` : "") + "\n\n");
+        process.stdout.write(`${promptCount} prompts from the corpus, up to ${maxTokens} tokens each, RTT ${rttMs} ms, ${flags.cold ? "cold" : "warm"} prompts, embedded verifier ${target.id}` + (stepDelayMs > 0 ? ` + ${stepDelayMs} ms emulated per forward pass` : "") + "\n\n");
         process.stdout.write(goodputMarkdown(rows) + "\n");
       }
       return rows.every((row) => row.exact) ? 0 : 1;

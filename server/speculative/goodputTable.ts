@@ -33,14 +33,28 @@ export interface GoodputTableOptions {
   prompts: readonly CompletionCut[];
   ks: readonly number[];
   maxTokens: number;
+  /**
+   * Warm: before each timed completion the verifier and the drafter have already seen its
+   * prompt (as when the user keeps typing in a file). Cold: a new position, prompt evaluated
+   * by the timed request — with echoed logprobs at every prompt position on the first round.
+   */
+  warm?: boolean;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
 }
 
-async function measure(engine: SpeculativeEngine, options: GoodputTableOptions) {
+/** Puts the prompt (only) into the verifier's slot cache, with its logprobs, and into the drafter's KV cache. */
+async function warmUp(engine: SpeculativeEngine, drafter: Drafter, cut: CompletionCut, options: GoodputTableOptions): Promise<void> {
+  const prompt = engine.promptFor(cut.prefix, cut.suffix);
+  await options.client.verifyDraftTokenIds({ prompt: prompt.tokens, draft: [], signal: options.signal });
+  await drafter.draft(cut.file, prompt.tokens, 1, options.signal);
+}
+
+async function measure(engine: SpeculativeEngine, drafter: Drafter, options: GoodputTableOptions) {
   const texts: string[] = [];
   const stats: CompletionStats[] = [];
   for (const cut of options.prompts) {
+    if (options.warm) await warmUp(engine, drafter, cut, options);
     const output = await engine.complete({
       prefix: cut.prefix,
       suffix: cut.suffix,
@@ -73,7 +87,7 @@ async function measure(engine: SpeculativeEngine, options: GoodputTableOptions) 
 export async function measureGoodputTable(options: GoodputTableOptions): Promise<GoodputRow[]> {
   const baselineEngine = await createSpeculativeEngine({ k: 0, loadedDrafter: options.drafters[0], verifierClient: options.client });
   options.onProgress?.("verifier-only");
-  const baseline = await measure(baselineEngine, options);
+  const baseline = await measure(baselineEngine, options.drafters[0], options);
   await baselineEngine.dispose();
   const baselineGoodput = (baseline.tokens / baseline.ms) * 1000;
   const rows: GoodputRow[] = [
@@ -97,7 +111,7 @@ export async function measureGoodputTable(options: GoodputTableOptions): Promise
       options.onProgress?.(`${drafter.id} K=${k}`);
       const engine = await createSpeculativeEngine({ k, loadedDrafter: drafter, verifierClient: options.client });
       try {
-        const run = await measure(engine, options);
+        const run = await measure(engine, drafter, options);
         const goodput = (run.tokens / run.ms) * 1000;
         rows.push({
           drafterId: drafter.id,
