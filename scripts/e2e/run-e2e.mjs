@@ -3,7 +3,8 @@
 // chromium and ripgrep (.ci/run installs them). Prints the runner's summary and the timings.
 // Extra arguments go to the test runner, e.g. `npm run test:e2e -- --test-name-pattern=panel`.
 import { spawnSync } from "node:child_process";
-import { resolve } from "node:path";
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { codeServerBin, installCodeServer } from "./installCodeServer.mjs";
 
 const VSIX = resolve(".cache", "e2e", "configspec.vsix");
@@ -19,6 +20,7 @@ function run(command, args, env = process.env) {
 }
 
 let step = Date.now();
+mkdirSync(dirname(VSIX), { recursive: true }); // vsce does not create it (absent on a clean clone)
 // The package script's own flags, with the VSIX written where only this suite looks.
 run("npm", ["run", "package", "--silent", "--", "--out", VSIX]);
 console.log(`e2e: VSIX packaged in ${seconds(step)}`);
