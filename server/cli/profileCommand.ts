@@ -17,7 +17,20 @@ import { UsageError } from "./usageError.js";
 
 export const DEFAULT_PROFILE_FILE = "configspec-profile.json";
 
+/** Tags of the emulation in a profile's verifier identity, so `validate` re-creates the same conditions. */
+const STEP_TAG = "#step-ms=";
+const RTT_TAG = "#emulated-rtt=";
+
+/** The emulated verifier step and network delay a profile was measured with (from its validity key). */
+export function emulationOf(verifierIdentity: string): { stepDelayMs: number; networkDelay: NetworkDelayOptions | undefined } {
+  const step = new RegExp(`${STEP_TAG}(\\d+)`).exec(verifierIdentity);
+  const rtt = new RegExp(`${RTT_TAG}(\\d+)±(\\d+)`).exec(verifierIdentity);
+  return { stepDelayMs: step ? Number(step[1]) : 0, networkDelay: rtt ? { rttMs: Number(rtt[1]), jitterMs: Number(rtt[2]) } : undefined };
+}
+
 export interface ProfileTarget {
+  /** Emulated extra latency per verifier forward pass (embedded verifier only). */
+  stepDelayMs?: number;
   drafters: ProfileDrafterSpec[];
   verifier: { baseUrl: string; model: string; apiKey?: string };
   verifierIdentity: string;
@@ -58,7 +71,7 @@ export async function profileAndSelect(options: {
     drafters: target.drafters,
     verifier: target.verifier,
     // An emulated delay changes every timing: it is part of what the profile was measured for.
-    verifierIdentity: options.networkDelay ? `${target.verifierIdentity}#emulated-rtt=${options.networkDelay.rttMs}±${options.networkDelay.jitterMs ?? 0}` : target.verifierIdentity,
+    verifierIdentity: options.networkDelay ? `${target.verifierIdentity}${RTT_TAG}${options.networkDelay.rttMs}±${options.networkDelay.jitterMs ?? 0}` : target.verifierIdentity,
     networkDelay: options.networkDelay,
     prices: findPriceTable(target.verifier.model) ?? DEFAULT_PRICE_TABLE,
     corpusDir: options.corpusDir,
@@ -83,9 +96,10 @@ export async function profileAndSelect(options: {
 
 /** Drafters and verifier from flags; the generated family and an embedded verifier for what is not given. */
 export async function profileTargetFromFlags(
-  flags: { drafters?: string; "verifier-url"?: string; "verifier-model"?: string; "api-key-env"?: string; models?: string },
+  flags: { drafters?: string; "verifier-url"?: string; "verifier-model"?: string; "api-key-env"?: string; models?: string; "step-ms"?: string },
   log: (line: string) => void,
 ): Promise<ProfileTarget> {
+  const stepDelayMs = integerFlag(flags["step-ms"], "step-ms", { fallback: 0 });
   const drafterPaths = flags.drafters?.split(",").map((p) => p.trim()).filter((p) => p !== "");
   const needFamily = drafterPaths === undefined || flags["verifier-url"] === undefined;
   const family = needFamily ? await familyModels(flags.models ?? "models", log) : undefined;
@@ -99,9 +113,21 @@ export async function profileTargetFromFlags(
     const apiKey = flags["api-key-env"] ? process.env[flags["api-key-env"]] : undefined;
     return { drafters, verifier: { baseUrl: flags["verifier-url"], model, apiKey }, verifierIdentity: flags["verifier-url"], close: async () => {} };
   }
-  log(`starting the embedded verifier (${family!.target.id})`);
-  const server = await startFamilyVerifierProcess(family!.target);
-  return { drafters, verifier: { baseUrl: server.url, model: server.modelId }, verifierIdentity: embeddedVerifierIdentity(family!.target), close: () => server.close() };
+  if (stepDelayMs > 0 && flags["verifier-url"] !== undefined) throw new UsageError("--step-ms emulates a larger model in the embedded verifier; it cannot slow down --verifier-url");
+  log(`starting the embedded verifier (${family!.target.id}${stepDelayMs > 0 ? `, +${stepDelayMs} ms emulated per forward pass` : ""})`);
+  const server = await startFamilyVerifierProcess(family!.target, { stepDelayMs });
+  // The emulated step changes every verifier timing: it is part of what a profile was measured for.
+  const identity = embeddedVerifierIdentity(family!.target) + (stepDelayMs > 0 ? `${STEP_TAG}${stepDelayMs}` : "");
+  return { drafters, verifier: { baseUrl: server.url, model: server.modelId }, verifierIdentity: identity, stepDelayMs, close: () => server.close() };
+}
+
+/** "; emulated: …" label for what was emulated, or "". */
+export function emulationText(stepDelayMs: number | undefined, networkDelay: NetworkDelayOptions | undefined): string {
+  const parts = [
+    ...(stepDelayMs ? [`a larger verifier, +${stepDelayMs} ms per forward pass`] : []),
+    ...(networkDelay ? [`network RTT +${networkDelay.rttMs} ms${networkDelay.jitterMs ? ` ±${networkDelay.jitterMs}` : ""}`] : []),
+  ];
+  return parts.length > 0 ? `; EMULATED: ${parts.join(", ")}` : "";
 }
 
 export function networkDelayFromFlags(flags: { "rtt-ms"?: string; "jitter-ms"?: string }): NetworkDelayOptions | undefined {
@@ -116,9 +142,10 @@ export const profileCommand: CliCommand = {
   usage:
     "usage: configspec profile [--drafters P1,P2,...] [--verifier-url URL --verifier-model NAME [--api-key-env VAR]]\n" +
     "                          [--corpus DIR] [--out FILE] [--json] [--rtt-ms N] [--jitter-ms N] [--force]\n" +
-    "                          [--prompts N] [--rounds N] [--k-max N] [--models DIR]\n" +
+    "                          [--prompts N] [--rounds N] [--k-max N] [--models DIR] [--step-ms N]\n" +
     "       without --drafters and --verifier-url: the generated family (--models, default ./models, generated if absent)\n" +
-    "       against an embedded verifier; --rtt-ms emulates a network round trip; --force ignores a still-valid profile",
+    "       against an embedded verifier; --step-ms makes it emulate a larger model (N ms more per forward pass);\n" +
+    "       --rtt-ms emulates a network round trip; --force ignores a still-valid profile",
   async run(argv) {
     const flags = parseFlags(argv, {
       drafters: { type: "string" },
@@ -135,6 +162,7 @@ export const profileCommand: CliCommand = {
       prompts: { type: "string" },
       rounds: { type: "string" },
       "k-max": { type: "string" },
+      "step-ms": { type: "string" },
     });
     const log = (line: string) => process.stderr.write(`${line}\n`);
     const out = resolve(flags.out ?? DEFAULT_PROFILE_FILE);
@@ -160,7 +188,7 @@ export const profileCommand: CliCommand = {
       const reused = run.reused === "all" ? " (still valid: reused; --force to measure again)" : run.reused.length > 0 ? ` (reused: ${run.reused.join(", ")})` : "";
       process.stdout.write(
         [
-          `profiled in ${(run.wallMs / 1000).toFixed(1)} s${reused}; calibration prompts from ${run.calibrationSource}`,
+          `profiled in ${(run.wallMs / 1000).toFixed(1)} s${reused}; calibration prompts from ${run.calibrationSource}` + emulationText(target.stepDelayMs, networkDelayFromFlags(flags)),
           ...run.notes,
           "",
           drafterSummary(profile),

@@ -10,11 +10,11 @@ import { VerifierClient } from "../verifier/verifierClient.js";
 import type { CliCommand } from "./cliCommand.js";
 import { startFamilyVerifierProcess } from "./familySetup.js";
 import { integerFlag, parseFlags, requireFlag } from "./parseFlags.js";
-import { networkDelayFromFlags } from "./profileCommand.js";
+import { emulationOf, emulationText, networkDelayFromFlags } from "./profileCommand.js";
 import { UsageError } from "./usageError.js";
 
-/** Held-back prompts per configuration: acceptance varies a lot between prompts, so more than a couple. */
-export const DEFAULT_VALIDATION_PROMPTS = 4;
+/** Held-back prompts per configuration: one per file of the bundled corpus, the same mix of languages the calibration set covers (acceptance differs a lot between files). */
+export const DEFAULT_VALIDATION_PROMPTS = 8;
 /** The targets of issue 4: |relative error| of goodput, cost and energy. */
 export const TARGET_MEDIAN_ERROR = 0.1;
 export const TARGET_P90_ERROR = 0.25;
@@ -27,7 +27,8 @@ export const validateCommand: CliCommand = {
   usage:
     "usage: configspec validate --profile FILE [--json] [--prompts N] [--max-tokens M] [--threads 1|all] [--no-unverified]\n" +
     "                           [--verifier-url URL --verifier-model NAME [--api-key-env VAR]] [--rtt-ms N] [--corpus DIR]\n" +
-    "       without --verifier-url, the generated family's target is served again (the profile's drafters' folder)",
+    "       without --verifier-url, the generated family's target is served again (the profile's drafters' folder);\n" +
+    "       an emulated step (--step-ms) and network delay (--rtt-ms) the profile was measured with are applied again",
   async run(argv) {
     const flags = parseFlags(argv, {
       profile: { type: "string" },
@@ -50,6 +51,10 @@ export const validateCommand: CliCommand = {
     if (flags.threads !== undefined && flags.threads !== "1" && flags.threads !== "all") throw new UsageError(`--threads expects 1 or all, got ${JSON.stringify(flags.threads)}`);
     const configurations = enumerateConfigurations(profile, { allowUnverified: !flags["no-unverified"] }).filter((c) => flags.threads !== "1" || c.threads === 1);
 
+    // Emulated verifier step and network delay: as the profile was measured, unless overridden.
+    const emulation = emulationOf(profile.validityKey.verifierBaseUrl);
+    const networkDelay = flags["rtt-ms"] !== undefined || flags["jitter-ms"] !== undefined ? networkDelayFromFlags(flags) : emulation.networkDelay;
+    if (emulation.stepDelayMs > 0 || networkDelay) log(`emulating${emulationText(emulation.stepDelayMs, networkDelay).replace("; EMULATED:", "")}`);
     let close = async () => {};
     let baseUrl = flags["verifier-url"];
     let model = flags["verifier-model"] ?? profile.verifier.model;
@@ -62,13 +67,13 @@ export const validateCommand: CliCommand = {
       const target = models.find((m) => m.role === "target" && m.id === profile.verifier.model);
       if (!target) throw new UsageError(`no --verifier-url, and ${manifestPath} has no target ${profile.verifier.model}`);
       log(`starting the embedded verifier (${target.id})`);
-      const server = await startFamilyVerifierProcess(target);
+      const server = await startFamilyVerifierProcess(target, { stepDelayMs: emulation.stepDelayMs });
       baseUrl = server.url;
       model = server.modelId;
       close = () => server.close();
     }
     const apiKey = flags["api-key-env"] ? process.env[flags["api-key-env"]] : undefined;
-    const client = new VerifierClient({ baseUrl, model, apiKey, networkDelay: networkDelayFromFlags(flags) });
+    const client = new VerifierClient({ baseUrl, model, apiKey, networkDelay });
     const meter = await PowerMeter.detect();
     try {
       const { cuts, source } = await calibrationCuts({ corpusDir: flags.corpus, count: prompts, seed: DEFAULT_VALIDATION_SEED });

@@ -1,7 +1,7 @@
 import { bundledCorpusDir, cutCompletionPrompts, readCorpus, type CompletionCut } from "../corpus/codeCorpus.js";
 
 /** Cursor positions the profiler calibrates on; validation uses another seed so its prompts are held back. */
-export const DEFAULT_CALIBRATION_PROMPTS = 12;
+export const DEFAULT_CALIBRATION_PROMPTS = 10;
 export const DEFAULT_CALIBRATION_SEED = 7;
 export const DEFAULT_VALIDATION_SEED = 1009;
 

@@ -8,7 +8,7 @@ export const CONTEXT_BUCKETS = 3;
 export interface DrafterSpeed {
   /** Per drafted token after the first, over warm rounds. */
   draftMsPerToken: LatencyStats;
-  /** Draft call wall time beyond K × per-token: catching up on the kept tokens, KV trimming. */
+  /** Mean draft-call wall time beyond K × the median per-token time: catching up on the kept tokens, KV trimming, scheduling. */
   roundOverheadMs: number;
   draftMsPerTokenByContext: ContextSpeedPoint[];
   /** Batched prompt evaluation of cold first rounds; undefined when no round was cold. */
@@ -32,10 +32,17 @@ export function drafterSpeedOf(rounds: readonly RoundObservation[]): DrafterSpee
   if (warm.length === 0) throw new RangeError("expected warm drafting rounds to time, found none");
   const perToken = warm.flatMap((r) => r.tokenMs.slice(1));
   const draftMsPerToken = latencyStatsOf(perToken);
-  const roundOverheadMs = Math.max(0, median(warm.map((r) => r.draftCallMs - r.drafted * draftMsPerToken.median)));
+  // A mean, not a median: goodput is tokens over total time, so the model needs each round's mean
+  // drafting time; what K × the median per-token time leaves out (catching up on the kept tokens,
+  // the skew of a shared CPU) is charged to the round here.
+  const roundOverheadMs = Math.max(0, mean(warm.map((r) => r.draftCallMs - r.drafted * draftMsPerToken.median)));
   const cold = rounds.filter((r) => r.drafterCatchUpTokens > r.k + 1 && r.tokenMs.length > 0);
   const prefillTokensPerSecond = cold.length > 0 ? median(cold.map((r) => (r.drafterCatchUpTokens * 1000) / r.tokenMs[0])) : undefined;
   return { draftMsPerToken, roundOverheadMs, draftMsPerTokenByContext: contextBuckets(warm), prefillTokensPerSecond };
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
 function contextBuckets(warm: readonly RoundObservation[]): ContextSpeedPoint[] {

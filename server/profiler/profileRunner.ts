@@ -24,8 +24,8 @@ import { measureVerifier, verifierProfileOf } from "./verifierProfile.js";
 
 /** Largest K profiled (the Kmax). */
 export const DEFAULT_K_MAX = 10;
-/** Rounds walked per calibration prompt and drafter: ~70 rounds per drafter, ~20 s for the family. */
-export const DEFAULT_ROUNDS_PER_PROMPT = 6;
+/** Rounds walked per calibration prompt and drafter: 70 rounds per drafter with the default 10 prompts. */
+export const DEFAULT_ROUNDS_PER_PROMPT = 7;
 /** Prompts the K sweep of the verifier uses: short, median and long. */
 const SWEEP_PROMPTS = 3;
 

@@ -4,9 +4,9 @@ import { fitBilling, fitPrefillMs, fitVerifyMs } from "../model/profileFits.js";
 import { verifierPrefillMsFor } from "../model/performanceModel.js";
 import { SeededRandom } from "../models/seededRandom.js";
 import type { VerifierClient } from "../verifier/verifierClient.js";
-import { latencyStatsOf, median } from "./latencyStats.js";
+import { latencyStatsOf } from "./latencyStats.js";
 import { WAITING_LABEL, type PowerTally } from "./powerTally.js";
-import type { BilledRound, LatencyStats, VerifierProfile, VerifyFit, VerifyPoint } from "./profileSchema.js";
+import type { BilledRound, LatencyStats, VerifierProfile, VerifyPoint } from "./profileSchema.js";
 import { cacheOnlyPrompt, isWarmRound, walkRounds, type RoundObservation } from "./roundWalk.js";
 
 /** Probes timed for the round trip (after one untimed warm-up: connection setup is not RTT). */
@@ -123,25 +123,13 @@ export function verifierProfileOf(
     model: endpoint.model,
     protocol: "logprobs",
     rttMs,
-    verifyMs: { points, fit: robustVerifyFit(points) },
+    // Plain least squares, i.e. the mean verify time: goodput divides tokens by total time, so a
+    // shared machine's occasional stall belongs in the prediction as much as in the measurement.
+    verifyMs: { points, fit: fitVerifyMs(points) },
     billing: { points: billed, fit: fitBilling(billed, "logprobs") },
     generateMsPerToken: latencyStatsOf(perToken),
     prefillMs,
   };
-}
-
-/**
- * The verify-time fit without the spikes of a shared machine: least squares, then again without
- * points whose residual exceeds 3 robust standard deviations (1.4826 × median absolute residual,
- * Rousseeuw & Croux 1993), so a 100 ms scheduling stall among 10 ms calls does not tilt the line.
- */
-export function robustVerifyFit(points: readonly VerifyPoint[]): VerifyFit {
-  const first = fitVerifyMs(points);
-  const residuals = points.map((p) => p.ms - (first.baseMs + first.perDraftTokenMs * p.k + first.perPromptTokenMs * p.promptTokens));
-  const scale = 1.4826 * median(residuals.map(Math.abs));
-  if (!(scale > 0)) return first;
-  const kept = points.filter((_, i) => Math.abs(residuals[i]) <= 3 * scale);
-  return kept.length >= 3 ? fitVerifyMs(kept) : first;
 }
 
 /** Seeded Fisher–Yates shuffle: the K order must not correlate with warm-up or drift. */
