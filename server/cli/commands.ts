@@ -1,3 +1,4 @@
+import { benchCommand } from "./benchCommand.js";
 import type { CliCommand } from "./cliCommand.js";
 import { completeCommand } from "./completeCommand.js";
 import { goodputCommand } from "./goodputCommand.js";
@@ -8,4 +9,4 @@ import { validateCommand } from "./validateCommand.js";
 import { verifierCommand } from "./verifierCommand.js";
 
 /** Every `configspec` subcommand; the CLI's help lists them in this order. */
-export const COMMANDS: readonly CliCommand[] = [demoCommand, modelsCommand, verifierCommand, completeCommand, goodputCommand, profileCommand, validateCommand];
+export const COMMANDS: readonly CliCommand[] = [demoCommand, modelsCommand, verifierCommand, completeCommand, goodputCommand, profileCommand, validateCommand, benchCommand];

@@ -1,0 +1,93 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { benchCondition, fullConditions } from "../bench/benchConditions.js";
+import { renderBenchCharts } from "../bench/benchCharts.js";
+import { benchMarkdown } from "../bench/benchReport.js";
+import { runBench, type BenchPlan } from "../bench/runBench.js";
+import type { CliCommand } from "./cliCommand.js";
+import { familyModels } from "./familySetup.js";
+import { integerFlag, parseFlags } from "./parseFlags.js";
+
+export const DEFAULT_BENCH_DIR = "bench/results";
+
+/** The full bench: RTT 0/25/100 ms × the verifier as-is and emulating a large model. */
+export function fullPlan(): BenchPlan {
+  return {
+    smoke: false,
+    conditions: fullConditions(),
+    prompts: 4,
+    maxTokens: 24,
+    passes: 3,
+    gridKs: [1, 2, 4, 8],
+    kMax: 8,
+    profilePrompts: 4,
+    profileRounds: 4,
+    peerPasses: 3,
+  };
+}
+
+/** CI's smoke test: a few prompts, one condition, well under 3 minutes. */
+export function smokePlan(): BenchPlan {
+  return {
+    smoke: true,
+    conditions: [benchCondition(25, 0)],
+    prompts: 2,
+    maxTokens: 16,
+    passes: 2,
+    gridKs: [1, 4],
+    kMax: 4,
+    profilePrompts: 3,
+    profileRounds: 3,
+    peerPasses: 1,
+  };
+}
+
+/** `2026-11-29T10-31-02Z`: sortable, and valid in every file system. */
+function stamp(date: Date): string {
+  return date.toISOString().replace(/\.\d+Z$/, "Z").replace(/:/g, "-");
+}
+
+export const benchCommand: CliCommand = {
+  name: "bench",
+  summary: "benchmark verifier-only, drafter-only, the popular default, the picks and the oracle under RTT 0/25/100 ms; write JSON + Markdown with charts",
+  usage: "usage: configspec bench [--smoke] [--out DIR] [--corpus DIR] [--models DIR] [--prompts N] [--max-tokens M] [--passes N]",
+  async run(argv) {
+    const flags = parseFlags(argv, {
+      smoke: { type: "boolean" },
+      out: { type: "string" },
+      corpus: { type: "string" },
+      models: { type: "string" },
+      prompts: { type: "string" },
+      "max-tokens": { type: "string" },
+      passes: { type: "string" },
+    });
+    const started = performance.now();
+    const log = (line: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+    const base = flags.smoke ? smokePlan() : fullPlan();
+    const plan: BenchPlan = {
+      ...base,
+      prompts: integerFlag(flags.prompts, "prompts", { min: 1, fallback: base.prompts }),
+      maxTokens: integerFlag(flags["max-tokens"], "max-tokens", { min: 2, fallback: base.maxTokens }),
+      passes: integerFlag(flags.passes, "passes", { min: 1, fallback: base.passes }),
+    };
+    const { target, drafters } = await familyModels(flags.models ?? "models", log);
+    const result = await runBench({ plan, target, drafters, corpusDir: flags.corpus === undefined ? undefined : resolve(flags.corpus), log });
+    const dir = resolve(flags.out ?? DEFAULT_BENCH_DIR);
+    const name = `${stamp(new Date(result.createdAt))}${plan.smoke ? "-smoke" : ""}`;
+    await mkdir(dir, { recursive: true });
+    const charts = await renderBenchCharts(result);
+    const chartFiles: string[] = [];
+    for (const chart of charts) {
+      const file = `${name}.${chart.id}.svg`;
+      await writeFile(join(dir, file), chart.svg);
+      chartFiles.push(file);
+    }
+    const jsonFile = join(dir, `${name}.json`);
+    const markdownFile = join(dir, `${name}.md`);
+    await writeFile(jsonFile, `${JSON.stringify(result, null, 2)}\n`);
+    const markdown = benchMarkdown(result, charts.map((c, i) => ({ title: c.title, file: chartFiles[i] })));
+    await writeFile(markdownFile, markdown);
+    process.stdout.write(`${markdown.split("\n## ")[0]}\n\nresults: ${jsonFile}\nreport: ${markdownFile}\n`);
+    return 0;
+  },
+};
