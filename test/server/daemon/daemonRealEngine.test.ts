@@ -1,9 +1,8 @@
 // The shipped daemon (dist/server.js) end to end with the real engine and the embedded
 // verifier on the generated model family: first-run preparation, served completions,
-// type-through, the cancellation storm. Until server/daemon/engineFactory.ts is wired, each
-// test skips with the reason the daemon logged.
+// type-through, the cancellation storm.
 import assert from "node:assert/strict";
-import { after, before, describe, it, type TestContext } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { PrepareDraftersRequest, StatsRequest, type StatsResult } from "../../../server/protocol.js";
 import { CancellationTokenSource, DaemonProcess, endPositionOf } from "../../helpers/daemonProcess.js";
 import { modelFamilyFixture } from "../../helpers/modelFamilyFixture.js";
@@ -12,14 +11,8 @@ const CODE = "function add(a, b) {\n  return a + b;\n}\n\nfunction sub(a, b) {\n
 
 describe("daemon with the real engine (dist/server.js, generated family, embedded verifier)", () => {
   let daemon: DaemonProcess;
-  /** Why completions cannot run yet (a seam not wired), or undefined. */
-  let notWired: string | undefined;
 
   const stats = (): Promise<StatsResult> => daemon.connection.sendRequest(StatsRequest.type, undefined);
-  const skipIfNotWired = (t: TestContext): boolean => {
-    if (notWired) t.skip(notWired);
-    return notWired !== undefined;
-  };
 
   before(async () => {
     const family = await modelFamilyFixture();
@@ -31,12 +24,11 @@ describe("daemon with the real engine (dist/server.js, generated family, embedde
     await daemon.waitForStatus("drafter configured", (s) => s.active?.drafterId === "draft-8l-q8_0");
     await daemon.open("file:///real.ts", CODE);
     const first = await daemon.inlineCompletion("file:///real.ts", endPositionOf(CODE), undefined, 1);
-    if (first === null) notWired = daemon.logs.map((l) => l.message).find((m) => /not wired/.test(m));
+    assert.notEqual(first, null, `no completion: ${daemon.logs.map((l) => l.message).slice(-3).join(" | ")}`);
   });
   after(async () => daemon?.stop());
 
-  it("serves a verified completion from the generated family", async (t) => {
-    if (skipIfNotWired(t)) return;
+  it("serves a verified completion from the generated family", async () => {
     const { last, counters } = await stats();
     assert.ok(counters.served >= 1, "the first completion was served");
     assert.equal(last?.served.verified, true);
@@ -46,8 +38,7 @@ describe("daemon with the real engine (dist/server.js, generated family, embedde
     await daemon.waitForStatus("verifier reachable", (s) => s.verifierReachable === true && s.lastLatencyMs !== null);
   });
 
-  it("answers type-through from the cache", async (t) => {
-    if (skipIfNotWired(t)) return;
+  it("answers type-through from the cache", async () => {
     const result = await daemon.inlineCompletion("file:///real.ts", endPositionOf(CODE));
     const text = result?.items[0]?.insertText ?? "";
     assert.ok(text.length >= 2, "a completion of at least two characters to type through");
@@ -61,8 +52,7 @@ describe("daemon with the real engine (dist/server.js, generated family, embedde
     await daemon.replace("file:///real.ts", CODE);
   });
 
-  it("runs only the newest request of a cancellation storm", async (t) => {
-    if (skipIfNotWired(t)) return;
+  it("runs only the newest request of a cancellation storm", async () => {
     await daemon.changeSettings({ ...daemon.settings, debounceMs: 50 });
     await daemon.waitForLog(/settings changed: debounceMs/);
     const text = `${CODE} a - b;\n}\n\nfunction mul(a, b) {\n`;
