@@ -3,7 +3,7 @@ import { basename, resolve } from "node:path";
 import { VERIFIER_PROTOCOLS, type VerifierProtocol } from "../config/daemonSettings.js";
 import { createSpeculativeEngine } from "../engine/speculativeEngine.js";
 import type { CliCommand } from "./cliCommand.js";
-import { startFamilyVerifier } from "./familyVerifier.js";
+import { familyModels, startFamilyVerifierProcess } from "./familySetup.js";
 import { integerFlag, parseFlags } from "./parseFlags.js";
 import { UsageError } from "./usageError.js";
 
@@ -51,12 +51,16 @@ export const completeCommand: CliCommand = {
     // The key comes from the environment, never from a flag: flags end up in shell history and `ps`.
     const apiKey = flags["api-key-env"] ? process.env[flags["api-key-env"]] : undefined;
 
-    const embedded = useVerifier && flags["verifier-url"] === undefined ? await startFamilyVerifier(flags.models ?? "models") : undefined;
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+    const embedded =
+      useVerifier && flags["verifier-url"] === undefined
+        ? await startFamilyVerifierProcess((await familyModels(flags.models ?? "models", log)).target)
+        : undefined;
     try {
       const verifier = !useVerifier
         ? undefined
         : embedded
-          ? { baseUrl: embedded.baseUrl, model: embedded.modelId, protocol }
+          ? { baseUrl: embedded.url, model: embedded.modelId, protocol }
           : { baseUrl: flags["verifier-url"]!, model: flags["verifier-model"] ?? "", apiKey, protocol };
       if (verifier && verifier.model === "") throw new UsageError("missing --verifier-model");
       const drafterPath = flags.drafter === undefined ? undefined : /^[a-z]+:/i.test(flags.drafter) ? flags.drafter : resolve(flags.drafter);
