@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { codeServerBin, installCodeServer } from "./installCodeServer.mjs";
+import { isVsixCurrent, markVsix, packageInputsHash } from "./vsixCache.mjs";
 
 const VSIX = resolve(".cache", "e2e", "configspec.vsix");
 const started = Date.now();
@@ -21,9 +22,16 @@ function run(command, args, env = process.env) {
 
 let step = Date.now();
 mkdirSync(dirname(VSIX), { recursive: true }); // vsce does not create it (absent on a clean clone)
-// The package script's own flags, with the VSIX written where only this suite looks.
-run("npm", ["run", "package", "--silent", "--", "--out", VSIX]);
-console.log(`e2e: VSIX packaged in ${seconds(step)}`);
+run("npm", ["run", "build", "--silent"]);
+const inputs = packageInputsHash();
+if (isVsixCurrent(VSIX, inputs)) {
+  console.log(`e2e: VSIX unchanged since the last run (${seconds(step)})`);
+} else {
+  // The package script's own flags, with the VSIX written where only this suite looks.
+  run("npm", ["run", "package", "--silent", "--", "--out", VSIX]);
+  markVsix(VSIX, packageInputsHash());
+  console.log(`e2e: VSIX packaged in ${seconds(step)}`);
+}
 step = Date.now();
 installCodeServer();
 console.log(`e2e: code-server ready in ${seconds(step)}`);

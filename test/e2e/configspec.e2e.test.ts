@@ -169,6 +169,49 @@ describe("ConfigSpec in VS Code (code-server + Chromium)", () => {
     assert.equal(accepted, ghostTextFor(cli.text, before, before.length, LANGUAGE_ID), `CLI raw text: ${JSON.stringify(cli.text)}`);
   });
 
+  // Before profiling: the default configuration drafts with the first configured drafter, so
+  // the broken file is loaded (a profile may pick verifier-only and never touch it).
+  scenario("corrupt drafter path in settings: a clear error notification, no crash loop", 120_000, async () => {
+    const wb = s.workbench;
+    const page = wb.page;
+    // A drafter cut off after its header: what an interrupted download leaves.
+    const corrupt = join(RUN_DIR, "corrupt-drafter.gguf");
+    const source = await open(s.drafters[0] ?? "", "r");
+    const head = Buffer.alloc(64 * 1024);
+    await source.read(head, 0, head.length, 0);
+    await source.close();
+    await writeFile(corrupt, head);
+    const mark = await s.logs.channelLineCount();
+    await changeMachineSettings({ "configspec.drafters": [corrupt] });
+    await wb.until("the daemon to take the new drafters", () => s.logs.channelLines(/settings changed: .*drafters/, mark), (l) => l.length > 0, 20_000);
+
+    await cursorAtEnd();
+    await page.keyboard.type("\nconst third = ");
+    const notification = wb.toasts(/corrupt-drafter\.gguf/);
+    await notification.first().waitFor({ timeout: 45_000 });
+    const message = plainText(await notification.first().innerText());
+    assert.equal(await notification.first().locator(".codicon-error").count(), 1, `an error notification: ${message}`);
+    await shot("corrupt-drafter");
+
+    // Keep typing for a while: the daemon must stay up, and the message must not repeat.
+    for (const text of ["a", "b", "c"]) {
+      await page.keyboard.type(text);
+      await page.waitForTimeout(1500);
+    }
+    assert.equal(await wb.toasts(/corrupt-drafter\.gguf/).count(), 1, "the error is shown once");
+    const status = await wb.status();
+    assert.doesNotMatch(status.text, /stopped/, "the server is still running");
+    assert.deepEqual(await s.logs.channelLines(/stopped unexpectedly|will not be restarted/), [], "the server never crashed");
+    assert.equal((await s.logs.channelLines(/ConfigSpec server started/)).length, 1, "the server started once in the whole session");
+
+    // The good drafters back: the error clears with the next completion.
+    await changeMachineSettings({ "configspec.drafters": s.drafters });
+    await cursorAtEnd();
+    await typeAndWaitForGhost("\nconst fourth = ");
+    await wb.until("the error to clear", () => wb.status(), (st) => !st.error, 15_000);
+    await wb.runCommand("Notifications: Clear All Notifications");
+  });
+
   scenario("Profile This Machine: progress notification, then the result notification", PROFILE_TIMEOUT_MS + 30_000, async () => {
     const wb = s.workbench;
     await wb.runCommand("ConfigSpec: Profile This Machine");
@@ -276,40 +319,6 @@ describe("ConfigSpec in VS Code (code-server + Chromium)", () => {
     }
     assert.ok(resumed, "completions resume once the verifier is back");
     await wb.until("the warning to clear", () => wb.status(), (st) => !st.warning && !st.error, 15_000);
-  });
-
-  scenario("corrupt drafter path in settings: a clear error notification, no crash loop", 90_000, async () => {
-    const wb = s.workbench;
-    const page = wb.page;
-    // A drafter cut off after its header: what an interrupted download leaves.
-    const corrupt = join(RUN_DIR, "corrupt-drafter.gguf");
-    const source = await open(s.drafters[0] ?? "", "r");
-    const head = Buffer.alloc(64 * 1024);
-    await source.read(head, 0, head.length, 0);
-    await source.close();
-    await writeFile(corrupt, head);
-    const mark = await s.logs.channelLineCount();
-    await changeMachineSettings({ "configspec.drafters": [corrupt] });
-    await wb.until("the daemon to take the new drafters", () => s.logs.channelLines(/settings changed: .*drafters/, mark), (l) => l.length > 0, 20_000);
-
-    await cursorAtEnd();
-    await page.keyboard.type("\nconst third = ");
-    const notification = wb.toasts(/corrupt-drafter\.gguf/);
-    await notification.first().waitFor({ timeout: 45_000 });
-    const message = plainText(await notification.first().innerText());
-    assert.equal(await notification.first().locator(".codicon-error").count(), 1, `an error notification: ${message}`);
-    await shot("corrupt-drafter");
-
-    // Keep typing for a while: the daemon must stay up, and the message must not repeat.
-    for (const text of ["a", "b", "c"]) {
-      await page.keyboard.type(text);
-      await page.waitForTimeout(1500);
-    }
-    assert.equal(await wb.toasts(/corrupt-drafter\.gguf/).count(), 1, "the error is shown once");
-    const status = await wb.status();
-    assert.doesNotMatch(status.text, /stopped/, "the server is still running");
-    assert.deepEqual(await s.logs.channelLines(/stopped unexpectedly|will not be restarted/), [], "the server never crashed");
-    assert.equal((await s.logs.channelLines(/ConfigSpec server started/)).length, 1, "the server started once in the whole session");
   });
 
   it("nothing left 127.0.0.1, and the extension host logged no errors", async () => {

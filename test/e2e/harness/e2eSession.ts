@@ -21,7 +21,7 @@ const GLOBAL_STORAGE = join("user-data", "User", "globalStorage", "configspec.co
 export const MAX_TOKENS = 24;
 /** Activation (onStartupFinished) and the daemon's start, on 2 busy cores. */
 const EXTENSION_START_TIMEOUT_MS = 60_000;
-/** Two drafters keep the profiled space (and the profiling run) small. */
+/** Two drafters: a configuration space worth a table and charts, a profiling run under a minute. */
 const DRAFTER_COUNT = 2;
 
 function requiredEnv(name: string): string {

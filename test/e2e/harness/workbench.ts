@@ -7,6 +7,7 @@ export const SELECTORS = {
   explorerRow: ".explorer-folders-view .monaco-list-row",
   quickInput: ".quick-input-widget .quick-input-box input",
   quickInputRow: ".quick-input-widget .quick-input-list .monaco-list-row",
+  sideBarTitle: ".part.sidebar .composite.title",
   editorLines: ".editor-instance .monaco-editor .view-lines",
   activeEditorInput: ".editor-instance .monaco-editor textarea",
   ghostText: ".editor-instance .monaco-editor .ghost-text-decoration",
@@ -35,50 +36,49 @@ export class Workbench {
   }
 
   /**
+   * Opens the quick input with F1 and types `text` (">" + a title for commands, a path for
+   * files). A focused webview may swallow the key: then focus moves to the side bar's title
+   * (a click that does nothing else) and F1 is pressed again.
+   */
+  async #quickInput(text: string): Promise<Locator> {
+    const input = this.page.locator(SELECTORS.quickInput);
+    for (let attempt = 0; ; attempt++) {
+      await this.page.keyboard.press("F1");
+      if (await input.waitFor({ timeout: 3000 }).then(() => true, () => false)) break;
+      if (attempt === 3) throw new Error("F1 does not open the quick input");
+      await this.page.locator(SELECTORS.sideBarTitle).first().click();
+    }
+    await input.fill(text);
+    return input;
+  }
+
+  /**
    * Runs a command by its palette title ("ConfigSpec: Profile This Machine"). The palette lists
    * the commands known when it opened, so a title not there yet is looked up again.
    */
   async runCommand(title: string, timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const input = this.page.locator(SELECTORS.quickInput);
     const row = this.page.locator(SELECTORS.quickInputRow, { hasText: title }).first();
     for (;;) {
-      await this.page.keyboard.press("F1");
-      await input.waitFor();
-      await input.fill(`>${title}`);
-      const listed = await row.waitFor({ timeout: 3000 }).then(() => true, () => false);
-      if (listed) break;
+      const input = await this.#quickInput(`>${title}`);
+      if (await row.waitFor({ timeout: 3000 }).then(() => true, () => false)) {
+        await input.press("Enter");
+        await input.waitFor({ state: "hidden" });
+        return;
+      }
       await input.press("Escape");
       if (Date.now() > deadline) throw new Error(`the command palette does not list "${title}"`);
     }
-    await input.press("Enter");
-    await input.waitFor({ state: "hidden" });
   }
 
-  /**
-   * Opens a workspace file with quick open and focuses its editor. Quick open is reached via
-   * F1 (the palette without its ">"): a focused webview swallows Control+P.
-   */
-  async openFile(relativePath: string): Promise<void> {
-    const name = relativePath.split("/").at(-1) ?? relativePath;
-    await this.page.keyboard.press("F1");
-    const input = this.page.locator(SELECTORS.quickInput);
-    await input.waitFor();
-    await input.fill(relativePath);
+  /** Opens a file (workspace-relative or absolute) with quick open and focuses its editor. */
+  async openFile(path: string): Promise<void> {
+    const name = path.split("/").at(-1) ?? path;
+    const input = await this.#quickInput(path);
     await this.page.locator(SELECTORS.quickInputRow, { hasText: name }).first().waitFor();
     await input.press("Enter");
     await this.page.locator(`.tabs-container .tab.active[data-resource-name="${name}"]`).waitFor();
     await this.page.locator(SELECTORS.activeEditorInput).first().focus();
-  }
-
-  /** Puts the cursor at a 1-based line and column ("Go to Line/Column"). */
-  async goTo(line: number, column: number): Promise<void> {
-    await this.page.keyboard.press("Control+G");
-    const input = this.page.locator(SELECTORS.quickInput);
-    await input.waitFor();
-    await input.fill(`:${line}:${column}`);
-    await input.press("Enter");
-    await input.waitFor({ state: "hidden" });
   }
 
   /**
@@ -88,14 +88,7 @@ export class Workbench {
    */
   async editSettingsFile(path: string, settings: Record<string, unknown>): Promise<void> {
     const name = path.split("/").at(-1) ?? path;
-    await this.page.keyboard.press("F1");
-    const input = this.page.locator(SELECTORS.quickInput);
-    await input.waitFor();
-    await input.fill(path);
-    await this.page.locator(SELECTORS.quickInputRow, { hasText: name }).first().waitFor();
-    await input.press("Enter");
-    await this.page.locator(`.tabs-container .tab.active[data-resource-name="${name}"]`).waitFor();
-    await this.page.locator(SELECTORS.activeEditorInput).first().focus();
+    await this.openFile(path);
     await this.page.evaluate((text) => navigator.clipboard.writeText(text), JSON.stringify(settings, null, 2));
     const dirtyTab = this.page.locator(`.tabs-container .tab.active.dirty[data-resource-name="${name}"]`);
     await this.page.keyboard.press("Control+A");
