@@ -15,7 +15,7 @@ import type { CompletionAccounting } from "../stats/completionAccounting.js";
 import type { CompletionLedger } from "../stats/completionLedger.js";
 import { completionContextOf } from "./completionContext.js";
 import { INVOKED_TRIGGER_KIND, type ParsedInlineCompletionParams } from "./inlineCompletionParams.js";
-import { NewestRequestPerDocument } from "./newestRequestPerDocument.js";
+import { NewestInlineRequest } from "./newestInlineRequest.js";
 
 /** Every way a request can end without a suggestion; each is logged by name. */
 export type NoCompletionReason =
@@ -59,13 +59,13 @@ export interface VerifierCircuit {
 
 /**
  * The inline completion path: enablement → cache (exact or type-through) → debounce → the
- * engine (newest request per document only, cancellation passed down as an AbortSignal,
+ * engine (newest request only, in any document, cancellation passed down as an AbortSignal,
  * stop rules offered as `shouldStop`) → post-processing → cache. Every early exit is
  * logged with a {@link NoCompletionReason}.
  */
 export class InlineCompletionPipeline {
   readonly #options: InlineCompletionPipelineOptions;
-  readonly #newest = new NewestRequestPerDocument();
+  readonly #newest = new NewestInlineRequest();
 
   constructor(options: InlineCompletionPipelineOptions) {
     this.#options = options;

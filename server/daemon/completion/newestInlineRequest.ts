@@ -1,15 +1,18 @@
 import { SupersededError } from "../errors/supersededError.js";
 
 /**
- * Only the newest inline completion request per document runs: starting one aborts the one
- * before it (with a {@link SupersededError} reason) — the user has typed since.
+ * Only the newest inline completion request runs: starting one aborts every older one (with a
+ * {@link SupersededError} reason), in any document. Inline suggestions show only in the focused
+ * editor, so a request from another document means the user moved on; letting the old one run
+ * made the new one wait behind a whole engine run per recently edited file (typing storm test).
  */
-export class NewestRequestPerDocument {
+export class NewestInlineRequest {
   readonly #running = new Map<string, AbortController>();
 
-  /** Registers a request; `signal` aborts when a newer one for `uri` begins. Call `end` in `finally`. */
+  /** Registers a request; `signal` aborts when a newer one begins. Call `end` in `finally`. */
   begin(uri: string): { signal: AbortSignal; end(): void } {
-    this.#running.get(uri)?.abort(new SupersededError());
+    for (const older of this.#running.values()) older.abort(new SupersededError());
+    this.#running.clear();
     const controller = new AbortController();
     this.#running.set(uri, controller);
     return {
