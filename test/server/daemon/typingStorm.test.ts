@@ -102,11 +102,14 @@ describe("typing storm (dist/server.js, real engine)", () => {
       );
     }
     const stormMs = performance.now() - stormStarted;
+    // Engine runs begun by the time the typing stopped: whatever starts after was queued work.
+    const runsAtEnd = (await daemon.connection.sendRequest(StatsRequest.type, undefined)).counters.engineRuns;
     const results = await Promise.race([
       Promise.all(outcomes),
       delay(30_000).then(() => assert.fail("requests were still unanswered 30 s after the storm: a queue piled up")),
     ]);
-    return { results, stormMs, drainMs: performance.now() - stormStarted - stormMs, clientCancellations };
+    const runsAfterEnd = (await daemon.connection.sendRequest(StatsRequest.type, undefined)).counters.engineRuns - runsAtEnd;
+    return { results, stormMs, drainMs: performance.now() - stormStarted - stormMs, clientCancellations, runsAfterEnd };
   }
 
   it("answers 1,000 requests in 10 s with cancellations, without pile-up, in bounded memory", async () => {
@@ -127,7 +130,7 @@ describe("typing storm (dist/server.js, real engine)", () => {
     const rssBefore = await processRssMb(daemon.pid ?? 0);
     const statsBefore = await daemon.connection.sendRequest(StatsRequest.type, undefined);
 
-    const { results, stormMs, drainMs, clientCancellations } = await storm(documents, KEYSTROKES, STORM_MS, random);
+    const { results, stormMs, drainMs, clientCancellations, runsAfterEnd } = await storm(documents, KEYSTROKES, STORM_MS, random);
     const last = results.at(-1);
     assert.ok(last);
 
@@ -160,6 +163,7 @@ describe("typing storm (dist/server.js, real engine)", () => {
       lastEngineRunMs: Math.round(statsLast?.latencyMs ?? -1),
       lastRequestOutcome: last.kind,
       drainAfterStormMs: Math.round(drainMs),
+      engineRunsStartedAfterLastKeystroke: runsAfterEnd,
       invokedBeforeMs: Math.round(baselineMs),
       invokedAfterMs: Math.round(afterMs),
       rssMb: { start: Math.round(rssStart), afterWarmUpStorm: Math.round(rssBefore), afterStorm: Math.round(rssAfter), growth: Math.round(rssAfter - rssBefore) },
@@ -171,10 +175,16 @@ describe("typing storm (dist/server.js, real engine)", () => {
     assert.equal(figures.daemonCounters.errors, 0, "no request failed");
     assert.ok(engineRuns < KEYSTROKES / 5, `debounce and supersession kept the engine to ${engineRuns} runs`);
     assert.equal(last.kind, "served", "the request after the last keystroke gets a completion");
-    // Bounded: the last request waits one debounce plus one engine run, not a queue.
-    assert.ok(last.ms < 75 + 3 * baselineMs + 1_000, `last request ${last.ms.toFixed(0)} ms vs ${baselineMs.toFixed(0)} ms baseline`);
-    assert.ok(figures.latencyMs.p99 < 75 + 3 * baselineMs + 1_500, `p99 ${figures.latencyMs.p99} ms`);
-    assert.ok(afterMs < 3 * baselineMs + 500, `after the storm ${afterMs.toFixed(0)} ms vs ${baselineMs.toFixed(0)} ms before`);
+    // No queue: once typing stops only the newest request starts the engine (2: a request whose
+    // debounce ended just as the stats were asked for may be counted after the last keystroke).
+    assert.ok(runsAfterEnd <= 2, `${runsAfterEnd} engine runs started after the last keystroke`);
+    // Bounded latency: the last request waits one debounce, at most one superseded run unwinding,
+    // and its own run. Runs are measured, not assumed: on a shared machine one run may take 3× the
+    // baseline now; a queue would add a run per queued request.
+    const engineMs = Math.max(baselineMs, statsLast?.latencyMs ?? 0);
+    assert.ok(last.ms < 75 + 2 * engineMs + 1_000, `last request ${last.ms.toFixed(0)} ms; one engine run ${engineMs.toFixed(0)} ms`);
+    assert.ok(figures.latencyMs.p99 < 75 + 2 * engineMs + 1_500, `p99 ${figures.latencyMs.p99} ms; one engine run ${engineMs.toFixed(0)} ms`);
+    assert.ok(afterMs < 2 * engineMs + 500, `after the storm ${afterMs.toFixed(0)} ms; one engine run ${engineMs.toFixed(0)} ms`);
     assert.ok(rssAfter - rssBefore < 150, `RSS grew ${(rssAfter - rssBefore).toFixed(0)} MB`);
     assert.ok(daemon.alive);
   });
