@@ -20,13 +20,14 @@ function shutdownSignal(): Promise<NodeJS.Signals> {
 export const verifierCommand: CliCommand = {
   name: "verifier",
   summary: "serve a GGUF model as an OpenAI-compatible greedy verifier (/v1/completions, /v1/chat/completions)",
-  usage: "usage: configspec verifier --model PATH --port P [--host H] [--api-key KEY] [--model-id ID] [--slots N] [--context-size N] [--step-ms N]",
+  usage: "usage: configspec verifier --model PATH --port P [--host H] [--api-key KEY | --api-key-env VAR] [--model-id ID] [--slots N] [--context-size N] [--step-ms N]",
   async run(argv) {
     const flags = parseFlags(argv, {
       model: { type: "string" },
       port: { type: "string" },
       host: { type: "string" },
       "api-key": { type: "string" },
+      "api-key-env": { type: "string" },
       "model-id": { type: "string" },
       slots: { type: "string" },
       "context-size": { type: "string" },
@@ -35,8 +36,11 @@ export const verifierCommand: CliCommand = {
     const modelPath = requireFlag(flags.model, "model");
     const port = integerFlag(requireFlag(flags.port, "port"), "port");
     if (port > 65535) throw new UsageError(`--port expects 0..65535, got ${port}`);
-    const apiKey = flags["api-key"];
-    if (apiKey === "") throw new UsageError("--api-key must not be empty");
+    if (flags["api-key"] !== undefined && flags["api-key-env"] !== undefined) throw new UsageError("give --api-key or --api-key-env, not both");
+    // --api-key-env keeps the key out of the command line, which `ps` shows to every user.
+    const apiKey = flags["api-key-env"] !== undefined ? process.env[flags["api-key-env"]] : flags["api-key"];
+    if (flags["api-key-env"] !== undefined && apiKey === undefined) throw new UsageError(`--api-key-env: ${flags["api-key-env"]} is not set`);
+    if (apiKey === "") throw new UsageError("the API key must not be empty");
     const server = await startVerifierServer({
       // hf: URIs pass through; a local path is made absolute so messages name the file.
       modelPath: /^[a-z]+:/i.test(modelPath) ? modelPath : resolve(modelPath),
