@@ -32,9 +32,11 @@ export function cpuEstimateSource(options: CpuEstimateOptions = {}): EnergyCount
     mode: "counter",
     kind: "estimate",
     label: `estimate: ${perCore} W per busy core (process CPU time) + ${base} W base`,
-    readJoules: async () => {
+    // The sample's own timestamp when given: on a busy machine the process can be descheduled
+    // between stamping the sample and reading the clock here, which skewed base watts by ~1%.
+    readJoules: async (atMs?: number) => {
       const { user, system } = cpuUsage();
-      return base * (now() / 1000) + perCore * ((user + system) / 1e6);
+      return base * ((atMs ?? now()) / 1000) + perCore * ((user + system) / 1e6);
     },
   };
 }

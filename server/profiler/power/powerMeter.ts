@@ -162,12 +162,13 @@ export class PowerSampling implements AsyncDisposable {
     this.#finish();
     this.#chain = this.#chain.then(() => this.#sample());
     await this.#chain;
-    const durationMs = performance.now() - this.#startedAt;
     const samples = this.#samples;
     if (samples.length === 0) {
       const cause = this.#errors[0];
       throw new Error(`no reading of ${this.source.label} succeeded${cause instanceof Error ? `: ${cause.message}` : ""}`);
     }
+    // The span the joules cover; a slow last read on a busy machine must not stretch it.
+    const durationMs = samples.length >= 2 ? samples[samples.length - 1].atMs - samples[0].atMs : performance.now() - this.#startedAt;
     const { watts, joules } = this.source.mode === "counter" ? fromCounter(samples) : fromGauge(samples);
     return { source: this.source.kind, label: this.source.label, watts, joules, durationMs, samples: samples.length };
   }
@@ -193,7 +194,7 @@ export class PowerSampling implements AsyncDisposable {
     // libuv's pool, so the value belongs to this moment even if the event loop is then blocked.
     const atMs = performance.now();
     try {
-      const value = this.source.mode === "counter" ? await this.source.readJoules() : await this.source.readWatts();
+      const value = this.source.mode === "counter" ? await this.source.readJoules(atMs) : await this.source.readWatts();
       this.#samples.push({ atMs, value });
     } catch (error) {
       this.#errors.push(error);

@@ -6,7 +6,8 @@ export interface EnergyCounterSource {
   readonly kind: PowerSourceKind;
   readonly label: string;
   /** Monotonic cumulative joules; counter wraparound is the source's job. */
-  readJoules(): Promise<number>;
+  /** `atMs`: the sample's timestamp (performance.now); a source that computes from a clock uses it, so its joules and the sample's time agree. */
+  readJoules(atMs?: number): Promise<number>;
 }
 
 /** A meter that reports instantaneous power (battery discharge rate). */
