@@ -142,10 +142,11 @@ export const profileCommand: CliCommand = {
   usage:
     "usage: configspec profile [--drafters P1,P2,...] [--verifier-url URL --verifier-model NAME [--api-key-env VAR]]\n" +
     "                          [--corpus DIR] [--out FILE] [--json] [--rtt-ms N] [--jitter-ms N] [--force]\n" +
-    "                          [--prompts N] [--rounds N] [--k-max N] [--models DIR] [--step-ms N]\n" +
+    "                          [--prompts N] [--rounds N] [--k-max N] [--models DIR] [--step-ms N] [--what-if-rtt MS]\n" +
     "       without --drafters and --verifier-url: the generated family (--models, default ./models, generated if absent)\n" +
     "       against an embedded verifier; --step-ms makes it emulate a larger model (N ms more per forward pass);\n" +
-    "       --rtt-ms emulates a network round trip; --force ignores a still-valid profile",
+    "       --rtt-ms emulates a network round trip; --what-if-rtt also prints the model's picks at another RTT;\n" +
+    "       --force ignores a still-valid profile",
   async run(argv) {
     const flags = parseFlags(argv, {
       drafters: { type: "string" },
@@ -163,6 +164,7 @@ export const profileCommand: CliCommand = {
       rounds: { type: "string" },
       "k-max": { type: "string" },
       "step-ms": { type: "string" },
+      "what-if-rtt": { type: "string" },
     });
     const log = (line: string) => process.stderr.write(`${line}\n`);
     const out = resolve(flags.out ?? DEFAULT_PROFILE_FILE);
@@ -197,6 +199,7 @@ export const profileCommand: CliCommand = {
           "",
           picksText(selection),
           `K* per drafter (latency): ${bestKText(selection)}`,
+          ...whatIf(profile, flags["what-if-rtt"]),
           "",
           `profile: ${out}`,
           `charts: ${result.chartFiles.join(", ")}`,
@@ -209,3 +212,11 @@ export const profileCommand: CliCommand = {
     }
   },
 };
+
+/** The model's picks and K* with the round trip replaced (a prediction, not a measurement). */
+function whatIf(profile: Profile, rtt: string | undefined): string[] {
+  if (rtt === undefined) return [];
+  const rttMs = integerFlag(rtt, "what-if-rtt");
+  const selection = selectConfigurations(profile, { conditions: { rttMs } });
+  return ["", `what if the round trip were ${rttMs} ms (model prediction from this profile):`, picksText(selection), `K* per drafter (latency): ${bestKText(selection)}`];
+}

@@ -14,7 +14,7 @@ export const RTT_PROBES = 10;
 /** Passes over K = 0..kMax per sweep prompt. */
 export const K_SWEEP_PASSES = 2;
 /** Tokens generated per verifier-only timing call. */
-export const GENERATE_TOKENS = 32;
+export const GENERATE_TOKENS = 16;
 const GENERATE_REPEATS = 2;
 const PREFILL_REPEATS = 3;
 

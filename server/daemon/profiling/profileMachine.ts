@@ -23,6 +23,8 @@ export interface ProfileMachineOptions {
   prices: Record<string, PriceOverride>;
   signal: AbortSignal;
   onProgress: (progress: ProfileProgress) => void;
+  /** The user's workspace folder: calibration prompts are cut from its code. Default: the bundled corpus. */
+  workspaceFolder?: string;
 }
 
 export type ProfileMachine = (options: ProfileMachineOptions) => Promise<ProfileInput>;
@@ -33,6 +35,7 @@ export const profileMachine: ProfileMachine = async (options) => {
     drafters: options.drafters.map((d) => ({ id: d.id, path: d.uriOrPath })),
     verifier: { baseUrl: options.verifier.baseUrl, model: options.verifier.model, apiKey: options.verifier.apiKey },
     prices: priceTableFor(options.verifier.model, options.prices),
+    corpusDir: options.workspaceFolder,
     signal: options.signal,
     onProgress: ({ message, percentage }) => options.onProgress({ message, percentage }),
   });
