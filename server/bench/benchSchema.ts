@@ -74,7 +74,7 @@ export type ConditionResultJson = z.infer<typeof ConditionResultSchema>;
 export const PeerResultSchema = z.object({
   drafterId: z.string(),
   k: z.number().int().positive(),
-  ours: z.object({ label: z.string(), goodput: SpreadSchema }),
+  ours: z.object({ label: z.string(), goodput: SpreadSchema, tokensPerRound: nonNegative, verifyMsPerRound: nonNegative }),
   variants: z.array(
     z.object({
       variant: z.string(),

@@ -11,7 +11,7 @@ import { VerifierClient } from "../verifier/verifierClient.js";
 import { networkDelayOf, type BenchCondition } from "./benchConditions.js";
 import type { ConditionResultJson, MeasuredRowJson } from "./benchSchema.js";
 import type { BenchWorkload } from "./benchWorkload.js";
-import { measureGrid, type MeasuredCompletion } from "./gridMeasurement.js";
+import { measureGrid } from "./gridMeasurement.js";
 import { summarizeRow, type MeasuredRow } from "./measuredRow.js";
 import { oracleFor } from "./oracle.js";
 import { predictionErrorOf, regretOf, type PredictionError } from "./regret.js";
@@ -132,7 +132,7 @@ export async function runCondition(condition: BenchCondition, settings: Conditio
       });
       for (const [label, list] of more) completions.get(label)!.push(...list);
     }
-    const rows = grid.map((c) => summarizeRow(c, completions.get(configurationLabel(c)) as MeasuredCompletion[], reference()));
+    const rows = grid.map((c) => summarizeRow(c, completions.get(configurationLabel(c))!, reference()));
     const rowOf = (c: Configuration) => rows.find((r) => sameConfiguration(r.configuration, c))!;
     const regret = OBJECTIVES.map((o) => regretOf(o, rowOf(picks[o]), rowOf(oracles[o])));
     const predictionError = OBJECTIVES.map((o) => ({ objective: o, ...nullSafe(predictionErrorOf(selection.picks[o].choice.prediction, rowOf(picks[o]))) }));

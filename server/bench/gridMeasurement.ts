@@ -22,6 +22,8 @@ export interface MeasuredCompletion {
   totalMs: number;
   /** Drafting + verifier + emulated network time the engine recorded: what zero overhead would take. */
   componentMs: number;
+  /** Verifier calls as the client timed them (HTTP, server, parsing), emulated delay excluded. */
+  verifyMs: number;
   /** Priced with the condition's price table. */
   usd: number;
   /** Device energy over the completion (power meter). */
@@ -73,7 +75,7 @@ export function usdOf(usage: CompletionUsage, verifyMs: number, prices: PriceTab
  * Runs every configuration on every prompt, side by side: prompt by prompt, each configuration in
  * turn (in an order rotated per prompt and pass, so none always runs first after a warm-up), so
  * machine noise from other processes falls on all of them alike. Before the configurations of a
- * prompt, every drafter drafts once after it and the verifier caches it; before each completion
+ * prompt, every drafter they use drafts once after it and the verifier caches it; before each completion
  * the verifier's cache is reset to exactly the prompt. Each completion thus starts in the steady
  * state the model predicts — the prompt cached from the previous keystroke — as validateProfile does.
  * Returns the completions by configuration label.
@@ -86,12 +88,14 @@ export async function measureGrid(options: GridMeasurementOptions): Promise<Map<
   const engines: SpeculativeEngine[] = [];
   try {
     for (const c of configurations) engines.push(await engineFor(c, drafters, client));
+    // Only the drafters these configurations draft with are warmed (a prefill of the prompt each).
+    const used = [...drafters.values()].filter((d) => configurations.some((c) => c.drafterId === d.id));
     const total = passes * workload.prompts.length * configurations.length;
     let done = 0;
     for (let pass = firstPass; pass < firstPass + passes; pass++) {
       for (const [i, prompt] of workload.prompts.entries()) {
         const documentKey = `bench-${i}`;
-        for (const drafter of drafters.values()) await drafter.draft(documentKey, prompt.tokens, 1, signal);
+        for (const drafter of used) await drafter.draft(documentKey, prompt.tokens, 1, signal);
         const rotation = (i * 7 + pass * 3) % configurations.length;
         for (let j = 0; j < configurations.length; j++) {
           signal?.throwIfAborted();
@@ -122,11 +126,12 @@ export async function measureGrid(options: GridMeasurementOptions): Promise<Map<
             accepted: stats.accepted,
             totalMs: stats.timings.totalMs,
             componentMs: stats.timings.draftMs + stats.timings.verifyMs + stats.timings.networkMs,
+            verifyMs: stats.timings.verifyMs,
             usd: configuration.verified ? usdOf(stats.usage, stats.timings.verifyMs, prices) : 0,
             joules: power.joules,
           });
         }
-        for (const drafter of drafters.values()) await drafter.forgetDocument(documentKey);
+        for (const drafter of used) await drafter.forgetDocument(documentKey);
       }
     }
     return results;

@@ -117,7 +117,7 @@ export interface PeerVariantResult {
 export interface PeerResult {
   drafterId: string;
   k: number;
-  ours: { label: string; goodput: Spread };
+  ours: { label: string; goodput: Spread; tokensPerRound: number; verifyMsPerRound: number };
   variants: PeerVariantResult[];
   /** Every variant's goodput ≤ ours (median ratio ≥ 1). */
   met: boolean;
@@ -190,7 +190,12 @@ export async function comparePeer(options: {
   return {
     drafterId: drafter.id,
     k: options.k,
-    ours: { label: options.label, goodput: spreadOf(oursByPass) },
+    ours: {
+      label: options.label,
+      goodput: spreadOf(oursByPass),
+      tokensPerRound: ours.reduce((s, c) => s + c.tokens, 0) / Math.max(1, ours.reduce((s, c) => s + c.rounds, 0)),
+      verifyMsPerRound: ours.reduce((s, c) => s + c.verifyMs, 0) / Math.max(1, ours.reduce((s, c) => s + c.rounds, 0)),
+    },
     variants: results,
     met: results.every((r) => r.goodputRatio.median >= 1),
   };

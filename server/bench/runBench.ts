@@ -6,6 +6,7 @@ import { DEFAULT_PRICE_TABLE, findPriceTable } from "../model/priceTables.js";
 import type { ResolvedModelEntry } from "../models/modelManifest.js";
 import { PowerMeter } from "../profiler/power/powerMeter.js";
 import type { ProfileDrafterSpec } from "../profiler/profileRunner.js";
+import { VerifierClient } from "../verifier/verifierClient.js";
 import type { BenchCondition } from "./benchConditions.js";
 import { BENCH_SCHEMA_VERSION, BenchResultSchema, type BenchResult, type ConditionResultJson } from "./benchSchema.js";
 import { startBenchVerifier } from "./benchVerifier.js";
@@ -92,7 +93,6 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     if (plan.peerPasses > 0) {
       log(`peer: node-llama-cpp DraftSequenceTokenPredictor vs ${configurationLabel(popularDefault)} on loopback`);
       await using verifier = await startBenchVerifier(options.target, 0);
-      const { VerifierClient } = await import("../verifier/verifierClient.js");
       const client = new VerifierClient({ baseUrl: verifier.url, model: verifier.modelId });
       try {
         const defaultEntry = options.drafters.find((d) => d.id === defaultDrafter.id)!;
