@@ -56,9 +56,25 @@ function rolePoints(c: ConditionResultJson): RolePoint[] {
 }
 
 /** Grouped bars per condition, one bar per role, with an optional error rule. */
-function groupedBars(title: string, points: RolePoint[], field: keyof RolePoint, yTitle: string, error?: [keyof RolePoint, keyof RolePoint]): TopLevelSpec {
+/** One small multiple per condition, in run order, three to a row. */
+function conditionFacet(result: BenchResult) {
+  return {
+    facet: { field: "condition", type: "nominal" as const, title: null, sort: result.conditions.map((c) => c.label), header: { labelLimit: 400, labelFontSize: 11 } },
+    columns: 3,
+  };
+}
+
+function groupedBars(
+  result: BenchResult,
+  title: string,
+  points: RolePoint[],
+  field: keyof RolePoint,
+  yTitle: string,
+  options: { error?: [keyof RolePoint, keyof RolePoint]; log?: boolean } = {},
+): TopLevelSpec {
+  const { error } = options;
   const x = { field: "role", type: "nominal" as const, title: null, sort: null, axis: { labels: false, ticks: false } };
-  const y = { field, type: "quantitative" as const, title: yTitle };
+  const y = { field, type: "quantitative" as const, title: yTitle, ...(options.log ? { scale: { type: "symlog" as const } } : {}) };
   const layers: object[] = [
     {
       mark: { type: "bar" },
@@ -70,10 +86,10 @@ function groupedBars(title: string, points: RolePoint[], field: keyof RolePoint,
     $schema: SCHEMA,
     title,
     background: "white",
-    config: { legend: { labelLimit: 320 } },
+    config: { legend: { labelLimit: 320 }, header: { labelLimit: 320 } },
     data: { values: points },
-    facet: { column: { field: "condition", type: "nominal", title: null, sort: null } },
-    spec: { width: WIDTH / 3, height: HEIGHT, layer: layers },
+    ...conditionFacet(result),
+    spec: { width: 240, height: HEIGHT * 0.8, layer: layers },
   } as TopLevelSpec;
 }
 
@@ -85,10 +101,11 @@ function gridLines(result: BenchResult, field: "acceptance" | "tokensPerRound", 
     $schema: SCHEMA,
     title,
     background: "white",
+    config: { header: { labelLimit: 320 } },
     data: { values },
-    facet: { column: { field: "condition", type: "nominal", title: null, sort: null } },
+    ...conditionFacet(result),
     spec: {
-      width: WIDTH / 3,
+      width: 240,
       height: HEIGHT * 0.8,
       mark: { type: "line", point: true },
       encoding: {
@@ -113,11 +130,23 @@ function regretChart(result: BenchResult): TopLevelSpec {
         data: { values },
         mark: { type: "bar" },
         encoding: {
-          x: { field: "condition", type: "nominal", sort: null, title: null },
+          x: { field: "condition", type: "nominal", sort: null, title: null, axis: { labelAngle: -25, labelLimit: 260 } },
           xOffset: { field: "objective", type: "nominal" },
           y: { field: "regret", type: "quantitative", axis: { format: "%" }, title: "regret (share of the oracle's value lost)" },
           color: { field: "objective", type: "nominal" },
           tooltip: [{ field: "label" }, { field: "regret", format: ".1%" }],
+        },
+      },
+      {
+        // The value over each bar: a regret of 0 has no bar to see.
+        data: { values },
+        mark: { type: "text", dy: -6, fontSize: 9 },
+        encoding: {
+          x: { field: "condition", type: "nominal", sort: null },
+          xOffset: { field: "objective", type: "nominal" },
+          y: { field: "regret", type: "quantitative" },
+          text: { field: "regret", type: "quantitative", format: ".1%" },
+          color: { field: "objective", type: "nominal" },
         },
       },
       { data: { values: [{ target: result.targets.regret.target }] }, mark: { type: "rule", strokeDash: [6, 4], color: "red" }, encoding: { y: { field: "target", type: "quantitative" } } },
@@ -182,10 +211,10 @@ function peerChart(result: BenchResult): TopLevelSpec | undefined {
 export async function renderBenchCharts(result: BenchResult): Promise<BenchChart[]> {
   const points = result.conditions.flatMap(rolePoints);
   const specs: [string, string, TopLevelSpec | undefined][] = [
-    ["goodput", "Goodput (verified tok/s), median and min–max over passes", groupedBars("Goodput (verified tok/s), median and min–max over passes", points, "goodput", "tok/s", ["goodputMin", "goodputMax"])],
-    ["latency", "Completion latency p50 (bar) to p95 (rule), ms", groupedBars("Completion latency p50 (bar) to p95 (rule), ms", points, "p50", "ms", ["p50", "p95"])],
-    ["cost", "Cost per 1,000 completions (USD)", groupedBars("Cost per 1,000 completions (USD, list prices)", points, "usdPer1k", "USD per 1k completions")],
-    ["energy", "Energy per completion (J)", groupedBars(`Energy per completion (J), ${result.power.label}`, points, "joules", "J per completion")],
+    ["goodput", "Goodput (verified tok/s), median and min–max over passes", groupedBars(result, "Goodput (verified tok/s, symlog scale), median and min–max over passes", points, "goodput", "tok/s", { error: ["goodputMin", "goodputMax"], log: true })],
+    ["latency", "Completion latency p50 (bar) to p95 (rule), ms", groupedBars(result, "Completion latency p50 (bar) to p95 (rule), ms", points, "p50", "ms", { error: ["p50", "p95"] })],
+    ["cost", "Cost per 1,000 completions (USD)", groupedBars(result, "Cost per 1,000 completions (USD, list prices)", points, "usdPer1k", "USD per 1k completions")],
+    ["energy", "Energy per completion (J)", groupedBars(result, `Energy per completion (J), ${result.power.label}`, points, "joules", "J per completion")],
     ["acceptance", "Acceptance vs K", gridLines(result, "acceptance", "acceptance (accepted / drafted)")],
     ["tokens-per-round", "Tokens per round vs K", gridLines(result, "tokensPerRound", "verified tokens per round")],
     ["regret", "Regret per objective", regretChart(result)],

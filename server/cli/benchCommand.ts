@@ -1,8 +1,9 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 import { benchCondition, fullConditions } from "../bench/benchConditions.js";
 import { renderBenchCharts } from "../bench/benchCharts.js";
 import { benchMarkdown } from "../bench/benchReport.js";
+import { BenchResultSchema, type BenchResult } from "../bench/benchSchema.js";
 import { runBench, type BenchPlan } from "../bench/runBench.js";
 import type { CliCommand } from "./cliCommand.js";
 import { familyModels } from "./familySetup.js";
@@ -50,7 +51,9 @@ function stamp(date: Date): string {
 export const benchCommand: CliCommand = {
   name: "bench",
   summary: "benchmark verifier-only, drafter-only, the popular default, the picks and the oracle under RTT 0/25/100 ms; write JSON + Markdown with charts",
-  usage: "usage: configspec bench [--smoke] [--out DIR] [--corpus DIR] [--models DIR] [--prompts N] [--max-tokens M] [--passes N]",
+  usage:
+    "usage: configspec bench [--smoke] [--out DIR] [--corpus DIR] [--models DIR] [--prompts N] [--max-tokens M] [--passes N]\n" +
+    "       configspec bench --from RESULT.json   re-render the Markdown report and charts of a result (nothing measured)",
   async run(argv) {
     const flags = parseFlags(argv, {
       smoke: { type: "boolean" },
@@ -60,6 +63,7 @@ export const benchCommand: CliCommand = {
       prompts: { type: "string" },
       "max-tokens": { type: "string" },
       passes: { type: "string" },
+      from: { type: "string" },
     });
     const started = performance.now();
     const log = (line: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
@@ -70,24 +74,36 @@ export const benchCommand: CliCommand = {
       maxTokens: integerFlag(flags["max-tokens"], "max-tokens", { min: 2, fallback: base.maxTokens }),
       passes: integerFlag(flags.passes, "passes", { min: 1, fallback: base.passes }),
     };
+    if (flags.from !== undefined) {
+      const file = resolve(flags.from);
+      const result = BenchResultSchema.parse(JSON.parse(await readFile(file, "utf8")));
+      const markdown = await writeReport(result, dirname(file), basename(file).replace(/\.json$/i, ""));
+      process.stdout.write(`${markdown.split("\n## ")[0]}\n\nreport: ${file.replace(/\.json$/i, ".md")}\n`);
+      return 0;
+    }
     const { target, drafters } = await familyModels(flags.models ?? "models", log);
     const result = await runBench({ plan, target, drafters, corpusDir: flags.corpus === undefined ? undefined : resolve(flags.corpus), log });
     const dir = resolve(flags.out ?? DEFAULT_BENCH_DIR);
     const name = `${stamp(new Date(result.createdAt))}${plan.smoke ? "-smoke" : ""}`;
     await mkdir(dir, { recursive: true });
-    const charts = await renderBenchCharts(result);
-    const chartFiles: string[] = [];
-    for (const chart of charts) {
-      const file = `${name}.${chart.id}.svg`;
-      await writeFile(join(dir, file), chart.svg);
-      chartFiles.push(file);
-    }
     const jsonFile = join(dir, `${name}.json`);
-    const markdownFile = join(dir, `${name}.md`);
     await writeFile(jsonFile, `${JSON.stringify(result, null, 2)}\n`);
-    const markdown = benchMarkdown(result, charts.map((c, i) => ({ title: c.title, file: chartFiles[i] })));
-    await writeFile(markdownFile, markdown);
-    process.stdout.write(`${markdown.split("\n## ")[0]}\n\nresults: ${jsonFile}\nreport: ${markdownFile}\n`);
+    const markdown = await writeReport(result, dir, name);
+    process.stdout.write(`${markdown.split("\n## ")[0]}\n\nresults: ${jsonFile}\nreport: ${join(dir, `${name}.md`)}\n`);
     return 0;
   },
 };
+
+/** Writes `<name>.md` and its charts `<name>.<chart>.svg` into `dir`; returns the Markdown. */
+async function writeReport(result: BenchResult, dir: string, name: string): Promise<string> {
+  const charts = await renderBenchCharts(result);
+  const files: { title: string; file: string }[] = [];
+  for (const chart of charts) {
+    const file = `${name}.${chart.id}.svg`;
+    await writeFile(join(dir, file), chart.svg);
+    files.push({ title: chart.title, file });
+  }
+  const markdown = benchMarkdown(result, files);
+  await writeFile(join(dir, `${name}.md`), markdown);
+  return markdown;
+}
