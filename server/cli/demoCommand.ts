@@ -126,8 +126,9 @@ async function completeWith(profile: Profile, configuration: Configuration, clie
     let joules = 0;
     for (const [index, offset] of offsets.entries()) {
       const input = { prefix: text.slice(0, offset), suffix: text.slice(offset), languageId: "python", signal: new AbortController().signal, documentKey: `demo-${index}` };
-      // As while typing: both sides hold the prompt (one unmeasured token), nothing after it (see cacheOnlyPrompt).
-      await engine.complete({ ...input, maxTokens: 1 });
+      // As while typing: both sides hold the prompt, nothing after it (see cacheOnlyPrompt). Two
+      // unmeasured tokens: a round drafts only when a token is left after its own (K ≤ max − 1).
+      await engine.complete({ ...input, maxTokens: 2 });
       await cacheOnlyPrompt(client, engine.promptFor(input.prefix, input.suffix).tokens);
       const { result, power } = await meter.measure(() => engine.complete({ ...input, maxTokens: DEMO_MAX_TOKENS }));
       texts.push(result.text);
