@@ -57,7 +57,7 @@ export function drafterSummary(profile: Profile): string {
   });
   const v = profile.verifier;
   return [
-    "| drafter | quant | layers | load ms | ms/token median / p90 | threads (ms/token) → best | acceptance | acceptance by position 1..K |",
+    "| drafter | quant | layers | load ms | ms/token median / p90 | threads (ms/token) → best | accepted / drafted | conditional acceptance by position 1..K |",
     "|---|---|---|---|---|---|---|---|",
     ...rows,
     `verifier ${v.model}: RTT ${formatNumber(v.rttMs.median)} ms (p90 ${formatNumber(v.rttMs.p90)}); verify ≈ ${formatNumber(v.verifyMs.fit.baseMs)} + ${formatNumber(v.verifyMs.fit.perDraftTokenMs)}·K + ${formatNumber(v.verifyMs.fit.perPromptTokenMs)}·context ms; ` +
