@@ -129,30 +129,18 @@ describe("ConfigSpec in VS Code (code-server + Chromium)", () => {
     assert.ok(original.endsWith("\n"), "the fixture ends with an empty line for the cursor");
     const status = await wb.until("the status bar to show the default configuration", () => wb.statusText(), (t) => parseStatus(t)?.objective === "latency", 60_000);
     const configuration = parseStatus(status)?.configuration ?? "";
-
-    await cursorAtEnd();
     const typed = "export function ";
-    const shown = await typeAndWaitForGhost(typed, FIRST_GHOST_TIMEOUT_MS);
-    assert.notEqual(shown.trim(), "", "the ghost text shows something");
-    await shot("ghost-text");
-
-    await page.keyboard.press("Tab");
-    await page.keyboard.press("Control+S");
-    const saved = await waitForDiskChange(path, original);
     const before = original + typed;
-    assert.ok(saved.startsWith(before), `the saved file starts with the typed text:\n${saved.slice(original.length - 40)}`);
-    const accepted = saved.slice(before.length);
-    assert.notEqual(accepted.trim(), "", "Tab inserted the suggestion");
-    assert.equal(accepted.split("\n")[0], shown.split("\n")[0], "what Tab inserted is what the ghost text showed");
 
-    // The same position and configuration through the CLI, against a verifier serving the same target.
+    // The same position and configuration through the CLI, against a verifier serving the same
+    // target; started first, it runs while the daemon builds its engine.
     const match = /^(\S+) K=(\d+)$/.exec(configuration);
     assert.ok(match, `the default configuration is speculative (status: ${status})`);
     const drafter = s.drafters.find((p) => basename(p, ".gguf") === match[1]);
     assert.ok(drafter, `the status bar's drafter ${match[1]} is a configured one`);
     const input = join(RUN_DIR, "cli-input.ts");
     await writeFile(input, before);
-    const cli = await cliCompletion({
+    const cliRun = cliCompletion({
       cli: CLI,
       file: input,
       offset: before.length,
@@ -162,6 +150,22 @@ describe("ConfigSpec in VS Code (code-server + Chromium)", () => {
       k: Number(match[2]),
       maxTokens: MAX_TOKENS,
     });
+    cliRun.catch(() => {}); // awaited below; a failure before then must not go unhandled
+
+    await cursorAtEnd();
+    const shown = await typeAndWaitForGhost(typed, FIRST_GHOST_TIMEOUT_MS);
+    assert.notEqual(shown.trim(), "", "the ghost text shows something");
+    await shot("ghost-text");
+
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Control+S");
+    const saved = await waitForDiskChange(path, original);
+    assert.ok(saved.startsWith(before), `the saved file starts with the typed text:\n${saved.slice(original.length - 40)}`);
+    const accepted = saved.slice(before.length);
+    assert.notEqual(accepted.trim(), "", "Tab inserted the suggestion");
+    assert.equal(accepted.split("\n")[0], shown.split("\n")[0], "what Tab inserted is what the ghost text showed");
+
+    const cli = await cliRun;
     assert.equal(cli.configuration.verified, true);
     // The CLI prints the engine's raw text; the daemon shows it cut by its stop rules and
     // trimmed (and stops generating early on the same rules): the same text, post-processed.

@@ -73,16 +73,23 @@ export async function startE2eSession(): Promise<E2eSession> {
   try {
     const verifier = new VerifierProcess({ cli: CLI, modelPath: family.target.absolutePath, modelId: family.target.id, port: await freePort(), runDir: RUN_DIR });
     stops.push(() => verifier.stop());
-    const server = await CodeServer.start({
-      entry,
-      runDir: RUN_DIR,
-      vsix,
-      userSettings: { "configspec.objective": "latency", "configspec.maxTokens": MAX_TOKENS },
-      // The embedded verifier (no base URL) on the generated family is the default under test.
-      machineSettings: { "configspec.drafters": drafters },
-    });
-    stops.push(() => server.stop());
-    await verifier.start();
+    // code-server and the verifier start side by side (each takes seconds); both are
+    // awaited, so whichever started is stopped if the other failed.
+    const [started, verifierStarted] = await Promise.allSettled([
+      CodeServer.start({
+        entry,
+        runDir: RUN_DIR,
+        vsix,
+        userSettings: { "configspec.objective": "latency", "configspec.maxTokens": MAX_TOKENS },
+        // The embedded verifier (no base URL) on the generated family is the default under test.
+        machineSettings: { "configspec.drafters": drafters },
+      }),
+      verifier.start(),
+    ]);
+    if (started.status === "fulfilled") stops.push(() => started.value.stop());
+    if (started.status === "rejected") throw started.reason;
+    if (verifierStarted.status === "rejected") throw verifierStarted.reason;
+    const server = started.value;
     const chromium = await HeadlessChromium.launch(RUN_DIR);
     stops.push(() => chromium.close());
     const workbench = new Workbench(chromium.page);

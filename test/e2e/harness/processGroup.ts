@@ -7,9 +7,17 @@ const STOP_GRACE_MS = 5000;
 
 /** Every group still running, so an exiting test process can kill them all (also on failure). */
 const running = new Set<ProcessGroup>();
-process.once("exit", () => {
+function killAll(): void {
   for (const group of running) group.killNow();
-});
+}
+process.once("exit", killAll);
+// A runner that is interrupted or timed out must not leave code-server behind either.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(128 + (signal === "SIGINT" ? 2 : 15));
+  });
+}
 
 /**
  * A child started as the leader of its own process group (`detached`, i.e. setsid), so the
