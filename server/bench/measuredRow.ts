@@ -73,7 +73,8 @@ export function summarizeRow(configuration: Configuration, completions: readonly
     joulesPerCompletion: sum(completions.map((c) => c.joules)) / completions.length,
     tokensPerJoule: spreadOf(perPass(completions, (g) => sum(g.map((c) => c.tokens)) / sum(g.map((c) => c.joules)))),
     acceptance: drafted === 0 ? null : sum(completions.map((c) => c.accepted)) / drafted,
-    tokensPerRound: tokens / Math.max(1, sum(completions.map((c) => c.rounds))),
+    // Drafter-only has no rounds: one drafted token per step.
+    tokensPerRound: kind === "drafter-only" ? 1 : tokens / Math.max(1, sum(completions.map((c) => c.rounds))),
     efficiency: sum(completions.map((c) => c.componentMs)) / sum(completions.map((c) => c.totalMs)),
     exact: kind === "drafter-only" || !reference ? null : completions.every((c) => referenceText(c) === undefined || referenceText(c) === c.text),
   };
