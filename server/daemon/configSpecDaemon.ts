@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { mkdir } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -107,6 +108,8 @@ export class ConfigSpecDaemon {
   #chartsRendered: Promise<void> = Promise.resolve();
   #choice: ActiveChoice;
   #storagePath = DEFAULT_STORAGE_DIR;
+  /** The first workspace folder on disk: the profiler calibrates on the user's own code. */
+  #workspaceFolder: string | undefined;
   #modelFamilyDir = join(DEFAULT_STORAGE_DIR, "models", "family");
   #verifier: VerifierEndpoint;
   #settingsApplied = false;
@@ -220,6 +223,7 @@ export class ConfigSpecDaemon {
     this.#storagePath = init.storagePath ?? DEFAULT_STORAGE_DIR;
     this.#modelFamilyDir = init.modelFamilyDir ?? join(this.#storagePath, "models", "family");
     this.#verifier = this.#createVerifierEndpoint();
+    this.#workspaceFolder = firstLocalFolder(params);
     this.#canPullConfiguration = params.capabilities.workspace?.configuration === true;
     this.#canRegisterConfigurationChange = params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
     return {
@@ -485,6 +489,7 @@ export class ConfigSpecDaemon {
         drafters,
         verifier: { baseUrl: verifier.baseUrl, model: verifier.model, apiKey: verifier.apiKey, protocol: verifier.protocol },
         prices: this.#settings.prices,
+        workspaceFolder: this.#workspaceFolder,
         signal,
         onProgress: report,
       });
@@ -550,3 +555,14 @@ function describeConfiguration(active: ActiveConfiguration): string {
   return `${drafter} (${active.objective}, ${active.source})`;
 }
 
+
+/** The first `file:` workspace folder (or the legacy rootUri) as a local path. */
+function firstLocalFolder(params: InitializeParams): string | undefined {
+  const uri = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? undefined;
+  if (!uri?.startsWith("file:")) return undefined;
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return undefined;
+  }
+}
