@@ -54,7 +54,7 @@ export function presentStatus(input: { status: ServerStatus | undefined; objecti
     `**ConfigSpec** — ${status.enabled ? "inline completions on" : "inline completions off"}`,
     "",
     `Objective: ${objective}  `,
-    `Configuration: ${escapeMarkdown(describeActive(status))}${status.active ? ` (${status.active.source === "profile" ? "profiled pick" : "default, not profiled"})` : ""}  `,
+    `Configuration: ${escapeMarkdown(describeActive(status))}${status.active ? ` (${status.active.source === "profile" ? "profiled pick" : status.active.source === "adapted" ? "adapted to measured traffic" : "default, not profiled"})` : ""}  `,
     `Verifier: ${verifier}  `,
     `Last completion: ${status.lastLatencyMs === null ? "none yet" : `${Math.round(status.lastLatencyMs)} ms`}`,
     ...(status.message ? ["", ...status.message.split("\n").map((line) => `${escapeMarkdown(line)}  `)] : []),

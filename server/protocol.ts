@@ -54,7 +54,8 @@ export type ConfigurationKey = z.infer<typeof ConfigurationKeySchema>;
 export const ActiveConfigurationSchema = ConfigurationKeySchema.extend({
   objective: ObjectiveSchema,
   /** `profile`: picked from the profile for the objective; `default`: no profile yet. */
-  source: z.enum(["profile", "default"]),
+  /** profile: the profile's pick; adapted: re-picked from running estimates (online adaptation); default: no profile. */
+  source: z.enum(["profile", "adapted", "default"]),
 });
 export type ActiveConfiguration = z.infer<typeof ActiveConfigurationSchema>;
 

@@ -44,6 +44,8 @@ import {
   type ProfileView,
 } from "../protocol.js";
 import { chooseActiveConfiguration, type ActiveChoice } from "./activeConfiguration.js";
+import type { CompletionOutput } from "../engine/completionSource.js";
+import { OnlineAdaptation } from "./adaptation/onlineAdaptation.js";
 import { CompletionCache } from "./cache/completionCache.js";
 import { abortSignalOf, isAbortError } from "./cancellation.js";
 import { InlineCompletionParamsSchema } from "./completion/inlineCompletionParams.js";
@@ -108,6 +110,9 @@ export class ConfigSpecDaemon {
   #chartsRendered: Promise<void> = Promise.resolve();
   #choice: ActiveChoice;
   #storagePath = DEFAULT_STORAGE_DIR;
+  readonly #adaptation = new OnlineAdaptation();
+  /** The profile re-predicted from real traffic, once online adaptation decided to switch; null until then. */
+  #adaptedView: ProfileView | null = null;
   /** The first workspace folder on disk: the profiler calibrates on the user's own code. */
   #workspaceFolder: string | undefined;
   #modelFamilyDir = join(DEFAULT_STORAGE_DIR, "models", "family");
@@ -145,6 +150,7 @@ export class ConfigSpecDaemon {
       onServed: (stats, output) => {
         this.#status.update({ lastLatencyMs: stats.latencyMs });
         if (output.configuration.verified) this.#verifierChecked(true, undefined);
+        this.#adapt(output);
       },
       onEngineError: (phase, error) => this.#engineFailed(phase, error),
       verifierCircuit: this.#breaker,
@@ -290,10 +296,36 @@ export class ConfigSpecDaemon {
     if (settings.enabled && (first || VERIFIER_KEYS.some((key) => changed.has(key)))) void this.#checkVerifier();
   }
 
+  /**
+   * Online adaptation: running estimates of acceptance and round trip from this completion and
+   * the ones before re-predict the space now and then; a configuration that wins by the margin
+   * replaces the running one, and the status tells the extension.
+   */
+  #adapt(output: CompletionOutput): void {
+    if (!this.#profile || this.#choice.active.source === "default") return;
+    const result = this.#adaptation.observe(output, {
+      profile: this.#profile,
+      active: this.#choice.active,
+      allowUnverified: this.#settings.allowUnverified,
+      maxTokens: this.#settings.maxTokens,
+      onBattery: null,
+    });
+    if (!result) return;
+    if (!result.decision.switch) {
+      this.#log.debug(`online adaptation: ${result.decision.reason}`);
+      return;
+    }
+    this.#log.info(`online adaptation: ${result.decision.reason}`);
+    this.#adaptedView = result.view;
+    this.#reselect();
+  }
+
   /** Chooses the configuration for the current objective, drafters and profile; invalidates the engine if it changed. */
   #reselect(): ActiveConfiguration {
     const previous = this.#choice;
-    const choice = chooseActiveConfiguration({ objective: this.#settings.objective, drafters: this.#settings.drafters, profile: this.#profileView });
+    const adapted = this.#adaptedView !== null;
+    const chosen = chooseActiveConfiguration({ objective: this.#settings.objective, drafters: this.#settings.drafters, profile: this.#adaptedView ?? this.#profileView });
+    const choice = adapted && chosen.active.source === "profile" ? { ...chosen, active: { ...chosen.active, source: "adapted" as const } } : chosen;
     this.#choice = choice;
     const sameEngine =
       previous.drafter?.uriOrPath === choice.drafter?.uriOrPath && previous.active.k === choice.active.k && previous.active.threads === choice.active.threads;
@@ -312,6 +344,9 @@ export class ConfigSpecDaemon {
 
   /** Re-derives the panel's view of the profile (predictions, picks, front) for the current settings. */
   #refreshProfileView(): void {
+    // A new profile or new settings: what was learnt online applied to the old ones.
+    this.#adaptation.reset();
+    this.#adaptedView = null;
     if (!this.#profile) {
       this.#profileView = null;
       return;
