@@ -1,0 +1,20 @@
+import type { ResolvedModelEntry } from "../../server/models/modelManifest.js";
+import { ProfileSchema, type Profile } from "../../server/profiler/profileSchema.js";
+import { syntheticProfileInput, type SyntheticProfileOptions } from "../server/model/syntheticProfile.js";
+
+/**
+ * The synthetic profile with its drafters renamed to the generated family's (ids and paths) and
+ * one drafting thread, so a daemon running the real engine on the family serves its picks.
+ * Its numbers stay synthetic: tests that use it check what the daemon does with a profile.
+ */
+export function familyShapedProfile(drafters: readonly ResolvedModelEntry[], options: SyntheticProfileOptions = {}): Profile {
+  const input = syntheticProfileInput(options);
+  if (drafters.length < input.drafters.length) throw new Error(`need ${input.drafters.length} family drafters, found ${drafters.length}`);
+  return ProfileSchema.parse({
+    ...input,
+    drafters: input.drafters.map((drafter, i) => {
+      const oneThread = drafter.threadSweep![0];
+      return { ...drafter, id: drafters[i].id, uri: drafters[i].absolutePath, bestThreads: 1, threadSweep: [oneThread], draftMsPerToken: oneThread.draftMsPerToken };
+    }),
+  });
+}
