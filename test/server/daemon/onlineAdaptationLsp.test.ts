@@ -1,6 +1,6 @@
 // Online adaptation over a real LSP connection: the shipped daemon (dist/server.js) with the
 // real engine, a real verifier behind a proxy on 127.0.0.1, and a profile that picks
-// speculation at a 5 ms round trip. When the proxy starts adding 300 ms to every request, the
+// speculation at a 5 ms round trip. When the proxy starts adding 1.5 s to every request, the
 // daemon's running estimates must move it the way the model says — fewer, longer rounds (a
 // larger K) or the verifier alone (one request per completion) — and say so in its status.
 import assert from "node:assert/strict";
@@ -24,7 +24,7 @@ const storagePath = await mkdtemp(join(tmpdir(), "configspec-adaptation-"));
 const profile = familyShapedProfile(family.drafters, { rttMs: 5, draftSpeedup: 20 });
 await writeFile(join(storagePath, "profile.json"), JSON.stringify(profile));
 
-test("a round trip that grows from loopback to 300 ms moves the daemon to a larger K or verifier-only", { timeout: 300_000 }, async () => {
+test("a round trip that grows from loopback to 1.5 s moves the daemon to a larger K or verifier-only", { timeout: 300_000 }, async () => {
   const daemon = await DaemonProcess.start({
     entry: "dist",
     settings: {
@@ -55,7 +55,7 @@ test("a round trip that grows from loopback to 300 ms moves the daemon to a larg
     assert.notEqual(beforeDelay?.drafterId, null, "at loopback speed speculation stays the pick");
     const switchesBefore = daemon.logs.filter((l) => /online adaptation: .*margin/.test(l.message) && !/within/.test(l.message)).length;
 
-    proxy.setDefault({ kind: "delay", ms: 300 });
+    proxy.setDefault({ kind: "delay", ms: 1500 });
     const moved = () => {
       const active = daemon.latestStatus?.active;
       return active !== undefined && active !== null && (active.drafterId === null || active.k > (beforeDelay?.k ?? 0));
