@@ -305,17 +305,8 @@ export class VerifierClient {
     if (draft.length > 0 && prompt.length === 0) {
       throw new RangeError("verifyDraft expects a non-empty prompt: the first position has no logprobs to judge a draft token by");
     }
-    const body = {
-      model: this.model,
-      prompt: [...prompt, ...draft],
-      echo: true,
-      logprobs: 1,
-      max_tokens: 1,
-      temperature: 0,
-      return_tokens_as_token_ids: true,
-    } satisfies CompletionCreateParamsNonStreaming & VllmCompletionExtras;
     const { value, timing } = await this.postCompletion(
-      body,
+      this.echoTokenIdsBody([...prompt, ...draft]),
       request.signal,
       (json) => {
         const { choice, usage } = this.completionWithLogprobs(json, EchoedCompletionResponseSchema);
@@ -423,16 +414,7 @@ export class VerifierClient {
    * the drafter's tokenization it tells whether token ids can be exchanged.
    */
   async tokenizeByEcho(text: string, options: { signal?: AbortSignal } = {}): Promise<number[]> {
-    const body = {
-      model: this.model,
-      prompt: text,
-      echo: true,
-      logprobs: 1,
-      max_tokens: 1,
-      temperature: 0,
-      return_tokens_as_token_ids: true,
-    } satisfies CompletionCreateParamsNonStreaming & VllmCompletionExtras;
-    const { value } = await this.postCompletion(body, options.signal, (json) => {
+    const { value } = await this.postCompletion(this.echoTokenIdsBody(text), options.signal, (json) => {
       const { choice, usage } = this.completionWithLogprobs(json, EchoedCompletionResponseSchema);
       const echoed = choice.logprobs.tokens.slice(0, usage.promptTokens);
       return echoed.map((token, i) => parseTokenId(token, `echoed token ${i}`));
@@ -480,6 +462,19 @@ export class VerifierClient {
   }
 
   /** `schema`: {@link EchoedCompletionResponseSchema} when the caller validates the `top_logprobs` entries it reads. */
+  /** One generated token after the echoed prompt, with every position's top-1 as `token_id:<id>`: the verification call. */
+  private echoTokenIdsBody(prompt: string | number[]) {
+    return {
+      model: this.model,
+      prompt,
+      echo: true,
+      logprobs: 1,
+      max_tokens: 1,
+      temperature: 0,
+      return_tokens_as_token_ids: true,
+    } satisfies CompletionCreateParamsNonStreaming & VllmCompletionExtras;
+  }
+
   private completionWithLogprobs(json: unknown, schema: typeof CompletionResponseSchema | typeof EchoedCompletionResponseSchema = CompletionResponseSchema) {
     const response: CompletionResponse = this.validate(schema, json, "a completion");
     const [choice] = response.choices;
