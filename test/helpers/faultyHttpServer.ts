@@ -1,3 +1,4 @@
+import { after, beforeEach } from "node:test";
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 
@@ -167,4 +168,18 @@ export async function unusedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/**
+ * One faulty server for a whole test file (call at the top level): closed when the file ends,
+ * and before each test its recorded requests are cleared and `handler` answers again.
+ */
+export async function faultyHttpServerForFile(handler: FaultyHandler): Promise<FaultyHttpServer> {
+  const server = await startFaultyHttpServer();
+  after(() => server.close());
+  beforeEach(() => {
+    server.requests.length = 0;
+    server.setHandler(handler);
+  });
+  return server;
 }

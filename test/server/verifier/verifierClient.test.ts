@@ -1,21 +1,13 @@
 import assert from "node:assert/strict";
-import { after, before, beforeEach, test } from "node:test";
+import { test } from "node:test";
 import { VerifierClient, verifierApiRoot } from "../../../server/verifier/verifierClient.js";
 import { DisposedError } from "../../../server/util/disposedError.js";
-import { startFaultyHttpServer, unusedPort, type FaultyHttpServer, type RecordedRequest } from "../../helpers/faultyHttpServer.js";
+import { faultyHttpServerForFile, unusedPort, type RecordedRequest } from "../../helpers/faultyHttpServer.js";
 import { completionBody, textLogprobs, toyContinuation, toyNext, toyVllmHandler } from "./completionFixtures.js";
 
 // The protocol side of the client: what it sends, what it makes of well-formed answers.
 
-let server: FaultyHttpServer;
-before(async () => {
-  server = await startFaultyHttpServer();
-});
-after(() => server.close());
-beforeEach(() => {
-  server.requests.length = 0;
-  server.setHandler(toyVllmHandler);
-});
+const server = await faultyHttpServerForFile(toyVllmHandler);
 
 function lastJson(): Record<string, unknown> {
   const json = server.requests.at(-1)?.json;

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
-import { after, before, beforeEach, test } from "node:test";
+import { after, test } from "node:test";
 import { VerifierClient, type VerifierClientOptions } from "../../../server/verifier/verifierClient.js";
 import { VerifierAuthError } from "../../../server/verifier/verifierAuthError.js";
 import { VerifierRequestError } from "../../../server/verifier/verifierRequestError.js";
 import { VerifierResponseError } from "../../../server/verifier/verifierResponseError.js";
 import { VerifierTimeoutError } from "../../../server/verifier/verifierTimeoutError.js";
 import { VerifierUnavailableError } from "../../../server/verifier/verifierUnavailableError.js";
-import { startFaultyHttpServer, unusedPort, type FaultyHttpServer, type FaultyResponse } from "../../helpers/faultyHttpServer.js";
+import { faultyHttpServerForFile, unusedPort, type FaultyResponse } from "../../helpers/faultyHttpServer.js";
 import { completionBody, tokenIdLogprobs, toyContinuation, toyVllmHandler } from "./completionFixtures.js";
 
 // The reliability side: every way an endpoint misbehaves, on a real socket on 127.0.0.1.
@@ -20,15 +20,7 @@ const ok: FaultyResponse = { kind: "json", body: okBody };
 // Slack for timers and a loaded 2-core machine.
 const MARGIN_MS = 400;
 
-let server: FaultyHttpServer;
-before(async () => {
-  server = await startFaultyHttpServer();
-});
-after(() => server.close());
-beforeEach(() => {
-  server.requests.length = 0;
-  server.setHandler(toyVllmHandler);
-});
+const server = await faultyHttpServerForFile(toyVllmHandler);
 
 function client(options: Partial<VerifierClientOptions> = {}): VerifierClient {
   return new VerifierClient({ baseUrl: server.baseUrl, model: "toy", apiKey: API_KEY, retryBaseDelayMs: 20, ...options });

@@ -4,11 +4,11 @@
 // counts, redaction); this file checks the whole table at once, adds DNS failure, and prints the
 // table the issue asks for. Then the circuit breaker against a real dying and recovering server.
 import assert from "node:assert/strict";
-import { after, before, beforeEach, test } from "node:test";
+import { after, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { CircuitBreaker, isVerifierUnavailable, type CircuitState } from "../../../server/verifier/circuitBreaker.js";
 import { VerifierClient, type VerifierHealth } from "../../../server/verifier/verifierClient.js";
-import { startFaultyHttpServer, unusedPort, type FaultyHandler, type FaultyHttpServer, type FaultyResponse } from "../../helpers/faultyHttpServer.js";
+import { faultyHttpServerForFile, unusedPort, type FaultyHandler, type FaultyResponse } from "../../helpers/faultyHttpServer.js";
 import { completionBody, tokenIdLogprobs, toyContinuation, toyVllmHandler } from "./completionFixtures.js";
 
 const prompt = [5, 17, 42];
@@ -20,15 +20,7 @@ const TIMEOUT_MS = 300;
 const healthy: FaultyHandler = (request, index) =>
   request.method === "GET" ? { kind: "json", body: { object: "list", data: [{ id: "toy", object: "model", created: 0, owned_by: "test" }] } } : toyVllmHandler(request, index);
 
-let server: FaultyHttpServer;
-before(async () => {
-  server = await startFaultyHttpServer();
-});
-after(() => server.close());
-beforeEach(() => {
-  server.requests.length = 0;
-  server.setHandler(healthy);
-});
+const server = await faultyHttpServerForFile(healthy);
 
 interface Fault {
   name: string;
