@@ -1,6 +1,6 @@
 import { startFamilyVerifierProcess } from "../cli/familySetup.js";
 import type { VerifierProcess } from "../cli/verifierProcess.js";
-import type { ResolvedModelEntry } from "../models/modelManifest.js";
+import type { ResolvedModelEntry } from "../modelFiles/modelManifest.js";
 
 /**
  * The family's target served in a child process, as a remote verifier would be: its CPU time is

@@ -1,7 +1,7 @@
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import type { Drafter } from "../drafter/drafter.js";
 import { importNodeLlamaCpp } from "../llama/sharedLlama.js";
-import { loadModel } from "../models/modelLoader.js";
+import { loadModel } from "../modelFiles/modelLoader.js";
 import { median } from "../profiler/latencyStats.js";
 import type { BenchWorkload } from "./benchWorkload.js";
 import type { MeasuredCompletion } from "./gridMeasurement.js";

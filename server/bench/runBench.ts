@@ -3,7 +3,7 @@ import { Drafter } from "../drafter/drafter.js";
 import type { Configuration } from "../model/configuration.js";
 import { configurationLabel } from "../model/configuration.js";
 import { DEFAULT_PRICE_TABLE, findPriceTable } from "../model/priceTables.js";
-import type { ResolvedModelEntry } from "../models/modelManifest.js";
+import type { ResolvedModelEntry } from "../modelFiles/modelManifest.js";
 import { PowerMeter } from "../profiler/power/powerMeter.js";
 import type { ProfileDrafterSpec } from "../profiler/profileRunner.js";
 import { VerifierClient } from "../verifier/verifierClient.js";

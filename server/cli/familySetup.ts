@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ensureGeneratedFamily } from "../daemon/models/drafterPreparation.js";
-import { MANIFEST_FILE_NAME, readModelManifest, type ResolvedModelEntry } from "../models/modelManifest.js";
+import { MANIFEST_FILE_NAME, readModelManifest, type ResolvedModelEntry } from "../modelFiles/modelManifest.js";
 import type { ProfileDrafterSpec } from "../profiler/profileRunner.js";
 import { startVerifierProcess, type VerifierProcess } from "./verifierProcess.js";
 

@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import { bundledCorpusDir, cutCompletionPrompts, readCorpus } from "../corpus/codeCorpus.js";
-import { measureAlignment } from "../models/familyAlignment.js";
-import { generateModelFamily } from "../models/modelFamily.js";
+import { measureAlignment } from "../modelFiles/familyAlignment.js";
+import { generateModelFamily } from "../modelFiles/modelFamily.js";
 import type { CliCommand } from "./cliCommand.js";
 import { integerFlag, parseFlags, requireFlag } from "./parseFlags.js";
 

@@ -1,5 +1,5 @@
 import { dirname, resolve } from "node:path";
-import { readModelManifest, MANIFEST_FILE_NAME } from "../models/modelManifest.js";
+import { readModelManifest, MANIFEST_FILE_NAME } from "../modelFiles/modelManifest.js";
 import { calibrationCuts, DEFAULT_VALIDATION_SEED } from "../profiler/calibrationPrompts.js";
 import { PowerMeter } from "../profiler/power/powerMeter.js";
 import { readProfile } from "../profiler/profileStore.js";

@@ -27,7 +27,7 @@ import {
   type SettingKey,
 } from "../config/daemonSettings.js";
 import type { CompletionSource } from "../engine/completionSource.js";
-import { isRemoteModelUri, resolveModelPath } from "../models/modelLoader.js";
+import { isRemoteModelUri, resolveModelPath } from "../modelFiles/modelLoader.js";
 import type { Profile } from "../profiler/profileSchema.js";
 import { InvalidProfileError, readProfile, writeProfile } from "../profiler/profileStore.js";
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from "../verifier/circuitBreaker.js";

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { VerifierSettings } from "../config/daemonSettings.js";
-import { MANIFEST_FILE_NAME, readModelManifest } from "../models/modelManifest.js";
+import { MANIFEST_FILE_NAME, readModelManifest } from "../modelFiles/modelManifest.js";
 import type { EmbeddedVerifier, EngineVerifier, StartEmbeddedVerifier } from "./engineFactory.js";
 import { NoVerifierModelError } from "./errors/noVerifierModelError.js";
 

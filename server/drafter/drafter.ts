@@ -1,6 +1,6 @@
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import { DEFAULT_THREADS } from "../llama/sharedLlama.js";
-import { loadModel, type LoadModelOptions } from "../models/modelLoader.js";
+import { loadModel, type LoadModelOptions } from "../modelFiles/modelLoader.js";
 import { throwIfAborted } from "../util/abort.js";
 import { DisposedError } from "../util/disposedError.js";
 

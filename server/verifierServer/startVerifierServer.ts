@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { basename } from "node:path";
 import type { LlamaModel } from "node-llama-cpp";
 import { DEFAULT_THREADS } from "../llama/sharedLlama.js";
-import { loadModel } from "../models/modelLoader.js";
+import { loadModel } from "../modelFiles/modelLoader.js";
 import { VerifierHttpHandler } from "./verifierHttpHandler.js";
 import { VerifierSlotPool } from "./verifierSlotPool.js";
 

@@ -1,4 +1,4 @@
-import type { ResolvedModelEntry } from "../../server/models/modelManifest.js";
+import type { ResolvedModelEntry } from "../../server/modelFiles/modelManifest.js";
 import { ProfileSchema, type Profile } from "../../server/profiler/profileSchema.js";
 import { syntheticProfileInput, type SyntheticProfileOptions } from "../server/model/syntheticProfile.js";
 

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { generateModelFamily } from "../../server/models/modelFamily.js";
-import { MANIFEST_FILE_NAME, MODEL_FAMILY_VERSION, readModelManifest, type ResolvedModelEntry } from "../../server/models/modelManifest.js";
+import { generateModelFamily } from "../../server/modelFiles/modelFamily.js";
+import { MANIFEST_FILE_NAME, MODEL_FAMILY_VERSION, readModelManifest, type ResolvedModelEntry } from "../../server/modelFiles/modelManifest.js";
 
 /** Where tests keep the generated family between test files (git-ignored). */
 export const TEST_MODELS_DIR = resolve(".cache", `test-models-v${MODEL_FAMILY_VERSION}`);

@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { generateModelFamily } from "../../models/modelFamily.js";
-import { MANIFEST_FILE_NAME, readModelManifest } from "../../models/modelManifest.js";
-import { isRemoteModelUri, resolveModelPath } from "../../models/modelLoader.js";
+import { generateModelFamily } from "../../modelFiles/modelFamily.js";
+import { MANIFEST_FILE_NAME, readModelManifest } from "../../modelFiles/modelManifest.js";
+import { isRemoteModelUri, resolveModelPath } from "../../modelFiles/modelLoader.js";
 
 export interface PreparationProgress {
   message: string;

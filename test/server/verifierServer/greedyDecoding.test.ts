@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import type { Token } from "node-llama-cpp";
-import { loadModel } from "../../../server/models/modelLoader.js";
+import { loadModel } from "../../../server/modelFiles/modelLoader.js";
 import { decodeGreedy, type GreedyDecodingOptions } from "../../../server/verifierServer/greedyDecoding.js";
 import type { VerifierSlot } from "../../../server/verifierServer/verifierSlot.js";
 import { VerifierSlotPool } from "../../../server/verifierServer/verifierSlotPool.js";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { InvalidModelFileError } from "../../../server/models/invalidModelFileError.js";
+import { InvalidModelFileError } from "../../../server/modelFiles/invalidModelFileError.js";
 import { startVerifierServer } from "../../../server/verifierServer/startVerifierServer.js";
 import { modelFamilyFixture } from "../../helpers/modelFamilyFixture.js";
 import { tempDir } from "../../helpers/tempDir.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Token } from "node-llama-cpp";
-import { loadModel } from "../../../server/models/modelLoader.js";
+import { loadModel } from "../../../server/modelFiles/modelLoader.js";
 import type { PredictionNeed } from "../../../server/verifierServer/verifierSlot.js";
 import { VerifierSlotPool } from "../../../server/verifierServer/verifierSlotPool.js";
 import { modelFamilyFixture } from "../../helpers/modelFamilyFixture.js";

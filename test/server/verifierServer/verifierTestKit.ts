@@ -1,7 +1,7 @@
 import { after } from "node:test";
 import type { LlamaContext, LlamaModel, Token } from "node-llama-cpp";
 import { DEFAULT_THREADS } from "../../../server/llama/sharedLlama.js";
-import { loadModel } from "../../../server/models/modelLoader.js";
+import { loadModel } from "../../../server/modelFiles/modelLoader.js";
 import { startVerifierServer, type VerifierServer, type VerifierServerOptions } from "../../../server/verifierServer/startVerifierServer.js";
 import { modelFamilyFixture } from "../../helpers/modelFamilyFixture.js";
 

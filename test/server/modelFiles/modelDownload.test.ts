@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, test } from "node:test";
-import { loadModel, resolveModelPath } from "../../../server/models/modelLoader.js";
+import { loadModel, resolveModelPath } from "../../../server/modelFiles/modelLoader.js";
 import { modelFamilyFixture } from "../../helpers/modelFamilyFixture.js";
 import { tempDir } from "../../helpers/tempDir.js";
 

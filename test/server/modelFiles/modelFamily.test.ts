@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { generateModelFamily } from "../../../server/models/modelFamily.js";
-import { MANIFEST_FILE_NAME, readModelManifest } from "../../../server/models/modelManifest.js";
+import { generateModelFamily } from "../../../server/modelFiles/modelFamily.js";
+import { MANIFEST_FILE_NAME, readModelManifest } from "../../../server/modelFiles/modelManifest.js";
 import { modelFamilyFixture } from "../../helpers/modelFamilyFixture.js";
 import { tempDir } from "../../helpers/tempDir.js";
 
