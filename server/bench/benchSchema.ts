@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ConfigurationSchema } from "../model/configuration.js";
-import { PriceTableSchema } from "../profiler/profileSchema.js";
+import { PriceTableSchema } from "../profile/profileSchema.js";
 import { ObjectiveSchema } from "../selector/objective.js";
 
 /** Version of bench/results/<date>.json; bumped when a field changes meaning. */

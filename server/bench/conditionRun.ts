@@ -3,7 +3,7 @@ import { configurationLabel, drafterOnlyConfiguration, sameConfiguration, verifi
 import { predict } from "../model/performanceModel.js";
 import type { PowerMeter } from "../profiler/power/powerMeter.js";
 import { runProfile, type ProfileDrafterSpec } from "../profiler/profileRunner.js";
-import { ProfileSchema, type PriceTable, type Profile } from "../profiler/profileSchema.js";
+import { ProfileSchema, type PriceTable, type Profile } from "../profile/profileSchema.js";
 import { median } from "../profiler/latencyStats.js";
 import { OBJECTIVES, type Objective } from "../selector/objective.js";
 import { selectConfigurations } from "../selector/selectConfiguration.js";

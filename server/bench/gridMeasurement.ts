@@ -1,9 +1,9 @@
 import type { Drafter } from "../drafter/drafter.js";
-import type { CompletionStopReason, CompletionUsage } from "../engine/completionSource.js";
+import type { CompletionStopReason, CompletionUsage } from "../completion/completionSource.js";
 import { createSpeculativeEngine, type SpeculativeEngine } from "../engine/speculativeEngine.js";
 import { configurationKind, configurationLabel, type Configuration } from "../model/configuration.js";
 import type { PowerMeter } from "../profiler/power/powerMeter.js";
-import type { PriceTable } from "../profiler/profileSchema.js";
+import type { PriceTable } from "../profile/profileSchema.js";
 import { cacheOnlyPrompt } from "../profiler/roundWalk.js";
 import type { VerifierClient } from "../verifier/verifierClient.js";
 import type { BenchWorkload } from "./benchWorkload.js";

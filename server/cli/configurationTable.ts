@@ -1,4 +1,4 @@
-import type { Profile } from "../profiler/profileSchema.js";
+import type { Profile } from "../profile/profileSchema.js";
 import { formatNumber, OBJECTIVES, type Objective } from "../selector/objective.js";
 import type { ScoredConfiguration } from "../selector/scoredConfiguration.js";
 import type { Selection } from "../selector/selectConfiguration.js";

@@ -1,6 +1,6 @@
 import { bundledCorpusDir, cutCompletionPrompts, readCorpus } from "../corpus/codeCorpus.js";
 import { Drafter } from "../drafter/drafter.js";
-import { goodputMarkdown, measureGoodputTable } from "../speculative/goodputTable.js";
+import { goodputMarkdown, measureGoodputTable } from "../bench/goodputTable.js";
 import { VerifierClient } from "../verifier/verifierClient.js";
 import type { CliCommand } from "./cliCommand.js";
 import { familyModels, startFamilyVerifierProcess } from "./familySetup.js";

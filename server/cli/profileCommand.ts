@@ -5,7 +5,7 @@ import { renderConfigurationCharts } from "../charts/configurationCharts.js";
 import { DEFAULT_PRICE_TABLE, findPriceTable } from "../model/priceTables.js";
 import type { NetworkDelayOptions } from "../network/delayedFetch.js";
 import { DEFAULT_K_MAX, runProfile, type ProfileDrafterSpec, type ProfileRunResult } from "../profiler/profileRunner.js";
-import type { Profile } from "../profiler/profileSchema.js";
+import type { Profile } from "../profile/profileSchema.js";
 import { InvalidProfileError, readProfile, writeProfile } from "../profiler/profileStore.js";
 import { selectConfigurations, type Selection } from "../selector/selectConfiguration.js";
 import type { CliCommand } from "./cliCommand.js";

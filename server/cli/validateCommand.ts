@@ -3,7 +3,7 @@ import { readModelManifest, MANIFEST_FILE_NAME } from "../modelFiles/modelManife
 import { calibrationCuts, DEFAULT_VALIDATION_SEED } from "../profiler/calibrationPrompts.js";
 import { PowerMeter } from "../profiler/power/powerMeter.js";
 import { readProfile } from "../profiler/profileStore.js";
-import { validateProfile, VALIDATED_METRICS, type ValidationResult } from "../profiler/profileValidation.js";
+import { validateProfile, VALIDATED_METRICS, type ValidationResult } from "../bench/profileValidation.js";
 import { enumerateConfigurations } from "../selector/configurationSpace.js";
 import { formatNumber } from "../selector/objective.js";
 import { VerifierClient } from "../verifier/verifierClient.js";

@@ -26,9 +26,9 @@ import {
   type DaemonSettings,
   type SettingKey,
 } from "../config/daemonSettings.js";
-import type { CompletionSource } from "../engine/completionSource.js";
+import type { CompletionSource } from "../completion/completionSource.js";
 import { isRemoteModelUri, resolveModelPath } from "../modelFiles/modelLoader.js";
-import type { Profile } from "../profiler/profileSchema.js";
+import type { Profile } from "../profile/profileSchema.js";
 import { InvalidProfileError, readProfile, writeProfile } from "../profiler/profileStore.js";
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from "../verifier/circuitBreaker.js";
 import { VerifierClient } from "../verifier/verifierClient.js";
@@ -44,7 +44,7 @@ import {
   type ProfileView,
 } from "../protocol.js";
 import { chooseActiveConfiguration, type ActiveChoice } from "./activeConfiguration.js";
-import type { CompletionOutput } from "../engine/completionSource.js";
+import type { CompletionOutput } from "../completion/completionSource.js";
 import { OnlineAdaptation } from "./adaptation/onlineAdaptation.js";
 import { CompletionCache } from "./cache/completionCache.js";
 import { abortSignalOf, isAbortError } from "./cancellation.js";

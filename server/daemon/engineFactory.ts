@@ -3,7 +3,7 @@
  * and the embedded verifier. Everything else in the daemon is written against these types,
  * so connecting a real implementation is a one-line change here.
  */
-import type { CompletionSource } from "../engine/completionSource.js";
+import type { CompletionSource } from "../completion/completionSource.js";
 import type { EngineOptions } from "../engine/engineOptions.js";
 import { createSpeculativeEngine } from "../engine/speculativeEngine.js";
 import { startVerifierServer } from "../verifierServer/startVerifierServer.js";

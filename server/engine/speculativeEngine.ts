@@ -1,17 +1,17 @@
 import { Drafter } from "../drafter/drafter.js";
 import type { NetworkDelayOptions } from "../network/delayedFetch.js";
 import { buildCompletionPrompt, buildTextOnlyPrompt, type CompletionPrompt, type PromptWindowOptions } from "../prompt/completionPrompt.js";
-import { CompletionMeter } from "../speculative/completionMeter.js";
-import type { LoopInput, LoopResult } from "../speculative/loopTypes.js";
-import { runPredictedOutputsLoop } from "../speculative/predictedOutputsLoop.js";
-import { sharesTokenizer } from "../speculative/sharedTokenizer.js";
-import { runDrafterOnly, runVerifierOnly } from "../speculative/singleModelModes.js";
-import { runTextLoop } from "../speculative/textLoop.js";
-import { runTokenIdsLoop } from "../speculative/tokenIdsLoop.js";
+import { CompletionMeter } from "./completionMeter.js";
+import type { LoopInput, LoopResult } from "./loops/loopTypes.js";
+import { runPredictedOutputsLoop } from "./loops/predictedOutputsLoop.js";
+import { sharesTokenizer } from "./loops/sharedTokenizer.js";
+import { runDrafterOnly, runVerifierOnly } from "./loops/singleModelModes.js";
+import { runTextLoop } from "./loops/textLoop.js";
+import { runTokenIdsLoop } from "./loops/tokenIdsLoop.js";
 import { isAbortError } from "../util/abort.js";
 import { DisposedError } from "../util/disposedError.js";
 import { VerifierClient } from "../verifier/verifierClient.js";
-import type { CompletionInput, CompletionOutput, CompletionSource, ServedConfiguration } from "./completionSource.js";
+import type { CompletionInput, CompletionOutput, CompletionSource, ServedConfiguration } from "../completion/completionSource.js";
 import type { EngineOptions } from "./engineOptions.js";
 
 /** How draft tokens travel to a logprobs verifier: ids need a shared tokenizer, text always works. */

@@ -1,4 +1,4 @@
-import type { DrafterProfile, PrefillFit, PriceTable, Profile, VerifyFit } from "../profiler/profileSchema.js";
+import type { DrafterProfile, PrefillFit, PriceTable, Profile, VerifyFit } from "../profile/profileSchema.js";
 import { resolveConditions, type Conditions, type ConditionsInput } from "./conditions.js";
 import { configurationKind, configurationLabel, type Configuration, type ConfigurationKind } from "./configuration.js";
 import { InvalidConfigurationError } from "./invalidConfigurationError.js";

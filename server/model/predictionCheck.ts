@@ -1,5 +1,5 @@
-import type { CompletionStats } from "../engine/completionSource.js";
-import type { PriceTable } from "../profiler/profileSchema.js";
+import type { CompletionStats } from "../completion/completionSource.js";
+import type { PriceTable } from "../profile/profileSchema.js";
 import type { Prediction } from "./performanceModel.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { PriceTable } from "../profiler/profileSchema.js";
+import type { PriceTable } from "../profile/profileSchema.js";
 
 /**
  * List prices of a few real OpenAI-compatible verifiers, USD per 1M tokens, as published on

@@ -1,4 +1,4 @@
-import type { BilledRound, BillingFit, PrefillFit, VerifierProtocol, VerifyFit, VerifyPoint } from "../profiler/profileSchema.js";
+import type { BilledRound, BillingFit, PrefillFit, VerifierProtocol, VerifyFit, VerifyPoint } from "../profile/profileSchema.js";
 
 /**
  * Fits of the measured verifier points into the model's linear coefficients, for the profiler.

@@ -1,4 +1,4 @@
-import type { DrafterProfile, LatencyStats, Profile } from "../profiler/profileSchema.js";
+import type { DrafterProfile, LatencyStats, Profile } from "../profile/profileSchema.js";
 
 /**
  * What the running engine has observed since the profile was written. Applied to a profile,

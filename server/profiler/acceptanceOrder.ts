@@ -1,4 +1,4 @@
-import type { DrafterProfile } from "./profileSchema.js";
+import type { DrafterProfile } from "../profile/profileSchema.js";
 
 /**
  * A note when measured acceptance ranks the drafters against their size (more layers or

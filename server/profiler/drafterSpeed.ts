@@ -1,4 +1,4 @@
-import type { ContextSpeedPoint, LatencyStats } from "./profileSchema.js";
+import type { ContextSpeedPoint, LatencyStats } from "../profile/profileSchema.js";
 import { latencyStatsOf, median } from "./latencyStats.js";
 import type { RoundObservation } from "./roundWalk.js";
 

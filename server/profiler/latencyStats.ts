@@ -1,4 +1,4 @@
-import type { LatencyStats } from "./profileSchema.js";
+import type { LatencyStats } from "../profile/profileSchema.js";
 
 /** The q-quantile (0..1) of the samples by linear interpolation between order statistics (R type 7). */
 export function quantile(samples: readonly number[], q: number): number {

@@ -1,5 +1,5 @@
 import os from "node:os";
-import type { Machine } from "./profileSchema.js";
+import type { Machine } from "../profile/profileSchema.js";
 
 /** The machine a profile was measured on (part of its validity key). */
 export function describeMachine(onBattery: boolean | null): Machine {

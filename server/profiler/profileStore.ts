@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { open, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
-import { PROFILE_SCHEMA_VERSION, ProfileSchema, type Profile, type ProfileInput, type ValidityKey } from "./profileSchema.js";
+import { PROFILE_SCHEMA_VERSION, ProfileSchema, type Profile, type ProfileInput, type ValidityKey } from "../profile/profileSchema.js";
 
 /** Why a profile file cannot be used; every reason means "profile again". */
 export type InvalidProfileReason = "missing" | "unreadable" | "not-json" | "version" | "schema";

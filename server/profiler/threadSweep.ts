@@ -2,7 +2,7 @@ import type { Token } from "node-llama-cpp";
 import { Drafter } from "../drafter/drafter.js";
 import { latencyStatsOf } from "./latencyStats.js";
 import { draftingLabel, type PowerTally } from "./powerTally.js";
-import type { ThreadSpeedPoint } from "./profileSchema.js";
+import type { ThreadSpeedPoint } from "../profile/profileSchema.js";
 
 /** Re-drafts per thread count: a stable median of K tokens each. */
 export const THREAD_SWEEP_REPEATS = 4;

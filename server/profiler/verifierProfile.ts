@@ -6,7 +6,7 @@ import { SeededRandom } from "../modelFiles/seededRandom.js";
 import type { VerifierClient } from "../verifier/verifierClient.js";
 import { latencyStatsOf } from "./latencyStats.js";
 import { WAITING_LABEL, type PowerTally } from "./powerTally.js";
-import type { BilledRound, LatencyStats, VerifierProfile, VerifyPoint } from "./profileSchema.js";
+import type { BilledRound, LatencyStats, VerifierProfile, VerifyPoint } from "../profile/profileSchema.js";
 import { cacheOnlyPrompt, isWarmRound, walkRounds, type RoundObservation } from "./roundWalk.js";
 
 /** Probes timed for the round trip (after one untimed warm-up: connection setup is not RTT). */

@@ -1,5 +1,5 @@
 import { drafterOnlyConfiguration, verifierOnlyConfiguration, type Configuration } from "../model/configuration.js";
-import type { DrafterProfile, Profile } from "../profiler/profileSchema.js";
+import type { DrafterProfile, Profile } from "../profile/profileSchema.js";
 
 export interface ConfigurationSpaceOptions {
   /** Include drafter-only (unverified) configurations. Default false: output is the verifier's. */

@@ -1,4 +1,4 @@
-import type { Profile } from "../profiler/profileSchema.js";
+import type { Profile } from "../profile/profileSchema.js";
 import { formatMetric, formatNumber, objectiveMetric, type Objective } from "./objective.js";
 import { bestFor, type ScoredConfiguration } from "./scoredConfiguration.js";
 

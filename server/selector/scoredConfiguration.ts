@@ -1,7 +1,7 @@
 import type { Conditions } from "../model/conditions.js";
 import { configurationLabel, type Configuration } from "../model/configuration.js";
 import { predict, type Prediction } from "../model/performanceModel.js";
-import type { Profile } from "../profiler/profileSchema.js";
+import type { Profile } from "../profile/profileSchema.js";
 import { objectiveMetric, type Objective } from "./objective.js";
 
 /** A configuration with its prediction. */

@@ -1,5 +1,5 @@
 import { resolveConditions, type Conditions, type ConditionsInput } from "../model/conditions.js";
-import type { Profile } from "../profiler/profileSchema.js";
+import type { Profile } from "../profile/profileSchema.js";
 import { enumerateConfigurations, type ConfigurationSpaceOptions } from "./configurationSpace.js";
 import { OBJECTIVES, objectiveMetric, resolveObjective, type Objective, type ObjectiveChoice } from "./objective.js";
 import { paretoFront } from "./paretoFront.js";

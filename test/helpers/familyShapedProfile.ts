@@ -1,6 +1,6 @@
 import type { ResolvedModelEntry } from "../../server/modelFiles/modelManifest.js";
-import { ProfileSchema, type Profile } from "../../server/profiler/profileSchema.js";
-import { syntheticProfileInput, type SyntheticProfileOptions } from "../server/model/syntheticProfile.js";
+import { ProfileSchema, type Profile } from "../../server/profile/profileSchema.js";
+import { syntheticProfileInput, type SyntheticProfileOptions } from "./syntheticProfile.js";
 
 /**
  * The synthetic profile with its drafters renamed to the generated family's (ids and paths) and

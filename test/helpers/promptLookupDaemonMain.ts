@@ -1,6 +1,6 @@
 /**
  * A daemon whose engine is {@link PromptLookupCompletionSource} and whose profiler replays the
- * shared synthetic profile (test/server/model/syntheticProfile.ts) in a few cancellable steps,
+ * shared synthetic profile (test/helpers/syntheticProfile.ts) in a few cancellable steps,
  * with the real chart renderer (server/charts, which the CJS bundle cannot hold yet):
  * for tests of the completion path and the profile request that must not load models or
  * measure anything. Run with `node --import tsx`, `--stdio`.
@@ -9,7 +9,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { configurationChartList } from "../../server/charts/configurationCharts.js";
 import { startDaemon } from "../../server/daemon/startDaemon.js";
-import { syntheticProfileInput } from "../server/model/syntheticProfile.js";
+import { syntheticProfileInput } from "./syntheticProfile.js";
 import { PromptLookupCompletionSource } from "./promptLookupCompletionSource.js";
 
 const roundMs = Number(process.env.PROMPT_LOOKUP_ROUND_MS ?? "20");

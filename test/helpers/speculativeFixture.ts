@@ -1,7 +1,7 @@
 import { after } from "node:test";
 import { bundledCorpusDir, cutCompletionPrompts, readCorpus, type CompletionCut } from "../../server/corpus/codeCorpus.js";
 import { Drafter } from "../../server/drafter/drafter.js";
-import type { CompletionInput } from "../../server/engine/completionSource.js";
+import type { CompletionInput } from "../../server/completion/completionSource.js";
 import { createSpeculativeEngine, type SpeculativeEngine, type SpeculativeEngineOptions } from "../../server/engine/speculativeEngine.js";
 import type { PromptWindowOptions } from "../../server/prompt/completionPrompt.js";
 import { startVerifierServer, type VerifierServer } from "../../server/verifierServer/startVerifierServer.js";

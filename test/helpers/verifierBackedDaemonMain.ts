@@ -6,7 +6,7 @@
  */
 import { configurationChartList } from "../../server/charts/configurationCharts.js";
 import { startDaemon } from "../../server/daemon/startDaemon.js";
-import { syntheticProfileInput } from "../server/model/syntheticProfile.js";
+import { syntheticProfileInput } from "./syntheticProfile.js";
 import { VerifierBackedCompletionSource } from "./verifierBackedCompletionSource.js";
 
 const timeoutMs = Number(process.env.VERIFIER_TIMEOUT_MS ?? "500");

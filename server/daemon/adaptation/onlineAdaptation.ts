@@ -1,7 +1,7 @@
-import type { CompletionOutput } from "../../engine/completionSource.js";
+import type { CompletionOutput } from "../../completion/completionSource.js";
 import type { Configuration } from "../../model/configuration.js";
 import { applyRunningEstimates } from "../../model/runningEstimates.js";
-import type { Profile } from "../../profiler/profileSchema.js";
+import type { Profile } from "../../profile/profileSchema.js";
 import type { ActiveConfiguration, ProfileView } from "../../protocol.js";
 import { resolveObjective } from "../../selector/objective.js";
 import { decideSwitch, type SwitchDecision } from "../../selector/switchDecision.js";

@@ -1,7 +1,7 @@
-import type { CompletionOutput } from "../../engine/completionSource.js";
+import type { CompletionOutput } from "../../completion/completionSource.js";
 import { verifyMsFor } from "../../model/performanceModel.js";
 import type { RunningEstimates } from "../../model/runningEstimates.js";
-import type { Profile } from "../../profiler/profileSchema.js";
+import type { Profile } from "../../profile/profileSchema.js";
 
 /** Weight of the newest round-trip sample: ~5 completions make most of the estimate. */
 const RTT_SMOOTHING = 0.3;

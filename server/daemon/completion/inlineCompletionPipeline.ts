@@ -2,7 +2,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { InlineCompletionList } from "vscode-languageserver";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import { isLanguageEnabled, type DaemonSettings } from "../../config/daemonSettings.js";
-import type { CompletionOutput } from "../../engine/completionSource.js";
+import type { CompletionOutput } from "../../completion/completionSource.js";
 import { isVerifierUnavailable } from "../../verifier/circuitBreaker.js";
 import type { LastCompletionStats } from "../../protocol.js";
 import type { CompletionCache } from "../cache/completionCache.js";

@@ -1,11 +1,11 @@
 /**
  * The daemon's wiring point to the profiler: measure this machine, the drafters and the
- * verifier link, and return a Profile (server/profiler/profileSchema.ts). The daemon stores
+ * verifier link, and return a Profile (server/profile/profileSchema.ts). The daemon stores
  * it, and derives everything else from it with server/model and server/selector.
  */
 import type { PriceOverride } from "../../config/daemonSettings.js";
 import { runProfile } from "../../profiler/profileRunner.js";
-import type { ProfileInput } from "../../profiler/profileSchema.js";
+import type { ProfileInput } from "../../profile/profileSchema.js";
 import type { EngineDrafter, EngineVerifier } from "../engineFactory.js";
 import { priceTableFor } from "../stats/completionAccounting.js";
 

@@ -1,4 +1,4 @@
-import type { Profile } from "../../profiler/profileSchema.js";
+import type { Profile } from "../../profile/profileSchema.js";
 import type { Chart, ObjectivePick, ProfileView } from "../../protocol.js";
 import { pickFor, selectConfigurations, type Pick, type Selection } from "../../selector/selectConfiguration.js";
 import type { ScoredConfiguration } from "../../selector/scoredConfiguration.js";

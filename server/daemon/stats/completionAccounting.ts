@@ -1,7 +1,7 @@
-import type { CompletionStats } from "../../engine/completionSource.js";
+import type { CompletionStats } from "../../completion/completionSource.js";
 import type { PriceOverride } from "../../config/daemonSettings.js";
 import { DEFAULT_PRICE_TABLE, findPriceTable, overridePrices } from "../../model/priceTables.js";
-import type { PriceTable } from "../../profiler/profileSchema.js";
+import type { PriceTable } from "../../profile/profileSchema.js";
 
 /**
  * Device power while drafting, in watts: one busy laptop core plus uncore (mobile x86 parts

@@ -1,4 +1,4 @@
-import type { CompletionOutput } from "../../engine/completionSource.js";
+import type { CompletionOutput } from "../../completion/completionSource.js";
 import type { CompletionCounters, CompletionTotals, LastCompletionStats } from "../../protocol.js";
 import type { CompletionAccounting } from "./completionAccounting.js";
 

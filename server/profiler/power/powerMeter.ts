@@ -1,4 +1,4 @@
-import type { PowerSourceKind } from "../profileSchema.js";
+import type { PowerSourceKind } from "../../profile/profileSchema.js";
 import { runCommand as defaultRunCommand, type CommandRunner } from "./commandRunner.js";
 import { cpuEstimateSource, type CpuEstimateOptions } from "./cpuEstimateSource.js";
 import { detectLinuxBatterySource, linuxIsOnBattery } from "./linuxBatterySource.js";

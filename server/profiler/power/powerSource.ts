@@ -1,4 +1,4 @@
-import type { PowerSourceKind } from "../profileSchema.js";
+import type { PowerSourceKind } from "../../profile/profileSchema.js";
 
 /** A meter that counts energy: cumulative joules since an arbitrary origin (RAPL, CPU-time estimate). */
 export interface EnergyCounterSource {

@@ -4,7 +4,7 @@ import { configurationChartList, renderConfigurationCharts } from "../../../serv
 import { ChartSchema } from "../../../server/protocol.js";
 import { formatMetric } from "../../../server/selector/objective.js";
 import { selectConfigurations } from "../../../server/selector/selectConfiguration.js";
-import { SYNTHETIC_DRAFTERS, syntheticProfile } from "../model/syntheticProfile.js";
+import { SYNTHETIC_DRAFTERS, syntheticProfile } from "../../helpers/syntheticProfile.js";
 
 const count = (svg: string, text: string) => svg.split(text).length - 1;
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { chooseActiveConfiguration, DEFAULT_K, drafterIdOf } from "../../../server/daemon/activeConfiguration.js";
 import { profileViewOf } from "../../../server/daemon/profiling/profileView.js";
-import { syntheticProfile } from "../model/syntheticProfile.js";
+import { syntheticProfile } from "../../helpers/syntheticProfile.js";
 
 describe("active configuration", () => {
   it("names drafters by file or by hf: repository and quantisation", () => {

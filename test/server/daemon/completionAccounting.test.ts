@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createCompletionAccounting, priceTableFor } from "../../../server/daemon/stats/completionAccounting.js";
-import type { CompletionStats } from "../../../server/engine/completionSource.js";
+import type { CompletionStats } from "../../../server/completion/completionSource.js";
 
 const STATS: CompletionStats = {
   tokens: 40,

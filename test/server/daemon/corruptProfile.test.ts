@@ -9,7 +9,7 @@ import { after, describe, it } from "node:test";
 import { readProfile } from "../../../server/profiler/profileStore.js";
 import { GetProfileRequest, ProfileRequest } from "../../../server/protocol.js";
 import { DaemonProcess, endPositionOf } from "../../helpers/daemonProcess.js";
-import { SYNTHETIC_DRAFTERS } from "../model/syntheticProfile.js";
+import { SYNTHETIC_DRAFTERS } from "../../helpers/syntheticProfile.js";
 
 const CODE = "function add(a, b) {\n  return a + b;\n}\n\nfunction add(a, b) {\n  return";
 

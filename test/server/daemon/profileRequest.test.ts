@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { GetProfileRequest, ProfileRequest, SetObjectiveRequest } from "../../../server/protocol.js";
 import { CancellationTokenSource, DaemonProcess } from "../../helpers/daemonProcess.js";
-import { SYNTHETIC_DRAFTERS } from "../model/syntheticProfile.js";
+import { SYNTHETIC_DRAFTERS } from "../../helpers/syntheticProfile.js";
 
 describe("configspec/profile", () => {
   let daemon: DaemonProcess;

@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { StatsRequest } from "../../../server/protocol.js";
 import { DaemonProcess, endPositionOf } from "../../helpers/daemonProcess.js";
 import { startFaultyHttpServer, type FaultyHandler, type FaultyHttpServer } from "../../helpers/faultyHttpServer.js";
-import { completionBody } from "../verifier/completionFixtures.js";
+import { completionBody } from "../../helpers/completionFixtures.js";
 
 const VERIFIED_TEXT = " = 42;";
 const healthy: FaultyHandler = (request) =>

@@ -8,9 +8,9 @@ import {
   expectedTokensPerRoundIid,
   predict,
 } from "../../../server/model/performanceModel.js";
-import { ProfileSchema, type Profile, type ProfileInput } from "../../../server/profiler/profileSchema.js";
+import { ProfileSchema, type Profile, type ProfileInput } from "../../../server/profile/profileSchema.js";
 import { validityKeyFor } from "../../../server/profiler/profileStore.js";
-import { syntheticProfile } from "./syntheticProfile.js";
+import { syntheticProfile } from "../../helpers/syntheticProfile.js";
 
 /** Round numbers so every expectation below can be worked by hand. */
 function handProfile(change: (input: ProfileInput) => void = () => {}): Profile {

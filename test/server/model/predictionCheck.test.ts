@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { CompletionStats } from "../../../server/engine/completionSource.js";
+import type { CompletionStats } from "../../../server/completion/completionSource.js";
 import { predict } from "../../../server/model/performanceModel.js";
 import { checkPrediction, sumCompletionStats } from "../../../server/model/predictionCheck.js";
-import { SMALLEST_DRAFTER, syntheticProfile } from "./syntheticProfile.js";
+import { SMALLEST_DRAFTER, syntheticProfile } from "../../helpers/syntheticProfile.js";
 
 const profile = syntheticProfile();
 const prediction = predict(profile, { drafterId: SMALLEST_DRAFTER, k: 4, threads: 4, verified: true }, { maxTokens: 64 });

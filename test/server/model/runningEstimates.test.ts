@@ -3,8 +3,8 @@ import { test } from "node:test";
 import { predict } from "../../../server/model/performanceModel.js";
 import { applyRunningEstimates } from "../../../server/model/runningEstimates.js";
 import { DEFAULT_PRICE_TABLE, findPriceTable, overridePrices } from "../../../server/model/priceTables.js";
-import { PriceTableSchema } from "../../../server/profiler/profileSchema.js";
-import { SMALLEST_DRAFTER, syntheticProfile } from "./syntheticProfile.js";
+import { PriceTableSchema } from "../../../server/profile/profileSchema.js";
+import { SMALLEST_DRAFTER, syntheticProfile } from "../../helpers/syntheticProfile.js";
 
 const config = { drafterId: SMALLEST_DRAFTER, k: 4, threads: 4, verified: true };
 

@@ -3,9 +3,9 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { PROFILE_SCHEMA_VERSION, ProfileSchema } from "../../../server/profiler/profileSchema.js";
+import { PROFILE_SCHEMA_VERSION, ProfileSchema } from "../../../server/profile/profileSchema.js";
 import { InvalidProfileError, isProfileReusable, readProfile, validityKeyFor, writeProfile } from "../../../server/profiler/profileStore.js";
-import { syntheticProfileInput } from "../model/syntheticProfile.js";
+import { syntheticProfileInput } from "../../helpers/syntheticProfile.js";
 
 const folder = await mkdtemp(join(tmpdir(), "configspec-profile-"));
 after(() => rm(folder, { recursive: true, force: true }));

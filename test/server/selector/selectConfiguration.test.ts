@@ -5,7 +5,7 @@ import { enumerateConfigurations } from "../../../server/selector/configurationS
 import { objectiveMetric, OBJECTIVES, resolveObjective, type Objective } from "../../../server/selector/objective.js";
 import { pickFor, selectConfigurations } from "../../../server/selector/selectConfiguration.js";
 import { bestFor, type ScoredConfiguration } from "../../../server/selector/scoredConfiguration.js";
-import { LARGEST_DRAFTER, SMALLEST_DRAFTER, SYNTHETIC_DRAFTERS, SYNTHETIC_K_MAX, syntheticProfile } from "../model/syntheticProfile.js";
+import { LARGEST_DRAFTER, SMALLEST_DRAFTER, SYNTHETIC_DRAFTERS, SYNTHETIC_K_MAX, syntheticProfile } from "../../helpers/syntheticProfile.js";
 
 const metrics = (c: ScoredConfiguration) => [c.prediction.goodput, c.prediction.tokensPerUsd, c.prediction.tokensPerJoule];
 

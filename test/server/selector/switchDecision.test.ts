@@ -4,7 +4,7 @@ import { applyRunningEstimates } from "../../../server/model/runningEstimates.js
 import { objectiveMetric } from "../../../server/selector/objective.js";
 import { selectConfigurations } from "../../../server/selector/selectConfiguration.js";
 import { DEFAULT_SWITCH_MARGIN, decideSwitch } from "../../../server/selector/switchDecision.js";
-import { SMALLEST_DRAFTER, syntheticProfile } from "../model/syntheticProfile.js";
+import { SMALLEST_DRAFTER, syntheticProfile } from "../../helpers/syntheticProfile.js";
 
 const profile = syntheticProfile({ rttMs: 5, draftSpeedup: 3 });
 const { candidates, picks } = selectConfigurations(profile);

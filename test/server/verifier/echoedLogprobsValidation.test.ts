@@ -3,7 +3,7 @@ import { after, before, test } from "node:test";
 import { VerifierClient } from "../../../server/verifier/verifierClient.js";
 import { VerifierResponseError } from "../../../server/verifier/verifierResponseError.js";
 import { startFaultyHttpServer, type FaultyHttpServer } from "../../helpers/faultyHttpServer.js";
-import { completionBody, tokenIdLogprobs, toyContinuation } from "./completionFixtures.js";
+import { completionBody, tokenIdLogprobs, toyContinuation } from "../../helpers/completionFixtures.js";
 
 // Token-id verification validates the echoed prompt's top_logprobs only as objects or nulls
 // (their values are never read) and the draft positions' entries fully.

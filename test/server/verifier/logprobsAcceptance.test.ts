@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { acceptDraftText, acceptDraftTokenIds, topAlternative } from "../../../server/verifier/logprobsAcceptance.js";
 import { VerifierResponseError } from "../../../server/verifier/verifierResponseError.js";
-import { textLogprobs, tokenIdLogprobs, toyContinuation, toyNext } from "./completionFixtures.js";
+import { textLogprobs, tokenIdLogprobs, toyContinuation, toyNext } from "../../helpers/completionFixtures.js";
 
 const prompt = [5, 17, 42];
 const greedy = toyContinuation(prompt, 4);

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { VerifierClient, verifierApiRoot } from "../../../server/verifier/verifierClient.js";
 import { DisposedError } from "../../../server/util/disposedError.js";
 import { faultyHttpServerForFile, unusedPort, type RecordedRequest } from "../../helpers/faultyHttpServer.js";
-import { completionBody, textLogprobs, toyContinuation, toyNext, toyVllmHandler } from "./completionFixtures.js";
+import { completionBody, textLogprobs, toyContinuation, toyNext, toyVllmHandler } from "../../helpers/completionFixtures.js";
 
 // The protocol side of the client: what it sends, what it makes of well-formed answers.
 

@@ -8,7 +8,7 @@ import { VerifierResponseError } from "../../../server/verifier/verifierResponse
 import { VerifierTimeoutError } from "../../../server/verifier/verifierTimeoutError.js";
 import { VerifierUnavailableError } from "../../../server/verifier/verifierUnavailableError.js";
 import { faultyHttpServerForFile, unusedPort, type FaultyResponse } from "../../helpers/faultyHttpServer.js";
-import { completionBody, tokenIdLogprobs, toyContinuation, toyVllmHandler } from "./completionFixtures.js";
+import { completionBody, tokenIdLogprobs, toyContinuation, toyVllmHandler } from "../../helpers/completionFixtures.js";
 
 // The reliability side: every way an endpoint misbehaves, on a real socket on 127.0.0.1.
 

@@ -9,7 +9,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { CircuitBreaker, isVerifierUnavailable, type CircuitState } from "../../../server/verifier/circuitBreaker.js";
 import { VerifierClient, type VerifierHealth } from "../../../server/verifier/verifierClient.js";
 import { faultyHttpServerForFile, unusedPort, type FaultyHandler, type FaultyResponse } from "../../helpers/faultyHttpServer.js";
-import { completionBody, tokenIdLogprobs, toyContinuation, toyVllmHandler } from "./completionFixtures.js";
+import { completionBody, tokenIdLogprobs, toyContinuation, toyVllmHandler } from "../../helpers/completionFixtures.js";
 
 const prompt = [5, 17, 42];
 const draft = toyContinuation(prompt, 3);

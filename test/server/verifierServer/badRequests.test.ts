@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
 import { test } from "node:test";
 import OpenAI from "openai";
-import { CODE_PROMPTS, postJson, startTargetVerifier } from "./verifierTestKit.js";
+import { CODE_PROMPTS, postJson, startTargetVerifier } from "../../helpers/verifierTestKit.js";
 
 const server = await startTargetVerifier({ slots: 1, contextSize: 256 });
 const keyed = await startTargetVerifier({ slots: 1, contextSize: 256, apiKey: "sk-test-key", modelId: "verifier-under-test" });

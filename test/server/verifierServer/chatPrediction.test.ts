@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CODE_PROMPTS, GreedyReference, postJson, startTargetVerifier, tokenIds, topKey } from "./verifierTestKit.js";
+import { CODE_PROMPTS, GreedyReference, postJson, startTargetVerifier, tokenIds, topKey } from "../../helpers/verifierTestKit.js";
 
 const server = await startTargetVerifier({ slots: 2 });
 const reference = await GreedyReference.create();

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import OpenAI from "openai";
 import type { VerifierServer } from "../../../server/verifierServer/startVerifierServer.js";
-import { CODE_PROMPTS, GreedyReference, postJson, startTargetVerifier, tokenIds, topKey, type JsonResponse } from "./verifierTestKit.js";
+import { CODE_PROMPTS, GreedyReference, postJson, startTargetVerifier, tokenIds, topKey, type JsonResponse } from "../../helpers/verifierTestKit.js";
 
 // Started at the top level so their `after` cleanups belong to the file, not to a hook.
 const server: VerifierServer = await startTargetVerifier({ slots: 2 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CODE_PROMPTS, GreedyReference, postJson, startTargetVerifier, tokenIds } from "./verifierTestKit.js";
+import { CODE_PROMPTS, GreedyReference, postJson, startTargetVerifier, tokenIds } from "../../helpers/verifierTestKit.js";
 
 const server = await startTargetVerifier({ slots: 2 });
 // One slot: a request that holds it blocks every other, so a leaked slot shows as a hang.

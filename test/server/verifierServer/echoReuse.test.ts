@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { VerifierServer } from "../../../server/verifierServer/startVerifierServer.js";
-import { CODE_PROMPTS, GreedyReference, postJson, startTargetVerifier, tokenIds, topKey } from "./verifierTestKit.js";
+import { CODE_PROMPTS, GreedyReference, postJson, startTargetVerifier, tokenIds, topKey } from "../../helpers/verifierTestKit.js";
 
 // Speculative rounds re-send the same echoed prefix: the formatted entries and text offsets a
 // slot kept from the previous request must give what a cold slot computes.

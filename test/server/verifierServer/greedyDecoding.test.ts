@@ -6,7 +6,7 @@ import { decodeGreedy, type GreedyDecodingOptions } from "../../../server/verifi
 import type { VerifierSlot } from "../../../server/verifierServer/verifierSlot.js";
 import { VerifierSlotPool } from "../../../server/verifierServer/verifierSlotPool.js";
 import { modelFamilyFixture } from "../../helpers/modelFamilyFixture.js";
-import { CODE_PROMPTS, GreedyReference } from "./verifierTestKit.js";
+import { CODE_PROMPTS, GreedyReference } from "../../helpers/verifierTestKit.js";
 
 const { target } = await modelFamilyFixture();
 const model = await loadModel(target.absolutePath);

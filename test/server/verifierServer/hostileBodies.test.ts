@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SeededRandom } from "../../../server/modelFiles/seededRandom.js";
-import { CODE_PROMPTS, GreedyReference, postJson, startTargetVerifier, tokenIds } from "./verifierTestKit.js";
+import { CODE_PROMPTS, GreedyReference, postJson, startTargetVerifier, tokenIds } from "../../helpers/verifierTestKit.js";
 
 const server = await startTargetVerifier({ slots: 4, contextSize: 512 });
 const reference = await GreedyReference.create();

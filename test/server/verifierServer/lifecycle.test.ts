@@ -6,7 +6,7 @@ import { InvalidModelFileError } from "../../../server/modelFiles/invalidModelFi
 import { startVerifierServer } from "../../../server/verifierServer/startVerifierServer.js";
 import { modelFamilyFixture } from "../../helpers/modelFamilyFixture.js";
 import { tempDir } from "../../helpers/tempDir.js";
-import { CODE_PROMPTS, postJson } from "./verifierTestKit.js";
+import { CODE_PROMPTS, postJson } from "../../helpers/verifierTestKit.js";
 
 test("close() answers running and queued requests with 503, frees everything, and is idempotent", { timeout: 60_000 }, async () => {
   const { target } = await modelFamilyFixture();

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { networkInterfaces } from "node:os";
 import { test } from "node:test";
-import { startTargetVerifier } from "./verifierTestKit.js";
+import { startTargetVerifier } from "../../helpers/verifierTestKit.js";
 
 const externalIpv4 = Object.values(networkInterfaces())
   .flat()

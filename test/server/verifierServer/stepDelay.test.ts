@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { postJson, startTargetVerifier } from "./verifierTestKit.js";
+import { postJson, startTargetVerifier } from "../../helpers/verifierTestKit.js";
 
 // The emulated large verifier: every forward pass costs stepDelayMs more, so generating n
 // tokens costs ~n steps while verifying a K-token draft costs one — the regime speculation targets.

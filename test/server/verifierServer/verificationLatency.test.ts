@@ -5,7 +5,7 @@ import { loadModel } from "../../../server/modelFiles/modelLoader.js";
 import type { PredictionNeed } from "../../../server/verifierServer/verifierSlot.js";
 import { VerifierSlotPool } from "../../../server/verifierServer/verifierSlotPool.js";
 import { modelFamilyFixture } from "../../helpers/modelFamilyFixture.js";
-import { CODE_PROMPTS, postJson, startTargetVerifier } from "./verifierTestKit.js";
+import { CODE_PROMPTS, postJson, startTargetVerifier } from "../../helpers/verifierTestKit.js";
 
 const CONTEXT_TOKENS = 200;
 const TRIALS = 15;

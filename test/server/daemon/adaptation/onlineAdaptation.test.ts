@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { CompletionOutput } from "../../../../server/engine/completionSource.js";
+import type { CompletionOutput } from "../../../../server/completion/completionSource.js";
 import { ADAPT_EVERY, OnlineAdaptation, type AdaptationInput } from "../../../../server/daemon/adaptation/onlineAdaptation.js";
 import { profileViewOf } from "../../../../server/daemon/profiling/profileView.js";
 import { verifyMsFor } from "../../../../server/model/performanceModel.js";
-import type { Profile } from "../../../../server/profiler/profileSchema.js";
-import { syntheticProfile } from "../../model/syntheticProfile.js";
+import type { Profile } from "../../../../server/profile/profileSchema.js";
+import { syntheticProfile } from "../../../helpers/syntheticProfile.js";
 
 // Online adaptation on the synthetic profile: completions whose rounds take longer than the
 // profile's verify fit (a slower network) or whose drafts are accepted less must move the pick

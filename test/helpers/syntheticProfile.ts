@@ -1,6 +1,6 @@
-import { DEFAULT_PRICE_TABLES } from "../../../server/model/priceTables.js";
-import { ProfileSchema, type Profile, type ProfileInput } from "../../../server/profiler/profileSchema.js";
-import { validityKeyFor } from "../../../server/profiler/profileStore.js";
+import { DEFAULT_PRICE_TABLES } from "../../server/model/priceTables.js";
+import { ProfileSchema, type Profile, type ProfileInput } from "../../server/profile/profileSchema.js";
+import { validityKeyFor } from "../../server/profiler/profileStore.js";
 
 /**
  * A synthetic profile with realistic numbers: an 8-core x86 laptop on battery drafting with

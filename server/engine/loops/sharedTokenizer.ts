@@ -1,6 +1,6 @@
-import type { Drafter } from "../drafter/drafter.js";
-import { FIM_TEXT } from "../prompt/completionPrompt.js";
-import type { VerifierClient } from "../verifier/verifierClient.js";
+import type { Drafter } from "../../drafter/drafter.js";
+import { FIM_TEXT } from "../../prompt/completionPrompt.js";
+import type { VerifierClient } from "../../verifier/verifierClient.js";
 
 /**
  * Text that exercises what differs between tokenizers: FIM control tokens, indentation, code

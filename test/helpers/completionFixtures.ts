@@ -1,5 +1,5 @@
-import type { FaultyHandler, FaultyResponse } from "../../helpers/faultyHttpServer.js";
-import type { CompletionLogprobs } from "../../../server/verifier/verifierResponses.js";
+import type { FaultyHandler, FaultyResponse } from "./faultyHttpServer.js";
+import type { CompletionLogprobs } from "../../server/verifier/verifierResponses.js";
 
 /** A toy greedy "verifier": its next token depends only on the last one. */
 export function toyNext(context: readonly number[]): number {

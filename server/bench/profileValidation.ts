@@ -1,6 +1,6 @@
 import type { CompletionCut } from "../corpus/codeCorpus.js";
 import { Drafter } from "../drafter/drafter.js";
-import type { CompletionStats } from "../engine/completionSource.js";
+import type { CompletionStats } from "../completion/completionSource.js";
 import { createSpeculativeEngine, type SpeculativeEngine } from "../engine/speculativeEngine.js";
 import { configurationKind, configurationLabel, type Configuration } from "../model/configuration.js";
 import { predict } from "../model/performanceModel.js";
@@ -8,10 +8,10 @@ import { checkPrediction, sumCompletionStats, type CheckedFigures } from "../mod
 import { buildCompletionPrompt } from "../prompt/completionPrompt.js";
 import { enumerateConfigurations } from "../selector/configurationSpace.js";
 import type { VerifierClient } from "../verifier/verifierClient.js";
-import { quantile } from "./latencyStats.js";
-import type { PowerMeter } from "./power/powerMeter.js";
-import type { Profile } from "./profileSchema.js";
-import { cacheOnlyPrompt } from "./roundWalk.js";
+import { quantile } from "../profiler/latencyStats.js";
+import type { PowerMeter } from "../profiler/power/powerMeter.js";
+import type { Profile } from "../profile/profileSchema.js";
+import { cacheOnlyPrompt } from "../profiler/roundWalk.js";
 
 /** Tokens per validated completion: the model's default completion length. */
 export const DEFAULT_VALIDATION_MAX_TOKENS = 64;

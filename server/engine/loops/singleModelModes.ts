@@ -1,7 +1,7 @@
 import type { Token } from "node-llama-cpp";
-import type { CompletionStopReason } from "../engine/completionSource.js";
-import type { Drafter } from "../drafter/drafter.js";
-import type { VerifierClient } from "../verifier/verifierClient.js";
+import type { CompletionStopReason } from "../../completion/completionSource.js";
+import type { Drafter } from "../../drafter/drafter.js";
+import type { VerifierClient } from "../../verifier/verifierClient.js";
 import { tokenLoopResult, type LoopInput, type LoopResult } from "./loopTypes.js";
 
 /** Tokens the drafter-only mode generates between stop-rule checks. */

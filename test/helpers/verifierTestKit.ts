@@ -1,9 +1,9 @@
 import { after } from "node:test";
 import type { LlamaContext, LlamaModel, Token } from "node-llama-cpp";
-import { DEFAULT_THREADS } from "../../../server/llama/sharedLlama.js";
-import { loadModel } from "../../../server/modelFiles/modelLoader.js";
-import { startVerifierServer, type VerifierServer, type VerifierServerOptions } from "../../../server/verifierServer/startVerifierServer.js";
-import { modelFamilyFixture } from "../../helpers/modelFamilyFixture.js";
+import { DEFAULT_THREADS } from "../../server/llama/sharedLlama.js";
+import { loadModel } from "../../server/modelFiles/modelLoader.js";
+import { startVerifierServer, type VerifierServer, type VerifierServerOptions } from "../../server/verifierServer/startVerifierServer.js";
+import { modelFamilyFixture } from "./modelFamilyFixture.js";
 
 /** Code-like prompts in the generated vocabulary's domain (the target is a random model: any text works). */
 export const CODE_PROMPTS = [

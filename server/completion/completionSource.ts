@@ -1,8 +1,7 @@
-import type { RoundRecord } from "../speculative/completionMeter.js";
-
 /**
- * The contract between the daemon (LSP, caching, post-processing) and the speculative engine.
- * The daemon never reaches past it; the engine never knows about LSP.
+ * The completion contract: what the daemon (LSP, caching, post-processing), the bench and the
+ * profiler ask of an engine, and what they get back. The daemon never reaches past it; the
+ * engine never knows about LSP. It imports nothing, so every side can depend on it.
  */
 
 export interface CompletionInput {
@@ -24,13 +23,39 @@ export interface CompletionInput {
 
 export type CompletionStopReason = "maxTokens" | "eos" | "stopRule" | "aborted";
 
+/**
+ * Where one completion's time went, ms. `draftMs`, `verifyMs` and `networkMs` do not overlap;
+ * `totalMs` contains all three plus the engine's own work between them.
+ */
 export interface CompletionTimings {
+  /** Drafter time: the sum of the drafter's per-token decode times (prefill of new prompt text included), every round. */
   draftMs: number;
+  /**
+   * Verifier time: the wall clock of every verifier call (all attempts and backoff waits) minus
+   * its emulated network delay. Against a real endpoint the real network time is inside it.
+   */
   verifyMs: number;
+  /** Emulated network delay only (`--rtt-ms`, `networkDelay`), already taken out of `verifyMs`; 0 against a real endpoint. */
   networkMs: number;
+  /** Wall clock of the whole completion inside the engine: prompt building, drafting, verifying, network, bookkeeping. Not the queue wait before it. */
   totalMs: number;
 }
 
+/** One draft–verify round, as the profiler and benchmarks read it. Times as in {@link CompletionTimings}. */
+export interface RoundRecord {
+  /** Draft tokens sent (drafter tokens). */
+  drafted: number;
+  /** Draft tokens the verifier kept (verifier tokens in text modes). */
+  accepted: number;
+  /** Drafter time of the round. */
+  draftMs: number;
+  /** Verifier call time without the emulated network delay. */
+  verifyMs: number;
+  /** Emulated network delay of the call (0 against a real endpoint: then it is inside verifyMs). */
+  networkMs: number;
+}
+
+/** Tokens the verifier billed for one completion (summed over its calls, from `usage`). */
 export interface CompletionUsage {
   promptTokens: number;
   cachedTokens: number;

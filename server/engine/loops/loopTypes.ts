@@ -1,9 +1,9 @@
 import type { Token } from "node-llama-cpp";
-import type { Drafter } from "../drafter/drafter.js";
-import type { CompletionStopReason } from "../engine/completionSource.js";
-import type { CompletionPrompt } from "../prompt/completionPrompt.js";
-import type { VerifierClient } from "../verifier/verifierClient.js";
-import type { CompletionMeter } from "./completionMeter.js";
+import type { Drafter } from "../../drafter/drafter.js";
+import type { CompletionStopReason } from "../../completion/completionSource.js";
+import type { CompletionPrompt } from "../../prompt/completionPrompt.js";
+import type { VerifierClient } from "../../verifier/verifierClient.js";
+import type { CompletionMeter } from "../completionMeter.js";
 
 /** What every decoding mode gets for one completion. */
 export interface LoopInput {

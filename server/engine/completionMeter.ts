@@ -1,18 +1,5 @@
-import type { CompletionStats, CompletionUsage } from "../engine/completionSource.js";
+import type { CompletionStats, CompletionUsage, RoundRecord } from "../completion/completionSource.js";
 import type { VerifierCallStats } from "../verifier/verifierClient.js";
-
-/** One draft–verify round, as the profiler and benchmarks read it. */
-export interface RoundRecord {
-  /** Draft tokens sent (drafter tokens). */
-  drafted: number;
-  /** Draft tokens the verifier kept (verifier tokens in text modes). */
-  accepted: number;
-  draftMs: number;
-  /** Verifier call time without the emulated network delay. */
-  verifyMs: number;
-  /** Emulated network delay of the call (0 against a real endpoint: then it is inside verifyMs). */
-  networkMs: number;
-}
 
 function sum(values: readonly number[]): number {
   return values.reduce((total, value) => total + value, 0);

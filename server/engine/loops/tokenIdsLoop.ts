@@ -1,5 +1,5 @@
 import type { Token } from "node-llama-cpp";
-import type { CompletionStopReason } from "../engine/completionSource.js";
+import type { CompletionStopReason } from "../../completion/completionSource.js";
 import { tokenLoopResult, type LoopResult, type SpeculativeLoopInput } from "./loopTypes.js";
 
 /**
