@@ -1,17 +1,14 @@
-import OpenAI, { APIConnectionTimeoutError, APIError } from "openai";
+import OpenAI from "openai";
 import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
 import type { CompletionCreateParamsNonStreaming } from "openai/resources/completions";
 import { z } from "zod";
-import { abortableSleep } from "../network/abortableSleep.js";
 import { createDelayedFetch, type FetchFunction, type NetworkDelayOptions } from "../network/delayedFetch.js";
-import { InjectedDelayMeter } from "../network/injectedDelayMeter.js";
-import { abortError, isAbortError, throwIfAborted } from "../util/abort.js";
+import { isAbortError } from "../util/abort.js";
 import { DisposedError } from "../util/disposedError.js";
 import { acceptDraftText, acceptDraftTokenIds, parseTokenId, type TextAcceptance, type TokenIdAcceptance } from "./logprobsAcceptance.js";
-import { backoffDelayMs, DEFAULT_RETRY_BASE_DELAY_MS, DEFAULT_RETRY_MAX_DELAY_MS, isRetryableStatus, parseRetryAfterMs } from "./retryPolicy.js";
+import { DEFAULT_RETRY_BASE_DELAY_MS, DEFAULT_RETRY_MAX_DELAY_MS } from "./retryPolicy.js";
 import { VerifierAuthError } from "./verifierAuthError.js";
 import { DEFAULT_VERIFIER_MAX_RETRIES, DEFAULT_VERIFIER_TIMEOUT_MS } from "./verifierEndpointConfig.js";
-import { VerifierRequestError } from "./verifierRequestError.js";
 import { VerifierResponseError } from "./verifierResponseError.js";
 import {
   ChatCompletionResponseSchema,
@@ -23,16 +20,13 @@ import {
   type CompletionResponse,
   type UsageSchema,
 } from "./verifierResponses.js";
-import { VerifierTimeoutError } from "./verifierTimeoutError.js";
+import { OPENAI_TIMEOUT_SLACK_MS, validateResponse, VerifierTransport, type CallPolicy, type SendRequest } from "./verifierTransport.js";
 import { VerifierUnavailableError } from "./verifierUnavailableError.js";
 
 /** The health probe answers fast or counts as unreachable; it is never retried. */
 export const DEFAULT_PROBE_TIMEOUT_MS = 3_000;
-// openai's own timeout stops at the response headers; ours also covers the body, so it must fire first.
-const OPENAI_TIMEOUT_SLACK_MS = 1_000;
 // openai insists on credentials; a keyless endpoint gets this placeholder and the header is then removed.
 const NO_API_KEY = "no-api-key";
-const SERVER_MESSAGE_MAX_CHARS = 200;
 
 export interface VerifierClientOptions {
   /** `http(s)://host:port` (then `/v1` is appended) or a full API root such as `https://host/v1`. */
@@ -142,36 +136,6 @@ export type VerifierHealth =
   /** It answered, but with a failure (5xx, 404 on /models, garbage). */
   | { status: "failing"; message: string };
 
-interface CallPolicy {
-  maxRetries: number;
-  timeoutMs: number;
-}
-
-interface CallTiming {
-  latencyMs: number;
-  attemptMs: number;
-  networkMs: number;
-  attempts: number;
-}
-
-/** What one attempt needs to pass to the openai client (a subset of its RequestOptions). */
-interface AttemptRequestOptions {
-  signal: AbortSignal;
-  timeout: number;
-  maxRetries: number;
-  headers: Record<string, string>;
-}
-
-type SendRequest = (options: AttemptRequestOptions) => { asResponse(): Promise<Response> };
-
-/** A failed attempt that may be retried. */
-interface RetryableFailure {
-  reason: string;
-  status?: number;
-  retryAfterMs?: number;
-  cause?: unknown;
-}
-
 /** Extra request fields vLLM understands; unknown fields pass through the openai client untouched. */
 interface VllmCompletionExtras {
   /** Every token string in logprobs comes back as `token_id:<id>`. */
@@ -188,6 +152,11 @@ export function verifierApiRoot(baseUrl: string): string {
   const path = url.pathname.replace(/\/+$/, "");
   url.pathname = path === "" ? "/v1" : path;
   return url.toString().replace(/\/+$/, "");
+}
+
+/** `http://host:port/v1` → `http://host:port`: where an engine's native routes are (SGLang's `/generate`, llama-server's `/completion`). */
+export function verifierServerRoot(baseUrl: string): string {
+  return verifierApiRoot(baseUrl).replace(/\/v1$/, "");
 }
 
 /** The endpoint as named in messages: no credentials, no query string. */
@@ -210,34 +179,6 @@ function toStopReason(finishReason: string | null | undefined): VerifierStopReas
   return "other";
 }
 
-/** Aborts `controller` when any of `sources` aborts; returns the unlink to call in `finally`. */
-function linkAbort(controller: AbortController, sources: readonly (AbortSignal | undefined)[]): () => void {
-  const unlinks: (() => void)[] = [];
-  for (const source of sources) {
-    if (!source) continue;
-    if (source.aborted) {
-      controller.abort(source.reason);
-      break;
-    }
-    const onAbort = () => controller.abort(source.reason);
-    source.addEventListener("abort", onAbort, { once: true });
-    unlinks.push(() => source.removeEventListener("abort", onAbort));
-  }
-  return () => unlinks.forEach((unlink) => unlink());
-}
-
-/** The innermost cause (undici's socket error, the system error) and its code, if any. */
-function rootCause(error: unknown): { root: unknown; code: string | undefined } {
-  let current = error;
-  let code: string | undefined;
-  for (let depth = 0; depth < 8; depth++) {
-    if (current instanceof Error && "code" in current && typeof current.code === "string") code = current.code;
-    if (!(current instanceof Error) || current.cause === undefined) break;
-    current = current.cause;
-  }
-  return { root: current, code };
-}
-
 /**
  * A client for one OpenAI-compatible verifier endpoint: greedy verification of drafts
  * (`logprobs` protocol), predicted outputs, plain generation, and a health probe.
@@ -252,33 +193,42 @@ export class VerifierClient {
   readonly model: string;
   readonly timeoutMs: number;
   readonly maxRetries: number;
-  private readonly apiKey: string | undefined;
-  private readonly retryBaseDelayMs: number;
-  private readonly retryMaxDelayMs: number;
-  private readonly random: () => number;
+  /** Attempts, timeouts, retries and failure classification of every request, whatever the protocol. */
+  readonly transport: VerifierTransport;
+  /** `https://host/v1`: where the OpenAI routes live. */
+  readonly apiRoot: string;
+  /** `https://host`: where the native routes live (`/generate`, `/completion`, `/props`, ...). */
+  readonly serverRoot: string;
   private readonly openai: OpenAI;
-  // Aborts every call in flight on dispose.
-  private readonly lifetime = new AbortController();
 
   constructor(options: VerifierClientOptions) {
     this.endpoint = describeEndpoint(options.baseUrl);
     this.model = options.model;
-    this.apiKey = options.apiKey || undefined;
+    this.apiRoot = verifierApiRoot(options.baseUrl);
+    this.serverRoot = verifierServerRoot(options.baseUrl);
+    const apiKey = options.apiKey || undefined;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_VERIFIER_TIMEOUT_MS;
     this.maxRetries = options.maxRetries ?? DEFAULT_VERIFIER_MAX_RETRIES;
-    this.retryBaseDelayMs = options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS;
-    this.retryMaxDelayMs = options.retryMaxDelayMs ?? DEFAULT_RETRY_MAX_DELAY_MS;
-    this.random = options.random ?? Math.random;
     const fetch = options.networkDelay ? createDelayedFetch({ ...options.networkDelay, fetch: options.fetch }) : options.fetch;
+    this.transport = new VerifierTransport({
+      endpoint: this.endpoint,
+      apiKey,
+      timeoutMs: this.timeoutMs,
+      maxRetries: this.maxRetries,
+      retryBaseDelayMs: options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS,
+      retryMaxDelayMs: options.retryMaxDelayMs ?? DEFAULT_RETRY_MAX_DELAY_MS,
+      random: options.random,
+      fetch,
+    });
     this.openai = new OpenAI({
-      baseURL: verifierApiRoot(options.baseUrl),
-      apiKey: this.apiKey ?? NO_API_KEY,
+      baseURL: this.apiRoot,
+      apiKey: apiKey ?? NO_API_KEY,
       // Explicit nulls: otherwise OPENAI_* environment variables would be sent to any endpoint.
       adminAPIKey: null,
       organization: null,
       project: null,
       webhookSecret: null,
-      defaultHeaders: this.apiKey ? undefined : { Authorization: null },
+      defaultHeaders: apiKey ? undefined : { Authorization: null },
       maxRetries: 0,
       timeout: this.timeoutMs + OPENAI_TIMEOUT_SLACK_MS,
       fetch,
@@ -287,7 +237,7 @@ export class VerifierClient {
   }
 
   get disposed(): boolean {
-    return this.lifetime.signal.aborted;
+    return this.transport.disposed;
   }
 
   /**
@@ -361,7 +311,7 @@ export class VerifierClient {
     const { value, timing } = await this.call(
       "POST /chat/completions",
       request.signal,
-      (options) => this.openai.chat.completions.create(body, options),
+      (options) => this.openai.chat.completions.create(body, options).asResponse(),
       (json) => {
         const response = this.validate(ChatCompletionResponseSchema, json, "a chat completion");
         const [choice] = response.choices;
@@ -424,7 +374,7 @@ export class VerifierClient {
 
   /** The model ids the endpoint serves (`GET /v1/models`). */
   async listModels(options: { signal?: AbortSignal } = {}): Promise<string[]> {
-    const { value } = await this.call("GET /models", options.signal, (request) => this.openai.models.list(request), (json) =>
+    const { value } = await this.call("GET /models", options.signal, (request) => this.openai.models.list(request).asResponse(), (json) =>
       this.validate(ModelListResponseSchema, json, "a model list").data.map((model) => model.id),
     );
     return value;
@@ -439,7 +389,7 @@ export class VerifierClient {
       const { value, timing } = await this.call(
         "GET /models",
         options.signal,
-        (request) => this.openai.models.list(request),
+        (request) => this.openai.models.list(request).asResponse(),
         (json) => this.validate(ModelListResponseSchema, json, "a model list").data.map((model) => model.id),
         { maxRetries: 0, timeoutMs: options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS },
       );
@@ -454,7 +404,7 @@ export class VerifierClient {
   }
 
   dispose(): void {
-    this.lifetime.abort(new DisposedError("The verifier client"));
+    this.transport.dispose();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -492,142 +442,19 @@ export class VerifierClient {
   }
 
   private validate<Schema extends z.ZodType>(schema: Schema, json: unknown, what: string): z.output<Schema> {
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new VerifierResponseError(`expected ${what}, found: ${z.prettifyError(parsed.error).replace(/\s*\n\s*/g, "; ")}`);
-    return parsed.data;
+    return validateResponse(schema, json, what);
   }
 
-  private redact(text: string): string {
-    return this.apiKey ? text.split(this.apiKey).join("[api key]") : text;
-  }
-
-  /** Runs one logical call: attempts, classification, backoff; `parse` turns the JSON into the result. */
   /** Every `/completions` call goes through here: one route name, one send function. */
   private postCompletion<T>(
     body: CompletionCreateParamsNonStreaming & VllmCompletionExtras,
     signal: AbortSignal | undefined,
     parse: (json: unknown) => T,
   ) {
-    return this.call("POST /completions", signal, (options) => this.openai.completions.create(body, options), parse);
+    return this.call("POST /completions", signal, (options) => this.openai.completions.create(body, options).asResponse(), parse);
   }
 
-  private async call<T>(request: string, signal: AbortSignal | undefined, send: SendRequest, parse: (json: unknown) => T, policy?: CallPolicy) {
-    if (this.disposed) throw new DisposedError("The verifier client");
-    const { maxRetries, timeoutMs } = policy ?? { maxRetries: this.maxRetries, timeoutMs: this.timeoutMs };
-    const controller = new AbortController();
-    const unlink = linkAbort(controller, [signal, this.lifetime.signal]);
-    const meter = new InjectedDelayMeter();
-    const started = performance.now();
-    try {
-      for (let attempt = 1; ; attempt++) {
-        const attemptStarted = performance.now();
-        const outcome = await this.attempt(request, send, controller.signal, timeoutMs, attempt, meter);
-        if ("body" in outcome) {
-          const value = this.parseBody(request, outcome.body, parse);
-          const now = performance.now();
-          const timing: CallTiming = { latencyMs: now - started, attemptMs: now - attemptStarted, networkMs: meter.totalMs, attempts: attempt };
-          return { value, timing };
-        }
-        const { failure } = outcome;
-        const unavailable = (extra = "") =>
-          new VerifierUnavailableError(this.endpoint, this.redact(failure.reason + extra), {
-            attempts: attempt,
-            status: failure.status,
-            retryAfterMs: failure.retryAfterMs,
-            cause: failure.cause,
-          });
-        if (attempt > maxRetries) throw unavailable();
-        if (failure.retryAfterMs !== undefined && failure.retryAfterMs > this.retryMaxDelayMs) {
-          throw unavailable(`; it asked to retry after ${Math.round(failure.retryAfterMs)} ms, longer than our ${this.retryMaxDelayMs} ms cap`);
-        }
-        await abortableSleep(failure.retryAfterMs ?? backoffDelayMs(attempt, this.retryBaseDelayMs, this.retryMaxDelayMs, this.random), controller.signal);
-      }
-    } finally {
-      unlink();
-    }
-  }
-
-  /** One HTTP attempt under its own timeout; a retryable failure is returned, anything else thrown. */
-  private async attempt(
-    request: string,
-    send: SendRequest,
-    callSignal: AbortSignal,
-    timeoutMs: number,
-    attempt: number,
-    meter: InjectedDelayMeter,
-  ): Promise<{ body: string } | { failure: RetryableFailure }> {
-    throwIfAborted(callSignal);
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new DOMException(`No complete response within ${timeoutMs} ms`, "TimeoutError"));
-    }, timeoutMs);
-    const unlink = linkAbort(controller, [callSignal]);
-    let stage: "headers" | "body" = "headers";
-    try {
-      const options: AttemptRequestOptions = {
-        signal: controller.signal,
-        timeout: Math.ceil(timeoutMs) + OPENAI_TIMEOUT_SLACK_MS,
-        maxRetries: 0,
-        // The openai client would say 0 on every attempt, since it does not retry itself.
-        headers: { "X-Stainless-Retry-Count": String(attempt - 1) },
-      };
-      const response = await meter.run(() => send(options).asResponse());
-      stage = "body";
-      return { body: await response.text() };
-    } catch (error) {
-      if (callSignal.aborted) throw abortError(callSignal);
-      if (timedOut || error instanceof APIConnectionTimeoutError) throw new VerifierTimeoutError(this.endpoint, timeoutMs, attempt);
-      return { failure: this.classifyFailure(request, error, stage) };
-    } finally {
-      clearTimeout(timer);
-      unlink();
-    }
-  }
-
-  private classifyFailure(request: string, error: unknown, stage: "headers" | "body"): RetryableFailure {
-    if (error instanceof APIError && error.status !== undefined) {
-      const { status } = error;
-      if (status === 401 || status === 403) throw new VerifierAuthError(this.endpoint, status, this.apiKey !== undefined);
-      if (isRetryableStatus(status)) return { reason: `expected HTTP 2xx, found ${status}`, status, retryAfterMs: parseRetryAfterMs(error.headers) };
-      throw new VerifierRequestError(this.endpoint, request, status, this.serverMessage(error));
-    }
-    // openai wraps fetch failures in APIConnectionError; a body cut short surfaces as undici's TypeError.
-    if (error instanceof APIError || error instanceof TypeError) {
-      const { root, code } = rootCause(error);
-      const detail = root instanceof Error ? `${code ? `${code}: ` : ""}${root.message}` : String(root);
-      const expected = stage === "headers" ? "expected an HTTP response" : "expected the whole response body";
-      return { reason: `${expected}, found a connection error (${detail})`, cause: root };
-    }
-    throw error;
-  }
-
-  /** The server's own explanation from an OpenAI-style `{error: {message}}` body, shortened and redacted. */
-  private serverMessage(error: APIError): string | undefined {
-    const body: unknown = error.error;
-    const message = body && typeof body === "object" && "message" in body && typeof body.message === "string" ? body.message : undefined;
-    if (!message) return undefined;
-    const redacted = this.redact(message);
-    return redacted.length > SERVER_MESSAGE_MAX_CHARS ? `${redacted.slice(0, SERVER_MESSAGE_MAX_CHARS)}…` : redacted;
-  }
-
-  private parseBody<T>(request: string, body: string, parse: (json: unknown) => T): T {
-    let json: unknown;
-    try {
-      json = JSON.parse(body);
-    } catch {
-      throw new VerifierResponseError(
-        `expected JSON from ${request}, found ${body.length} characters starting ${JSON.stringify(this.redact(body.slice(0, 60)))}`,
-        this.endpoint,
-      );
-    }
-    try {
-      return parse(json);
-    } catch (error) {
-      // The pure decision functions do not know where the response came from.
-      if (error instanceof VerifierResponseError && !error.endpoint) throw new VerifierResponseError(this.redact(error.reason), this.endpoint);
-      throw error;
-    }
+  private call<T>(request: string, signal: AbortSignal | undefined, send: SendRequest, parse: (json: unknown) => T, policy?: CallPolicy) {
+    return this.transport.call(request, signal, send, parse, policy);
   }
 }
