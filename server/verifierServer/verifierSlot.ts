@@ -3,6 +3,12 @@ import type { ControlledEvaluateInputItem, ControlledEvaluateIndexOutput, LlamaC
 import { MAX_LOGPROBS } from "./requestSchemas.js";
 import { CodePointOffsetMirror } from "./tokenText.js";
 
+/**
+ * Positions per canonical decode (see {@link VerifierSlot.evaluate}): a K = 8 round spans one
+ * or two blocks, and a 1,000-token prompt is 63 decodes.
+ */
+export const DEFAULT_VERIFIER_BLOCK_TOKENS = 16;
+
 /** What a position must yield: nothing (KV only), the argmax next token, or argmax plus logprobs. */
 export type PredictionNeed = "none" | "token" | "logprobs";
 
@@ -70,18 +76,21 @@ export class VerifierSlot {
 
   constructor(
     readonly index: number,
+    /** The only sequence of this slot's own context: no other slot's tokens share its decodes or KV cells. */
     private readonly sequence: LlamaContextSequence,
+    /** Tokens a request may use (prompt + completion); the context itself is rounded up to whole blocks. */
+    readonly contextSize: number,
     /** Emulated extra latency per forward pass (see VerifierServerOptions.stepDelayMs). */
     private readonly stepDelayMs = 0,
-  ) {}
+    /** Tokens per canonical block (see {@link evaluate}). Default {@link DEFAULT_VERIFIER_BLOCK_TOKENS}. */
+    readonly blockTokens = DEFAULT_VERIFIER_BLOCK_TOKENS,
+  ) {
+    if (!Number.isInteger(blockTokens) || blockTokens < 2) throw new RangeError(`blockTokens must be an integer ≥ 2, got ${blockTokens}`);
+  }
 
   /** The tokens in the KV cache, in order. */
   get tokens(): readonly Token[] {
     return this.evaluated;
-  }
-
-  get contextSize(): number {
-    return this.sequence.contextSize;
   }
 
   /** The prediction after the tokens up to and including `position`, if it was computed. */
@@ -119,22 +128,49 @@ export class VerifierSlot {
   }
 
   /**
-   * Appends `tokens` to the KV cache in ONE batched evaluation, computing at each position only
-   * what `needAt(position)` asks for (full-vocabulary probabilities cost a sort and a copy).
+   * Appends `tokens` to the KV cache, computing at each position only what `needAt(position)`
+   * asks for (full-vocabulary probabilities cost a sort and a copy).
+   *
+   * Batch-invariant by construction: llama.cpp's numerics at a position depend on the shape of
+   * the decode that computed it and of those that computed the KV before it (1 vs ≥ 2 tokens or
+   * outputs, the KV length, the batch split; scripts/probe/batchInvariance.ts), so a near-tie's
+   * argmax could follow the cache's history or a neighbour's load. Here every decode is one
+   * whole aligned block of positions [b, b + blockTokens): the block's cached tokens are
+   * evaluated again with the new ones, positions past the known tokens are filled with a
+   * padding token and erased afterwards, and at least two outputs are requested. A position's
+   * numbers then depend only on the tokens up to its block's end, never on what was cached,
+   * how the request was split, or what other slots do.
    */
   async evaluate(tokens: readonly Token[], needAt: (position: number) => PredictionNeed): Promise<void> {
     if (tokens.length === 0) return;
     const start = this.evaluated.length;
-    const input: ControlledEvaluateInputItem[] = tokens.map((token, i) => {
-      const need = needAt(start + i);
-      return need === "none" ? token : [token, { generateNext: { token: true, probabilities: need === "logprobs" } }];
+    const end = start + tokens.length;
+    const all = [...this.evaluated, ...tokens];
+    const blockStart = start - (start % this.blockTokens);
+    await this.guard(async () => {
+      if (blockStart < start) await this.sequence.eraseContextTokenRanges([{ start: blockStart, end: start }]);
+      for (let block = blockStart; block < end; block += this.blockTokens) {
+        const known = Math.min(end, block + this.blockTokens) - block;
+        // Padding repeats the last known token; its positions come after every real one, so (causal attention) nothing real sees them.
+        const input: ControlledEvaluateInputItem[] = Array.from({ length: this.blockTokens }, (_, i) => {
+          const position = block + i;
+          const token = i < known ? all[position] : all[block + known - 1];
+          const need = i < known && position >= start ? needAt(position) : "none";
+          // The last two items always yield a token: one output and two take different kernels.
+          if (need === "none" && i < this.blockTokens - 2) return token;
+          return [token, { generateNext: { token: true, probabilities: need === "logprobs" } }];
+        });
+        const outputs = await this.sequence.controlledEvaluate(input);
+        if (known < this.blockTokens) await this.sequence.eraseContextTokenRanges([{ start: block + known, end: block + this.blockTokens }]);
+        for (let i = 0; i < known; i++) {
+          const position = block + i;
+          if (position < start) continue; // cached: its kept prediction is what this evaluation gave again
+          this.evaluated.push(all[position]);
+          this.predictions.push(needAt(position) === "none" ? undefined : toPrediction(outputs[i], all[position + 1]));
+        }
+      }
     });
-    const outputs = await this.guard(() => this.sequence.controlledEvaluate(input));
     if (this.stepDelayMs > 0) await sleep(this.stepDelayMs);
-    tokens.forEach((token, i) => {
-      this.evaluated.push(token);
-      this.predictions.push(needAt(start + i) === "none" ? undefined : toPrediction(outputs[i], tokens[i + 1]));
-    });
     await this.checkMirror();
   }
 

@@ -1,23 +1,20 @@
 import type { LlamaContext, LlamaModel, Token } from "node-llama-cpp";
 import { DEFAULT_THREADS } from "../llama/sharedLlama.js";
 import { SlotPoolClosedError } from "./slotPoolClosedError.js";
-import { VerifierSlot } from "./verifierSlot.js";
+import { DEFAULT_VERIFIER_BLOCK_TOKENS, VerifierSlot } from "./verifierSlot.js";
 
 export interface VerifierSlotPoolOptions {
-  /** Sequences of the one context, i.e. requests evaluated concurrently. */
+  /** Requests evaluated concurrently, each on its own context. */
   slots: number;
   /** Tokens each slot holds (prompt + completion). */
   contextSize: number;
-  /** Tokens per decode. Default {@link DEFAULT_VERIFIER_BATCH_SIZE}. */
-  batchSize?: number;
+  /** Positions per canonical decode. Default {@link DEFAULT_VERIFIER_BLOCK_TOKENS}. */
+  blockTokens?: number;
   /** Default {@link DEFAULT_THREADS}. */
   threads?: number;
   /** Emulated extra latency per forward pass, ms. Default 0. */
   stepDelayMs?: number;
 }
-
-/** Tokens per decode: a whole cached-prompt verification (draft + a few) always fits in one. */
-export const DEFAULT_VERIFIER_BATCH_SIZE = 512;
 
 interface Waiter {
   tokens: readonly Token[];
@@ -26,8 +23,10 @@ interface Waiter {
 }
 
 /**
- * The slots (sequences of one llama context) that requests run on, one request per slot at a
- * time. A request gets the free slot whose cache shares the longest prefix with its tokens
+ * The slots that requests run on, one request per slot at a time. Each slot is the one sequence
+ * of its own llama context: sequences of a shared context are decoded together and interleave
+ * their KV cells, which changes the numbers (and a near-tie's argmax) with the load. Separate
+ * contexts still decode in parallel, each on its own thread. A request gets the free slot whose cache shares the longest prefix with its tokens
  * (least recently used on ties); when all are busy it queues, first come first served.
  */
 export class VerifierSlotPool {
@@ -37,21 +36,27 @@ export class VerifierSlotPool {
   private closed = false;
 
   private constructor(
-    private readonly context: LlamaContext,
+    private readonly contexts: readonly LlamaContext[],
     readonly slots: readonly VerifierSlot[],
   ) {
     this.free = [...slots];
   }
 
   static async create(model: LlamaModel, options: VerifierSlotPoolOptions): Promise<VerifierSlotPool> {
-    const context = await model.createContext({
-      contextSize: options.contextSize,
-      sequences: options.slots,
-      batchSize: options.batchSize ?? DEFAULT_VERIFIER_BATCH_SIZE,
-      threads: options.threads ?? DEFAULT_THREADS,
-    });
-    const slots = Array.from({ length: options.slots }, (_, index) => new VerifierSlot(index, context.getSequence(), options.stepDelayMs));
-    return new VerifierSlotPool(context, slots);
+    const blockTokens = options.blockTokens ?? DEFAULT_VERIFIER_BLOCK_TOKENS;
+    const contexts: LlamaContext[] = [];
+    try {
+      for (let i = 0; i < options.slots; i++) {
+        // Room for the last block's padding; requests are still held to options.contextSize.
+        const contextSize = Math.ceil(options.contextSize / blockTokens) * blockTokens;
+        contexts.push(await model.createContext({ contextSize, sequences: 1, batchSize: blockTokens, threads: options.threads ?? DEFAULT_THREADS }));
+      }
+    } catch (error) {
+      await Promise.all(contexts.map((context) => context.dispose()));
+      throw error;
+    }
+    const slots = contexts.map((context, index) => new VerifierSlot(index, context.getSequence(), options.contextSize, options.stepDelayMs, blockTokens));
+    return new VerifierSlotPool(contexts, slots);
   }
 
   /** Tokens one slot holds. */
@@ -123,7 +128,7 @@ export class VerifierSlotPool {
 
   async dispose(): Promise<void> {
     this.close();
-    await this.context.dispose();
+    await Promise.all(this.contexts.map((context) => context.dispose()));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
