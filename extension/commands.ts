@@ -1,7 +1,8 @@
 import * as vscode from "vscode";
 import { OBJECTIVES, ProfileRequest, StatsRequest, type Objective } from "../server/protocol.js";
 import { COMMANDS, type CommandId } from "./commandIds.js";
-import { API_KEY_SECRET, messageOf, type ConfigSpecContext } from "./configSpecContext.js";
+import { errorMessageOf } from "../server/util/errorMessage.js";
+import { API_KEY_SECRET, type ConfigSpecContext } from "./configSpecContext.js";
 import { ConfigurationPanel } from "./configurationPanel.js";
 import { setUpDrafters } from "./firstRun.js";
 import { ServerNotRunningError } from "./serverNotRunningError.js";
@@ -112,7 +113,7 @@ export function registerCommands(ctx: ConfigSpecContext): void {
           await command.run(ctx);
         } catch (error) {
           if (error instanceof ServerNotRunningError) return notRunning(ctx);
-          ctx.showErrorOnce(`ConfigSpec: ${title} failed: ${messageOf(error)}`);
+          ctx.showErrorOnce(`ConfigSpec: ${title} failed: ${errorMessageOf(error)}`);
         }
       }),
     );

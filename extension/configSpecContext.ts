@@ -20,6 +20,7 @@ import {
   type RequestDescriptor,
   type ServerStatus,
 } from "../server/protocol.js";
+import { errorMessageOf } from "../server/util/errorMessage.js";
 import { readExtensionSettings, SETTINGS_SECTION, type ExtensionSettings } from "./extensionSettings.js";
 import { ServerNotRunningError } from "./serverNotRunningError.js";
 import { CrashRestartPolicy, DEFAULT_MAX_CRASH_RESTARTS } from "./crashRestartPolicy.js";
@@ -182,7 +183,7 @@ export class ConfigSpecContext implements vscode.Disposable {
       try {
         await client.stop();
       } catch (error) {
-        this.log.warn(`stopping the server: ${messageOf(error)}`);
+        this.log.warn(`stopping the server: ${errorMessageOf(error)}`);
       }
     }
   }
@@ -217,7 +218,7 @@ export class ConfigSpecContext implements vscode.Disposable {
     try {
       await this.request(SetObjectiveRequest, { objective });
     } catch (error) {
-      this.log.warn(`setObjective: ${messageOf(error)}`);
+      this.log.warn(`setObjective: ${errorMessageOf(error)}`);
     }
   }
 
@@ -248,7 +249,7 @@ export class ConfigSpecContext implements vscode.Disposable {
       if (tracing) await client.setTrace(Trace.Off);
       await this.request(SetVerifierApiKeyRequest, { apiKey });
     } catch (error) {
-      this.log.warn(`could not hand the verifier API key to the server: ${messageOf(error)}`);
+      this.log.warn(`could not hand the verifier API key to the server: ${errorMessageOf(error)}`);
     } finally {
       if (tracing) await client.setTrace(Trace.fromString(trace));
     }
@@ -295,8 +296,4 @@ export class ConfigSpecContext implements vscode.Disposable {
     if (state !== "running") this.#status = undefined;
     this.#onDidChangeStatus.fire();
   }
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

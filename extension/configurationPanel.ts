@@ -1,6 +1,7 @@
 import * as vscode from "vscode";
 import { GetProfileRequest, type GetProfileResult } from "../server/protocol.js";
-import { messageOf, type ConfigSpecContext } from "./configSpecContext.js";
+import { errorMessageOf } from "../server/util/errorMessage.js";
+import type { ConfigSpecContext } from "./configSpecContext.js";
 import { panelHtml } from "./panel/panelHtml.js";
 import { PanelRequestSchema, type PanelRequest, type PanelState } from "./panel/panelMessages.js";
 
@@ -88,7 +89,7 @@ export class ConfigurationPanel implements vscode.Disposable {
         this.#fetched = await this.#ctx.request(GetProfileRequest, undefined);
         this.#error = null;
       } catch (error) {
-        this.#error = `Could not fetch the profile: ${messageOf(error)}`;
+        this.#error = `Could not fetch the profile: ${errorMessageOf(error)}`;
       }
     }
     this.#post();

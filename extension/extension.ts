@@ -1,6 +1,7 @@
 import * as vscode from "vscode";
 import { registerCommands } from "./commands.js";
-import { ConfigSpecContext, messageOf } from "./configSpecContext.js";
+import { ConfigSpecContext } from "./configSpecContext.js";
+import { errorMessageOf } from "../server/util/errorMessage.js";
 import { offerDrafterSetupOnFirstRun } from "./firstRun.js";
 import { ConfigSpecStatusBar } from "./statusBar.js";
 
@@ -16,11 +17,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     registerCommands(ctx);
     context.subscriptions.push(new ConfigSpecStatusBar(ctx));
     await ctx.start();
-    void offerDrafterSetupOnFirstRun(ctx).catch((error: unknown) => ctx?.showErrorOnce(`ConfigSpec: drafter setup failed: ${messageOf(error)}`));
+    void offerDrafterSetupOnFirstRun(ctx).catch((error: unknown) => ctx?.showErrorOnce(`ConfigSpec: drafter setup failed: ${errorMessageOf(error)}`));
   } catch (error) {
     // VS Code does not show activation failures itself.
     log.error(`activation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    void vscode.window.showErrorMessage(`ConfigSpec failed to start: ${messageOf(error)}`, "Show Logs").then((choice) => {
+    void vscode.window.showErrorMessage(`ConfigSpec failed to start: ${errorMessageOf(error)}`, "Show Logs").then((choice) => {
       if (choice) log.show();
     });
   }

@@ -1,5 +1,6 @@
 import { COMMANDS } from "./cli/commands.js";
 import { UsageError } from "./cli/usageError.js";
+import { errorMessageOf } from "./util/errorMessage.js";
 
 /** `configspec <command> [flags]`: one table of commands, each in its own module. */
 async function main(argv: string[]): Promise<number> {
@@ -19,7 +20,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`configspec ${command.name}: ${error.message}\n${command.usage}\n`);
       return 2;
     }
-    process.stderr.write(`configspec ${command.name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`configspec ${command.name}: ${errorMessageOf(error)}\n`);
     return 1;
   }
 }

@@ -1,5 +1,4 @@
 import type { CancellationToken } from "vscode-languageserver";
-import { SupersededError } from "./errors/supersededError.js";
 
 /** The LSP `CancellationToken` as an `AbortSignal`: the boundary where cancellation changes type. */
 export function abortSignalOf(token: CancellationToken): { signal: AbortSignal; dispose(): void } {
@@ -10,11 +9,6 @@ export function abortSignalOf(token: CancellationToken): { signal: AbortSignal; 
   }
   const listener = token.onCancellationRequested(() => controller.abort());
   return { signal: controller.signal, dispose: () => listener.dispose() };
-}
-
-/** True for the errors an aborted operation rejects with (DOM `AbortError`, or our own reasons). */
-export function isAbortError(error: unknown): boolean {
-  return error instanceof Error && (error.name === "AbortError" || error instanceof SupersededError);
 }
 
 /** Races a promise against a signal (the promise keeps running; its result is dropped). */

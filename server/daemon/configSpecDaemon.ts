@@ -47,10 +47,11 @@ import { chooseActiveConfiguration, type ActiveChoice } from "./activeConfigurat
 import type { CompletionOutput } from "../completion/completionSource.js";
 import { OnlineAdaptation } from "./adaptation/onlineAdaptation.js";
 import { CompletionCache } from "./cache/completionCache.js";
-import { abortSignalOf, isAbortError } from "./cancellation.js";
+import { abortSignalOf } from "./cancellation.js";
+import { isAbortError } from "../util/abort.js";
 import { InlineCompletionParamsSchema } from "./completion/inlineCompletionParams.js";
 import { InlineCompletionPipeline } from "./completion/inlineCompletionPipeline.js";
-import { daemonLoggerOf, errorMessageOf, type DaemonLogger } from "./daemonLogger.js";
+import { daemonLoggerOf, type DaemonLogger } from "./daemonLogger.js";
 import type { CreateEngine, EngineDrafter, StartEmbeddedVerifier } from "./engineFactory.js";
 import { EngineSlot } from "./engineSlot.js";
 import { downloadDrafters, ensureGeneratedFamily, type PreparationProgress } from "./models/drafterPreparation.js";
@@ -62,6 +63,7 @@ import { createCompletionAccounting, priceTableFor } from "./stats/completionAcc
 import { CompletionLedger } from "./stats/completionLedger.js";
 import { StatusReporter } from "./statusReporter.js";
 import { probeVerifier, VerifierEndpoint, type ResolvedVerifier } from "./verifierEndpoint.js";
+import { errorMessageOf } from "../util/errorMessage.js";
 
 /** Default storage when the client passes none: `~/.configspec`. */
 export const DEFAULT_STORAGE_DIR = join(homedir(), ".configspec");

@@ -19,7 +19,3 @@ export function daemonLoggerOf(console: RemoteConsole): DaemonLogger {
     debug: (message) => console.debug(message),
   };
 }
-
-export function errorMessageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -1,8 +1,9 @@
 import { ErrorCodes, LSPErrorCodes, ResponseError, type CancellationToken, type Connection, type Disposable } from "vscode-languageserver";
 import { z } from "zod";
 import type { RequestDescriptor } from "../protocol.js";
-import { isAbortError } from "./cancellation.js";
-import { errorMessageOf, type DaemonLogger } from "./daemonLogger.js";
+import { isAbortError } from "../util/abort.js";
+import { type DaemonLogger } from "./daemonLogger.js";
+import { errorMessageOf } from "../util/errorMessage.js";
 
 /**
  * Registers a custom request whose params are parsed with its zod schema first: malformed

@@ -3,6 +3,7 @@ import { open, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
 import { PROFILE_SCHEMA_VERSION, ProfileSchema, type Profile, type ProfileInput, type ValidityKey } from "../profile/profileSchema.js";
+import { errorMessageOf } from "../util/errorMessage.js";
 
 /** Why a profile file cannot be used; every reason means "profile again". */
 export type InvalidProfileReason = "missing" | "unreadable" | "not-json" | "version" | "schema";
@@ -34,7 +35,7 @@ export async function readProfile(path: string): Promise<Profile> {
     json = JSON.parse(text);
   } catch (error) {
     // A crash between open and rename cannot produce this (writes are atomic); a hand edit can.
-    throw new InvalidProfileError(path, "not-json", `expected JSON, found ${text.length} bytes that do not parse (${error instanceof Error ? error.message : String(error)})`);
+    throw new InvalidProfileError(path, "not-json", `expected JSON, found ${text.length} bytes that do not parse (${errorMessageOf(error)})`);
   }
   const version = z.object({ schemaVersion: z.unknown() }).safeParse(json);
   const found = version.success ? version.data.schemaVersion : undefined;

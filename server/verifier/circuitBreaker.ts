@@ -1,4 +1,5 @@
 import { VerifierUnavailableError } from "./verifierUnavailableError.js";
+import { errorMessageOf } from "../util/errorMessage.js";
 
 /** Consecutive unavailability failures that open the circuit. Default 3. */
 export const DEFAULT_FAILURE_THRESHOLD = 3;
@@ -87,7 +88,7 @@ export class CircuitBreaker {
       this.#state = { state: "closed", consecutiveFailures };
       return false;
     }
-    this.#open(error instanceof Error ? error.message : String(error));
+    this.#open(errorMessageOf(error));
     return true;
   }
 
@@ -141,7 +142,7 @@ export class CircuitBreaker {
       healthy = await this.#options.probe(controller.signal);
       if (!healthy) reason = "the health probe failed";
     } catch (error) {
-      reason = `the health probe failed: ${error instanceof Error ? error.message : String(error)}`;
+      reason = `the health probe failed: ${errorMessageOf(error)}`;
     }
     // Closed, reset or disposed meanwhile: this probe's answer is stale.
     if (controller.signal.aborted || this.#disposed || this.#state.state !== "open") return;

@@ -6,9 +6,9 @@ import type { CompletionOutput } from "../../completion/completionSource.js";
 import { isVerifierUnavailable } from "../../verifier/circuitBreaker.js";
 import type { LastCompletionStats } from "../../protocol.js";
 import type { CompletionCache } from "../cache/completionCache.js";
-import { isAbortError } from "../cancellation.js";
+import { isAbortError } from "../../util/abort.js";
 import { SupersededError } from "../errors/supersededError.js";
-import { errorMessageOf, type DaemonLogger } from "../daemonLogger.js";
+import { type DaemonLogger } from "../daemonLogger.js";
 import type { EngineSlot } from "../engineSlot.js";
 import { cursorContextOf, postprocessCompletion, stopRulePredicate } from "../postprocess/stopRules.js";
 import type { CompletionAccounting } from "../stats/completionAccounting.js";
@@ -16,6 +16,7 @@ import type { CompletionLedger } from "../stats/completionLedger.js";
 import { completionContextOf } from "./completionContext.js";
 import { INVOKED_TRIGGER_KIND, type ParsedInlineCompletionParams } from "./inlineCompletionParams.js";
 import { NewestInlineRequest } from "./newestInlineRequest.js";
+import { errorMessageOf } from "../../util/errorMessage.js";
 
 /** Every way a request can end without a suggestion; each is logged by name. */
 export type NoCompletionReason =

@@ -1,5 +1,6 @@
 import { PowerSourceUnavailableError, type EnergyCounterSource } from "./powerSource.js";
 import type { SysfsReader } from "./sysfsReader.js";
+import { errorMessageOf } from "../../util/errorMessage.js";
 
 const POWERCAP = "class/powercap";
 /** Top-level RAPL zones only: subzones (`intel-rapl:0:0` core, `:1` uncore) are inside their package. */
@@ -63,7 +64,7 @@ class RaplCounter implements EnergyCounterSource {
       try {
         raw = Number(await this.reader.readText(`${zone.dir}/energy_uj`));
       } catch (error) {
-        throw new PowerSourceUnavailableError("rapl", `cannot read ${zone.dir}/energy_uj (${error instanceof Error ? error.message : String(error)})`);
+        throw new PowerSourceUnavailableError("rapl", `cannot read ${zone.dir}/energy_uj (${errorMessageOf(error)})`);
       }
       if (!Number.isFinite(raw)) throw new PowerSourceUnavailableError("rapl", `${zone.dir}/energy_uj is not a number`);
       const previous = this.#last.get(zone.dir);

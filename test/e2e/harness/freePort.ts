@@ -1,4 +1,5 @@
 import { createServer } from "node:net";
+import { errorMessageOf } from "../../../server/util/errorMessage.js";
 
 export const LOOPBACK = "127.0.0.1";
 
@@ -36,7 +37,7 @@ export async function waitForHttp(url: string, timeoutMs: number, isAlive: () =>
       if (response.ok) return;
       last = `HTTP ${response.status}`;
     } catch (error) {
-      last = error instanceof Error ? error.message : String(error);
+      last = errorMessageOf(error);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

@@ -1,6 +1,7 @@
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
+import { errorMessageOf } from "../../../server/util/errorMessage.js";
 import { decodePng, imageContent } from "./pngImage.js";
 
 /** Fewer colours than this, or one colour on more than {@link MAX_DOMINANT_SHARE} of the pixels, is a blank shot. */
@@ -49,7 +50,7 @@ export class Screenshots {
       }
       return null;
     } catch (error) {
-      return `${name}.png cannot be read: ${error instanceof Error ? error.message : String(error)}`;
+      return `${name}.png cannot be read: ${errorMessageOf(error)}`;
     }
   }
 }
