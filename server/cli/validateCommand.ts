@@ -15,7 +15,7 @@ import { UsageError } from "./usageError.js";
 
 /** Held-back prompts per configuration: one per file of the bundled corpus, the same mix of languages the calibration set covers (acceptance differs a lot between files). */
 export const DEFAULT_VALIDATION_PROMPTS = 8;
-/** The targets of issue 4: |relative error| of goodput, cost and energy. */
+/** The performance model's accuracy targets: |relative error| of predicted vs measured goodput, cost and energy (median and p90 over the configurations). */
 export const TARGET_MEDIAN_ERROR = 0.1;
 export const TARGET_P90_ERROR = 0.25;
 

@@ -1,0 +1,269 @@
+// The typing benchmark: real source files typed into the shipped daemon (dist/server.js) over
+// LSP as VS Code drives it, with seeded human timing, under RTT × verifier speed, for
+// verifier-only, the profile's pick per objective, a fixed default (K=4, no profile) and
+// drafter-only — side by side in one run. Writes bench/results/typing-<date>.{json,md}.
+//
+//   npm run bench:typing                       # full: RTT 0/25/100 ms × verifier as-is / +25 ms per step
+//   npm run bench:typing -- --smoke --out DIR  # CI: one condition, one short region, no profile
+//   npm run bench:typing -- --corpus ~/project --chars 300 --files 4 --rtt 25 --step-ms 25
+import { spawn } from "node:child_process";
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import { parseArgs } from "node:util";
+import { typeRegion } from "../server/bench/typing/lspTypist.js";
+import { startLatencyProxy, type LatencyProxy } from "../server/bench/typing/latencyProxy.js";
+import { losslessCheckOf, typingMetricsOf, type Sitting } from "../server/bench/typing/typingMetrics.js";
+import { typingReportOf } from "../server/bench/typing/typingReport.js";
+import { TypingResultSchema, type TypingCondition, type TypingResult, type TypingRow } from "../server/bench/typing/typingSchema.js";
+import { isPause, typingRegionOf, typingScriptOf, type TypingRegion } from "../server/bench/typing/typingScript.js";
+import { startVerifierProcess, type VerifierProcess } from "../server/cli/verifierProcess.js";
+import { bundledCorpusDir, readCorpus } from "../server/corpus/codeCorpus.js";
+import { GetProfileRequest, StatsRequest } from "../server/protocol.js";
+import { DaemonProcess } from "../test/helpers/daemonProcess.js";
+import { modelFamilyFixture } from "../test/helpers/modelFamilyFixture.js";
+
+const { values } = parseArgs({
+  options: {
+    smoke: { type: "boolean", default: false },
+    corpus: { type: "string" },
+    out: { type: "string", default: "bench/results" },
+    chars: { type: "string" },
+    files: { type: "string" },
+    rtt: { type: "string" },
+    "step-ms": { type: "string" },
+    seed: { type: "string", default: "15" },
+    "max-tokens": { type: "string", default: "64" },
+    "debounce-ms": { type: "string" },
+    configs: { type: "string" },
+    "profile-prompts": { type: "string", default: "4" },
+    "profile-rounds": { type: "string", default: "5" },
+  },
+});
+const smoke = values.smoke ?? false;
+const list = (text: string | undefined, fallback: number[]) => (text === undefined ? fallback : text.split(",").map(Number));
+const rtts = list(values.rtt, smoke ? [25] : [0, 25, 100]);
+const steps = list(values["step-ms"], smoke ? [25] : [0, 25]);
+const chars = Number(values.chars ?? (smoke ? 24 : 160));
+const fileCount = Number(values.files ?? (smoke ? 1 : 2));
+const seed = Number(values.seed);
+const maxTokens = Number(values["max-tokens"]);
+const debounceMs = values["debounce-ms"] === undefined ? undefined : Number(values["debounce-ms"]);
+const configKinds = (values.configs ?? (smoke ? "verifier-only,default,drafter-only" : "verifier-only,pick,default,drafter-only")).split(",");
+/** The fixed default: the drafter llama.vscode-style setups start with, at the daemon's K before any profile (4). */
+const DEFAULT_DRAFTER_ID = "draft-4l-f16";
+/** Nothing listens here: the drafter-only row's verifier, so the daemon serves the drafter alone. */
+const DEAD_VERIFIER_URL = "http://127.0.0.1:9/v1";
+const cliPath = resolve("dist/cli.js");
+
+const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const family = await modelFamilyFixture();
+const corpusDir = resolve(values.corpus ?? bundledCorpusDir());
+const files = await readCorpus(corpusDir);
+const regions: TypingRegion[] = [];
+for (const [i, file] of files.entries()) {
+  if (regions.length >= fileCount) break;
+  const region = typingRegionOf(file, chars, seed + i);
+  if (region && region.languageId !== "plaintext") regions.push(region);
+}
+// Spread over languages: every other file when there are enough.
+const scripts = regions.map((region, i) => typingScriptOf(region.target, seed * 1000 + i));
+const defaultDrafter = family.drafters.find((d) => d.id === DEFAULT_DRAFTER_ID) ?? family.drafters[0];
+const started = performance.now();
+const loadAtStart = load();
+log(`typing bench: ${regions.length} regions, ${scripts.reduce((n, s) => n + s.length, 0)} keystrokes per row; load ${loadAtStart.join(" ")}`);
+
+interface RowPlan {
+  label: string;
+  configuration: TypingRow["configuration"];
+  settings: Record<string, unknown>;
+  profilePath?: string;
+  usesVerifier: boolean;
+}
+
+/** Runs one configuration: a fresh daemon (and a fresh verifier: its prefix cache must not remember the previous row's typing). */
+async function runRow(plan: RowPlan, condition: { rttMs: number; stepMs: number }, reference: Sitting[] | undefined): Promise<{ row: TypingRow; sittings: Sitting[] }> {
+  const rowStarted = performance.now();
+  let verifier: VerifierProcess | undefined;
+  let proxy: LatencyProxy | undefined;
+  const storagePath = await mkdtemp(join(tmpdir(), "configspec-typing-"));
+  let daemon: DaemonProcess | undefined;
+  try {
+    let verifierSettings: Record<string, unknown> = { baseUrl: DEAD_VERIFIER_URL, model: family.target.id };
+    if (plan.usesVerifier) {
+      verifier = await startVerifierProcess({ cliPath, modelPath: family.target.absolutePath, modelId: family.target.id, stepDelayMs: condition.stepMs });
+      proxy = await startLatencyProxy(verifier.url, condition.rttMs);
+      verifierSettings = { baseUrl: proxy.baseUrl, model: family.target.id };
+    }
+    if (plan.profilePath) await copyFile(plan.profilePath, join(storagePath, "profile.json"));
+    daemon = await DaemonProcess.start({
+      entry: "dist",
+      settings: { debounceMs, maxTokens, ...plan.settings, verifier: verifierSettings },
+      initializationOptions: { storagePath, modelFamilyDir: family.dir },
+    });
+    // Warm up on another file: models loaded, verifier connected, first prompt paid; then measure.
+    const warmUri = "file:///typing/warm-up.ts";
+    const warmText = files.find((f) => !regions.some((r) => r.file === f.relativePath))?.text ?? files[0].text;
+    await daemon.open(warmUri, warmText.slice(0, 600));
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const result = await daemon.inlineCompletion(warmUri, { line: 3, character: 0 }, undefined, 1).catch(() => null);
+      if (result?.items.length) break;
+      await delay(500);
+    }
+    const before = (await daemon.connection.sendRequest(StatsRequest.type, undefined)).counters;
+    proxy?.reset();
+    const sittings: Sitting[] = [];
+    for (const [i, region] of regions.entries()) {
+      const typed = await typeRegion(daemon.connection, `file:///typing/${i}/${region.file.replace(/[^\w.]/g, "_")}`, region, scripts[i]);
+      sittings.push({ region, script: scripts[i], ...typed });
+    }
+    const stats = await daemon.connection.sendRequest(StatsRequest.type, undefined);
+    const traffic = proxy?.traffic ?? { calls: 0, abandoned: 0, promptTokens: 0, cachedTokens: 0, completionTokens: 0, byPath: {} };
+    const counters = Object.fromEntries(Object.entries(stats.counters).map(([key, value]) => [key, value - (before[key as keyof typeof before] ?? 0)]));
+    const active = stats.active;
+    const row: TypingRow = {
+      label: plan.label,
+      configuration: { ...plan.configuration, drafterId: active?.drafterId ?? plan.configuration.drafterId, k: active?.k ?? plan.configuration.k },
+      metrics: typingMetricsOf(sittings, traffic),
+      lossless: reference ? losslessCheckOf(sittings, reference) : null,
+      daemon: { ...counters, verifierCalls: traffic.calls, verifierCallsAbandoned: traffic.abandoned },
+      load: load(),
+      wallMs: Math.round(performance.now() - rowStarted),
+    };
+    const m = row.metrics;
+    log(`  ${plan.label}: p50 ${m.latencyMs.p50} p90 ${m.latencyMs.p90} ms, shown ${Math.round(100 * m.shownPerPause)}% of ${m.pauses} pauses, ${m.perHundredChars.verifierCalls} verifier calls/100 keys; load ${row.load.join(" ")}`);
+    return { row, sittings };
+  } finally {
+    await daemon?.stop();
+    await proxy?.close();
+    await verifier?.close();
+    await rm(storagePath, { recursive: true, force: true });
+  }
+}
+
+/** `configspec profile` against the condition's verifier behind its round trip; returns the profile file and the daemon's picks. */
+async function profileCondition(condition: { rttMs: number; stepMs: number }, dir: string) {
+  const profileStarted = performance.now();
+  const verifier = await startVerifierProcess({ cliPath, modelPath: family.target.absolutePath, modelId: family.target.id, stepDelayMs: condition.stepMs });
+  const proxy = await startLatencyProxy(verifier.url, condition.rttMs);
+  const profilePath = join(dir, `profile-rtt${condition.rttMs}-step${condition.stepMs}.json`);
+  try {
+    const args = [cliPath, "profile", "--drafters", family.drafters.map((d) => d.absolutePath).join(","), "--verifier-url", proxy.baseUrl, "--verifier-model", family.target.id];
+    args.push("--out", profilePath, "--prompts", values["profile-prompts"]!, "--rounds", values["profile-rounds"]!, "--force");
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr = (stderr + chunk).slice(-2000)));
+    const code = await new Promise<number | null>((done) => child.on("exit", done));
+    if (code !== 0) throw new Error(`configspec profile failed (${code}): ${stderr}`);
+  } finally {
+    await proxy.close();
+    await verifier.close();
+  }
+  // The daemon's own reading of the profile: what it would pick per objective.
+  const storagePath = await mkdtemp(join(tmpdir(), "configspec-typing-picks-"));
+  await copyFile(profilePath, join(storagePath, "profile.json"));
+  const daemon = await DaemonProcess.start({
+    entry: "dist",
+    settings: { drafters: family.drafters.map((d) => d.absolutePath), enabled: false },
+    initializationOptions: { storagePath, modelFamilyDir: family.dir },
+  });
+  try {
+    await daemon.waitForLog(/ConfigSpec daemon ready/, 30_000);
+    const { profile } = await daemon.connection.sendRequest(GetProfileRequest.type, undefined);
+    if (!profile) throw new Error("the daemon could not use the profile");
+    return { profilePath, picks: profile.picks, wallMs: performance.now() - profileStarted };
+  } finally {
+    await daemon.stop();
+    await rm(storagePath, { recursive: true, force: true });
+  }
+}
+
+const workDir = await mkdtemp(join(tmpdir(), "configspec-typing-bench-"));
+const conditions: TypingCondition[] = [];
+try {
+  for (const stepMs of steps) {
+    for (const rttMs of rtts) {
+      const condition = { rttMs, stepMs };
+      log(`condition RTT ${rttMs} ms, step ${stepMs} ms`);
+      const plans: RowPlan[] = [];
+      let picks: TypingCondition["picks"] = null;
+      let profileWallMs: number | null = null;
+      const allDrafters = family.drafters.map((d) => d.absolutePath);
+      for (const kind of configKinds) {
+        if (kind === "verifier-only") {
+          plans.push({ label: "verifier-only", configuration: { kind, objectives: [], drafterId: null, k: 0, verified: true }, settings: { drafters: [] }, usesVerifier: true });
+        } else if (kind === "default") {
+          plans.push({
+            label: `default (${defaultDrafter.id} K=4)`,
+            configuration: { kind, objectives: [], drafterId: defaultDrafter.id, k: 4, verified: true },
+            settings: { drafters: [defaultDrafter.absolutePath] },
+            usesVerifier: true,
+          });
+        } else if (kind === "drafter-only") {
+          plans.push({
+            label: `drafter-only (${defaultDrafter.id})`,
+            configuration: { kind, objectives: [], drafterId: defaultDrafter.id, k: 0, verified: false },
+            settings: { drafters: [defaultDrafter.absolutePath], allowUnverified: true },
+            usesVerifier: false,
+          });
+        } else if (kind === "pick") {
+          const profiled = await profileCondition(condition, workDir);
+          profileWallMs = Math.round(profiled.wallMs);
+          picks = Object.fromEntries(Object.entries(profiled.picks).map(([objective, pick]) => [objective, { drafterId: pick.drafterId, k: pick.k }]));
+          log(`  picks: ${Object.entries(picks).map(([o, p]) => `${o} ${p.drafterId ?? "verifier-only"} K=${p.k}`).join(", ")} (${Math.round(profiled.wallMs / 1000)} s)`);
+          // One row per distinct pick; `auto` is battery or latency, so it is not a row of its own.
+          const byKey = new Map<string, string[]>();
+          for (const objective of ["latency", "cost", "battery"] as const) {
+            const pick = profiled.picks[objective];
+            const key = `${pick.drafterId}|${pick.k}|${pick.threads ?? ""}`;
+            byKey.set(key, [...(byKey.get(key) ?? []), objective]);
+          }
+          for (const objectives of byKey.values()) {
+            const pick = profiled.picks[objectives[0] as "latency"];
+            plans.push({
+              label: `pick ${objectives.join("/")} (${pick.drafterId === null ? "verifier-only" : `${pick.drafterId} K=${pick.k}`})`,
+              configuration: { kind: "pick", objectives, drafterId: pick.drafterId, k: pick.k, verified: pick.verified },
+              settings: { drafters: allDrafters, objective: objectives[0], allowUnverified: !pick.verified },
+              profilePath: profiled.profilePath,
+              usesVerifier: true,
+            });
+          }
+        } else throw new Error(`unknown configuration kind ${kind} (verifier-only, pick, default, drafter-only)`);
+      }
+      const rows: TypingRow[] = [];
+      let reference: Sitting[] | undefined;
+      for (const plan of plans) {
+        const { row, sittings } = await runRow(plan, condition, reference);
+        if (plan.configuration.kind === "verifier-only") reference = sittings;
+        rows.push(row);
+      }
+      conditions.push({ rttMs, stepMs, picks, profileWallMs, rows });
+    }
+  }
+} finally {
+  await rm(workDir, { recursive: true, force: true });
+}
+
+const date = new Date().toISOString();
+const result: TypingResult = TypingResultSchema.parse({
+  kind: "configspec-typing-bench",
+  version: 1,
+  date,
+  command: `npm run bench:typing --${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(" ")}` : ""}`,
+  smoke,
+  machine: { cpus: cpus().length, loadAtStart, loadAtEnd: load() },
+  settings: { maxTokens, debounceMs: debounceMs ?? null, chars, seed },
+  corpus: values.corpus ?? "corpus/",
+  regions: regions.map((r, i) => ({ file: r.file, chars: r.target.length, keystrokes: scripts[i].length, pauses: scripts[i].filter(isPause).length })),
+  conditions,
+  wallMs: Math.round(performance.now() - started),
+});
+const outDir = resolve(values.out!);
+await mkdir(outDir, { recursive: true });
+const base = join(outDir, `typing-${smoke ? "smoke-" : ""}${date.slice(0, 10)}`);
+await writeFile(`${base}.json`, JSON.stringify(result, null, 2) + "\n");
+await writeFile(`${base}.md`, typingReportOf(result));
+process.stdout.write(`${base}.json\n${base}.md\n`);

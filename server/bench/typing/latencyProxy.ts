@@ -1,0 +1,117 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { setTimeout as delay } from "node:timers/promises";
+
+/** What the proxy saw of the verifier traffic since the last {@link LatencyProxy.reset}. */
+export interface VerifierTraffic {
+  /** POST requests (each a verifier call a paid API would bill). */
+  calls: number;
+  /** Calls the client gave up on before the answer came back (cancelled keystrokes). */
+  abandoned: number;
+  /** Billed tokens from the answers' `usage` (abandoned calls are billed too: the server did the work). */
+  promptTokens: number;
+  cachedTokens: number;
+  completionTokens: number;
+  /** Calls per path, e.g. `/v1/completions`. */
+  byPath: Record<string, number>;
+}
+
+export interface LatencyProxy extends AsyncDisposable {
+  /** `http://127.0.0.1:PORT/v1`: where the daemon is pointed. */
+  readonly baseUrl: string;
+  readonly traffic: VerifierTraffic;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+function emptyTraffic(): VerifierTraffic {
+  return { calls: 0, abandoned: 0, promptTokens: 0, cachedTokens: 0, completionTokens: 0, byPath: {} };
+}
+
+interface UsageJson {
+  usage?: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } };
+}
+
+/**
+ * A network between the daemon and a verifier: half the round trip on the way there and half on
+ * the way back, every verifier call counted with the tokens it bills. A client that hangs up
+ * aborts the forwarded request too, as a closed connection reaches a real server.
+ */
+export async function startLatencyProxy(targetOrigin: string, rttMs: number): Promise<LatencyProxy> {
+  let traffic = emptyTraffic();
+  const sockets = new Set<Socket>();
+  const oneWay = rttMs / 2;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const upstream = new AbortController();
+    let answered = false;
+    res.on("close", () => {
+      if (!answered) {
+        if (req.method === "POST") traffic.abandoned++;
+        upstream.abort();
+      }
+    });
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const path = (req.url ?? "/").split("?")[0];
+    const post = req.method === "POST";
+    const counted = traffic;
+    if (post) {
+      counted.calls++;
+      counted.byPath[path] = (counted.byPath[path] ?? 0) + 1;
+    }
+    const headers: Record<string, string> = { "content-type": req.headers["content-type"] ?? "application/json" };
+    if (req.headers.authorization) headers.authorization = req.headers.authorization;
+    try {
+      if (oneWay > 0) await delay(oneWay, undefined, { signal: upstream.signal });
+      const response = await fetch(new URL(req.url ?? "/", targetOrigin), {
+        method: req.method,
+        headers,
+        body: post ? new Uint8Array(Buffer.concat(chunks)) : undefined,
+        signal: upstream.signal,
+      });
+      const body = Buffer.from(await response.arrayBuffer());
+      if (post && response.ok) {
+        try {
+          const usage = (JSON.parse(body.toString("utf8")) as UsageJson).usage;
+          counted.promptTokens += usage?.prompt_tokens ?? 0;
+          counted.completionTokens += usage?.completion_tokens ?? 0;
+          counted.cachedTokens += usage?.prompt_tokens_details?.cached_tokens ?? 0;
+        } catch {
+          // not JSON: nothing billed that we can read
+        }
+      }
+      if (oneWay > 0) await delay(oneWay, undefined, { signal: upstream.signal });
+      answered = true;
+      res.writeHead(response.status, { "content-type": response.headers.get("content-type") ?? "application/json" });
+      res.end(body);
+    } catch {
+      answered = true;
+      res.destroy();
+    }
+  };
+
+  const server: Server = createServer((req, res) => void handle(req, res));
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const close = async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    get traffic() {
+      return traffic;
+    },
+    reset: () => (traffic = emptyTraffic()),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}

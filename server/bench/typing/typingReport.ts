@@ -1,0 +1,88 @@
+import type { TypingCondition, TypingResult, TypingRow } from "./typingSchema.js";
+
+const ms = (value: number | null) => (value === null ? "never" : `${value}`);
+const share = (value: number) => `${Math.round(100 * value)}%`;
+const num = (value: number, digits = 1) => value.toFixed(digits);
+
+function conditionName(condition: Pick<TypingCondition, "rttMs" | "stepMs">): string {
+  return `RTT ${condition.rttMs} ms, verifier ${condition.stepMs === 0 ? "as-is" : `+${condition.stepMs} ms/step (EMULATED cloud model)`}`;
+}
+
+function ratio(row: TypingRow, baseline: TypingRow | undefined): string {
+  const a = row.metrics.latencyMs.p50;
+  const b = baseline?.metrics.latencyMs.p50;
+  if (a === null || b === null || b === undefined || b === 0) return "—";
+  return `${(a / b).toFixed(2)}×`;
+}
+
+function lossless(row: TypingRow): string {
+  const check = row.lossless;
+  if (!check) return "reference";
+  if (!row.configuration.verified) return `${check.identical}/${check.compared} (unverified)`;
+  return `${check.identical}/${check.compared}${check.prefixOnly ? ` +${check.prefixOnly} prefix` : ""}${check.differing ? `, **${check.differing} differ**` : ""}`;
+}
+
+/** The headline table for the README: p50 / p90 keystroke → suggestion at pauses, per condition and configuration. */
+export function latencyTableOf(result: TypingResult): string {
+  const labels = [...new Set(result.conditions.flatMap((c) => c.rows.map((r) => r.configuration.kind === "pick" ? "pick (latency)" : r.label)))];
+  const lines = [`| condition | ${labels.join(" | ")} |`, `|---|${labels.map(() => "---:").join("|")}|`];
+  for (const condition of result.conditions) {
+    const cells = labels.map((label) => {
+      const row =
+        label === "pick (latency)"
+          ? condition.rows.find((r) => r.configuration.kind === "pick" && r.configuration.objectives.includes("latency"))
+          : condition.rows.find((r) => r.label === label);
+      return row ? `${ms(row.metrics.latencyMs.p50)} / ${ms(row.metrics.latencyMs.p90)}` : "—";
+    });
+    lines.push(`| RTT ${condition.rttMs}, ${condition.stepMs === 0 ? "as-is" : `step ${condition.stepMs} ms`} | ${cells.join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
+export function typingReportOf(result: TypingResult): string {
+  const out: string[] = [
+    `# Typing benchmark ${result.date}${result.smoke ? " (smoke)" : ""}`,
+    "",
+    `\`${result.command}\` — ${result.regions.length} regions of ${result.corpus} typed into dist/server.js over LSP ` +
+      `(didChange + automatic inlineCompletion per keystroke, the previous request cancelled), seeded human timing ` +
+      `(seed ${result.settings.seed}); maxTokens ${result.settings.maxTokens}. ${result.machine.cpus} CPUs, ` +
+      `load ${result.machine.loadAtStart.join(" ")} at start, ${result.machine.loadAtEnd.join(" ")} at the end; ${Math.round(result.wallMs / 1000)} s.`,
+    "",
+    "Keystroke → suggestion at pauses (p50 / p90 ms; *never* where that share of pauses saw none):",
+    "",
+    latencyTableOf(result),
+    "",
+    "Regions: " + result.regions.map((r) => `${r.file} (${r.chars} chars, ${r.keystrokes} keys, ${r.pauses} pauses)`).join(", "),
+    "",
+  ];
+  for (const condition of result.conditions) {
+    out.push(`## ${conditionName(condition)}`, "");
+    if (condition.picks) {
+      out.push(
+        `Picks: ${Object.entries(condition.picks).map(([objective, pick]) => `${objective} ${pick.drafterId === null ? "verifier-only" : `${pick.drafterId} K=${pick.k}`}`).join(", ")}` +
+          (condition.profileWallMs === null ? "" : ` (profiled in ${Math.round(condition.profileWallMs / 1000)} s)`),
+        "",
+      );
+    }
+    out.push(
+      "| configuration | p50 | p90 | p99 | × verifier-only p50 | shown / pause | chars matching next | first line matches | verifier calls / 100 keys | abandoned / 100 | prompt tok / 100 | completion tok / 100 | identical to verifier-only | load |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+    );
+    const baseline = condition.rows.find((r) => r.configuration.kind === "verifier-only");
+    for (const row of condition.rows) {
+      const m = row.metrics;
+      out.push(
+        `| ${row.label} | ${ms(m.latencyMs.p50)} | ${ms(m.latencyMs.p90)} | ${ms(m.latencyMs.p99)} | ${ratio(row, baseline)} | ${share(m.shownPerPause)} | ` +
+          `${num(m.matchedChars)} of ${num(m.suggestionChars)} | ${share(m.firstLineMatchShare)} | ${num(m.perHundredChars.verifierCalls)} | ` +
+          `${num(m.perHundredChars.abandonedVerifierCalls)} | ${Math.round(m.perHundredChars.promptTokens)} | ${Math.round(m.perHundredChars.completionTokens)} | ${lossless(row)} | ${row.load.join(" ")} |`,
+      );
+    }
+    const examples = condition.rows.flatMap((r) => (r.lossless?.examples ?? []).filter(() => r.configuration.verified).map((e) => ({ ...e, label: r.label })));
+    if (examples.length > 0) {
+      out.push("", "Suggestions that differ from verifier-only's at the same pause:", "");
+      for (const e of examples.slice(0, 6)) out.push(`- ${e.label}, ${e.file} key ${e.keystroke}: ${JSON.stringify(e.shown)} vs ${JSON.stringify(e.verifierOnly)}`);
+    }
+    out.push("");
+  }
+  return out.join("\n") + "\n";
+}

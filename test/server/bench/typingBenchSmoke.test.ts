@@ -1,0 +1,33 @@
+// The typing benchmark's smoke variant (CI): one short region typed into dist/server.js over LSP
+// at RTT 25 ms against the emulated cloud verifier, verifier-only vs the fixed default vs
+// drafter-only. Asserts the result file's schema and that the verified configurations showed
+// exactly what verifier-only showed at the same pauses (lossless). Needs `npm run build`.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { TypingResultSchema } from "../../../server/bench/typing/typingSchema.js";
+import { tempDir } from "../../helpers/tempDir.js";
+
+describe("typing benchmark --smoke (dist/server.js over LSP)", () => {
+  it("writes a schema-valid result whose verified suggestions equal verifier-only's", async () => {
+    const out = await tempDir("configspec-typing-smoke-");
+    const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/bench-typing.ts", "--smoke", "--out", out], { encoding: "utf8", timeout: 150_000 });
+    assert.equal(run.status, 0, `bench-typing --smoke failed:\n${run.stderr}`);
+    const files = readdirSync(out);
+    const json = files.find((f) => /^typing-smoke-\d{4}-\d{2}-\d{2}\.json$/.test(f));
+    assert.ok(json && files.includes(json.replace(/\.json$/, ".md")), `result files: ${files.join(", ")}`);
+    const result = TypingResultSchema.parse(JSON.parse(readFileSync(join(out, json), "utf8")));
+    const [condition] = result.conditions;
+    assert.deepEqual([condition.rttMs, condition.stepMs], [25, 25]);
+    assert.deepEqual(condition.rows.map((r) => r.configuration.kind), ["verifier-only", "default", "drafter-only"]);
+    for (const row of condition.rows) {
+      assert.equal(row.metrics.keystrokes, result.regions[0].keystrokes, row.label);
+      assert.equal(row.metrics.failedRequests, 0, `${row.label}: no request failed`);
+    }
+    const verified = condition.rows.filter((r) => r.configuration.kind === "default");
+    for (const row of verified) assert.equal(row.lossless?.differing, 0, `${row.label}: ${JSON.stringify(row.lossless?.examples)}`);
+    console.log(readFileSync(join(out, json.replace(/\.json$/, ".md")), "utf8"));
+  });
+});
