@@ -53,7 +53,6 @@ export type ConfigurationKey = z.infer<typeof ConfigurationKeySchema>;
 /** The configuration the daemon serves completions with, and why. */
 export const ActiveConfigurationSchema = ConfigurationKeySchema.extend({
   objective: ObjectiveSchema,
-  /** `profile`: picked from the profile for the objective; `default`: no profile yet. */
   /** profile: the profile's pick; adapted: re-picked from running estimates (online adaptation); default: no profile. */
   source: z.enum(["profile", "adapted", "default"]),
 });

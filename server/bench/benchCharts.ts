@@ -55,7 +55,6 @@ function rolePoints(c: ConditionResultJson): RolePoint[] {
   });
 }
 
-/** Grouped bars per condition, one bar per role, with an optional error rule. */
 /** One small multiple per condition, in run order, three to a row. */
 function conditionFacet(result: BenchResult) {
   return {
@@ -64,6 +63,7 @@ function conditionFacet(result: BenchResult) {
   };
 }
 
+/** Grouped bars per condition, one bar per role, with an optional error rule. */
 function groupedBars(
   result: BenchResult,
   title: string,

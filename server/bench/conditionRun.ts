@@ -16,7 +16,7 @@ import { summarizeRow, type MeasuredRow } from "./measuredRow.js";
 import { oracleFor } from "./oracle.js";
 import { predictionErrorOf, regretOf, type PredictionError } from "./regret.js";
 
-/** Issue 7: measured goodput ≥ 90 % of what the component times alone would give. */
+/** The bench's overhead target: measured goodput ≥ 90 % of what the component times alone would give. */
 export const TARGET_EFFICIENCY = 0.9;
 
 export interface ConditionSettings {

@@ -3,7 +3,7 @@ import type { Objective } from "../selector/objective.js";
 import type { MeasuredRow } from "./measuredRow.js";
 import { measuredMetric } from "./oracle.js";
 
-/** Issue 7: the pick may lose at most 5 % of the oracle's value. */
+/** The bench's selection target: the pick may lose at most 5 % of the oracle's (best measured configuration's) value. */
 export const TARGET_REGRET = 0.05;
 
 export interface RegretResult {

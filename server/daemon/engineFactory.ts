@@ -1,7 +1,7 @@
 /**
- * The daemon's wiring points to the components other folders build: the speculative engine
- * and the embedded verifier. Everything else in the daemon is written against these types,
- * so connecting a real implementation is a one-line change here.
+ * The two things the daemon builds but does not implement: an engine per configuration
+ * (server/engine) and the embedded verifier (server/verifierServer). The daemon takes them as
+ * options (`ConfigSpecDaemonOptions`), so tests pass stand-ins; these are the real ones.
  */
 import type { CompletionSource } from "../completion/completionSource.js";
 import type { EngineOptions } from "../engine/engineOptions.js";

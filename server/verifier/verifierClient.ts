@@ -411,7 +411,6 @@ export class VerifierClient {
     this.dispose();
   }
 
-  /** `schema`: {@link EchoedCompletionResponseSchema} when the caller validates the `top_logprobs` entries it reads. */
   /** One generated token after the echoed prompt, with every position's top-1 as `token_id:<id>`: the verification call. */
   private echoTokenIdsBody(prompt: string | number[]) {
     return {
@@ -425,6 +424,7 @@ export class VerifierClient {
     } satisfies CompletionCreateParamsNonStreaming & VllmCompletionExtras;
   }
 
+  /** `schema`: {@link EchoedCompletionResponseSchema} when the caller validates the `top_logprobs` entries it reads. */
   private completionWithLogprobs(json: unknown, schema: typeof CompletionResponseSchema | typeof EchoedCompletionResponseSchema = CompletionResponseSchema) {
     const response: CompletionResponse = this.validate(schema, json, "a completion");
     const [choice] = response.choices;

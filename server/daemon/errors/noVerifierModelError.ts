@@ -3,7 +3,7 @@ export class NoVerifierModelError extends Error {
   constructor(manifestPath: string) {
     super(
       `no verifier configured: configspec.verifier.baseUrl is empty (embedded verifier) but no generated model family was found at ${manifestPath}; ` +
-        "set configspec.verifier.baseUrl or generate the model family (ConfigSpec: Select Drafters → generated family)",
+        "set configspec.verifier.baseUrl or generate the model family (ConfigSpec: Set Up Drafters → generate the model family)",
     );
     this.name = "NoVerifierModelError";
   }

@@ -5,8 +5,11 @@ export interface EnergyCounterSource {
   readonly mode: "counter";
   readonly kind: PowerSourceKind;
   readonly label: string;
-  /** Monotonic cumulative joules; counter wraparound is the source's job. */
-  /** `atMs`: the sample's timestamp (performance.now); a source that computes from a clock uses it, so its joules and the sample's time agree. */
+  /**
+   * Monotonic cumulative joules; counter wraparound is the source's job. `atMs`: the sample's
+   * timestamp (performance.now); a source that computes from a clock uses it, so its joules and
+   * the sample's time agree.
+   */
   readJoules(atMs?: number): Promise<number>;
 }
 

@@ -1,8 +1,9 @@
-// Every verifier fault of issue 8, caused for real on 127.0.0.1 (or a `.invalid` host), through
-// both doors of the client: a verification (what completions use) and the health probe (what the
-// circuit breaker uses). verifierClientFaults.test.ts checks each fault's details (timings, retry
-// counts, redaction); this file checks the whole table at once, adds DNS failure, and prints the
-// table the issue asks for. Then the circuit breaker against a real dying and recovering server.
+// Every verifier fault the client classifies (refused, reset, timeout, 4xx/5xx, 429, bad body),
+// caused for real on 127.0.0.1 (or a `.invalid` host), through both doors of the client: a
+// verification (what completions use) and the health probe (what the circuit breaker uses).
+// verifierClientFaults.test.ts checks each fault's details (timings, retry counts, redaction);
+// this file checks the whole table at once, adds DNS failure, and prints the table of faults
+// and outcomes. Then the circuit breaker against a real dying and recovering server.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
