@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { faultyHttpServerForFile } from "../../helpers/faultyHttpServer.js";
+import { fakeChatOnly, fakeEchoOnly, fakeLlamaServer, fakePredictedOutputsOnly, fakeSglang, fakeVllmPrefixOnly } from "../../helpers/fakeVerifierEngines.js";
+import { VerifierClient } from "../../../server/verifier/verifierClient.js";
+import { chooseVerifierProtocol, detectVerifierProtocols } from "../../../server/verifier/protocols/protocolDetection.js";
+import { NoVerifierProtocolError } from "../../../server/verifier/protocols/noVerifierProtocolError.js";
+
+// Auto-detection against fake endpoints that each implement ONE protocol. These are fakes
+// because vLLM, SGLang, llama-server and the hosted APIs cannot run here; their shapes come from
+// the sources cited in test/helpers/fakeVerifierEngines.ts and server/verifier/protocols/*.ts.
+
+const servers = {
+  sglang: await faultyHttpServerForFile(fakeSglang),
+  vllm: await faultyHttpServerForFile(fakeVllmPrefixOnly),
+  llama: await faultyHttpServerForFile(fakeLlamaServer),
+  echo: await faultyHttpServerForFile(fakeEchoOnly),
+  predicted: await faultyHttpServerForFile(fakePredictedOutputsOnly),
+  chat: await faultyHttpServerForFile(fakeChatOnly),
+};
+
+async function detect(baseUrl: string) {
+  const client = new VerifierClient({ baseUrl, model: "toy", maxRetries: 0 });
+  return detectVerifierProtocols(client, { probeTokens: [5, 17, 42] });
+}
+
+const cases = [
+  { name: "SGLang (/generate only)", server: "sglang", engine: "sglang", protocol: "sglang", variant: undefined },
+  { name: "vLLM-style (token-array batches, no echo)", server: "vllm", engine: "vllm", protocol: "prefix-probe", variant: "openai-completions" },
+  { name: "llama-server (/completion, echo refused on /v1)", server: "llama", engine: "llama-server", protocol: "prefix-probe", variant: "llama-server" },
+  { name: "a hosted echo + logprobs API", server: "echo", engine: "unknown", protocol: "echo-logprobs", variant: undefined },
+  { name: "a chat API with Predicted Outputs", server: "predicted", engine: "unknown", protocol: "predicted-outputs", variant: undefined },
+] as const;
+
+for (const c of cases) {
+  test(`auto picks ${c.protocol} for ${c.name}, and finds nothing else`, async () => {
+    const detection = await detect(servers[c.server].baseUrl);
+    assert.deepEqual(detection.found, [c.protocol]);
+    assert.equal(detection.engine, c.engine);
+    const choice = chooseVerifierProtocol(detection, "auto");
+    assert.equal(choice.protocol, c.protocol);
+    assert.equal(choice.variant, c.variant);
+    assert.match(choice.reason, new RegExp(`^${c.protocol}: auto`));
+    // A named protocol the endpoint lacks is an error, never a silent fallback.
+    const other = c.protocol === "sglang" ? "echo-logprobs" : "sglang";
+    assert.throws(() => chooseVerifierProtocol(detection, other), NoVerifierProtocolError);
+  });
+}
+
+test("llama-server's slots and context length are read from /props; vLLM's max_model_len from /v1/models", async () => {
+  const llama = await detect(servers.llama.baseUrl);
+  assert.deepEqual([llama.slots, llama.maxModelLen], [9, 2048]);
+  const vllm = await detect(servers.vllm.baseUrl);
+  assert.equal(vllm.maxModelLen, 4096);
+});
+
+test("a chat-only API that ignores prediction gets an error naming what each protocol needs and what came back", async () => {
+  const detection = await detect(servers.chat.baseUrl);
+  assert.deepEqual(detection.found, []);
+  const error = (() => {
+    try {
+      chooseVerifierProtocol(detection, "auto");
+    } catch (caught) {
+      return caught;
+    }
+    return undefined;
+  })();
+  assert.ok(error instanceof NoVerifierProtocolError);
+  for (const protocol of ["sglang", "prefix-probe", "echo-logprobs", "predicted-outputs"]) assert.match(error.message, new RegExp(`- ${protocol} needs `));
+  assert.match(error.message, /POST \/generate .*404/);
+  assert.match(error.message, /accepted_prediction_tokens/);
+  assert.match(error.message, /llama-server through its \/completion route/);
+});
+
+test("when several protocols work, auto takes the measured fastest and says so", () => {
+  const detection = {
+    endpoint: "http://x/v1",
+    engine: "configspec" as const,
+    maxModelLen: undefined,
+    slots: undefined,
+    probes: [],
+    found: ["sglang" as const, "prefix-probe" as const, "echo-logprobs" as const],
+  };
+  assert.equal(chooseVerifierProtocol(detection, "auto").protocol, "sglang");
+  const measured = chooseVerifierProtocol(detection, "auto", { measuredMs: { sglang: 9, "prefix-probe": 4, "echo-logprobs": 30 } });
+  assert.equal(measured.protocol, "prefix-probe");
+  assert.match(measured.reason, /measured fastest, 4\.0 ms per round \(sglang 9\.0 ms, echo-logprobs 30\.0 ms\)/);
+  // A drafter with another tokenizer can only use echo-logprobs (as text) or predicted outputs.
+  assert.equal(chooseVerifierProtocol(detection, "auto", { allowed: ["echo-logprobs", "predicted-outputs"] }).protocol, "echo-logprobs");
+});
