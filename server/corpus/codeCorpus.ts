@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join, relative } from "node:path";
-import { SeededRandom } from "../modelFiles/seededRandom.js";
+import { SeededRandom } from "../util/seededRandom.js";
 import { packageRoot } from "../util/packageRoot.js";
 
 /** Source extensions read from a corpus folder (the user's workspace or the bundled one). */

@@ -1,6 +1,6 @@
 import { roundTripTensor } from "../gguf/tensorEncoding.js";
 import type { TensorQuantization } from "../gguf/ggufTypes.js";
-import { SeededRandom } from "./seededRandom.js";
+import { SeededRandom } from "../util/seededRandom.js";
 
 /** Hyperparameters of a LLaMA-architecture model, as written to its GGUF header. */
 export interface LlamaArchitecture {

@@ -1,4 +1,4 @@
-import { SeededRandom } from "../modelFiles/seededRandom.js";
+import { SeededRandom } from "../util/seededRandom.js";
 import { abortableSleep } from "./abortableSleep.js";
 import { recordInjectedDelay } from "./injectedDelayMeter.js";
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { panelHtml } from "../../extension/panel/panelHtml.js";
 import { PanelRequestSchema } from "../../extension/panel/panelMessages.js";
-import { SeededRandom } from "../../server/modelFiles/seededRandom.js";
+import { SeededRandom } from "../../server/util/seededRandom.js";
 
 const sourceOf = (dir: string) => readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => /\.(ts|js|css)$/.test(f)).map((f) => [join(dir, f), readFileSync(join(dir, f), "utf8")] as const);
 

@@ -1,4 +1,4 @@
-import { SeededRandom } from "../../modelFiles/seededRandom.js";
+import { SeededRandom } from "../../util/seededRandom.js";
 
 /**
  * A seeded model of a person typing code, for the typing benchmark: inter-key times, pauses at

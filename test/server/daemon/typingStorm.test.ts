@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import { SeededRandom } from "../../../server/modelFiles/seededRandom.js";
+import { SeededRandom } from "../../../server/util/seededRandom.js";
 import { StatsRequest } from "../../../server/protocol.js";
 import { CancellationTokenSource, DaemonProcess, endPositionOf } from "../../helpers/daemonProcess.js";
 import { modelFamilyFixture } from "../../helpers/modelFamilyFixture.js";

@@ -3,7 +3,7 @@
 // output is exactly what it was before. Then 50 concurrent clients get what they got sequentially.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { SeededRandom } from "../../../server/modelFiles/seededRandom.js";
+import { SeededRandom } from "../../../server/util/seededRandom.js";
 import { CODE_PROMPTS, GreedyReference, postJson, startTargetVerifier, tokenIds } from "../../helpers/verifierTestKit.js";
 
 const server = await startTargetVerifier({ slots: 4, contextSize: 512 });

@@ -1,6 +1,7 @@
 /**
- * Deterministic normal samples (mulberry32 uniform + Box–Muller), so the same seed always
- * writes byte-identical model files.
+ * Deterministic uniform (mulberry32) and normal (Box–Muller) samples: the same seed gives the
+ * same sequence, so generated model files are byte-identical and emulated network jitter,
+ * corpus cuts and benchmark typing repeat run to run.
  */
 export class SeededRandom {
   private state: number;
