@@ -1,6 +1,7 @@
 import type { Drafter } from "../drafter/drafter.js";
-import type { CompletionStopReason, CompletionUsage } from "../completion/completionSource.js";
+import type { CompletionStopReason } from "../completion/completionSource.js";
 import { createSpeculativeEngine, type SpeculativeEngine } from "../engine/speculativeEngine.js";
+import { usdOf } from "../model/completionPrice.js";
 import { configurationKind, configurationLabel, type Configuration } from "../model/configuration.js";
 import type { PowerMeter } from "../profiler/power/powerMeter.js";
 import type { PriceTable } from "../profile/profileSchema.js";
@@ -62,15 +63,6 @@ async function engineFor(configuration: Configuration, drafters: ReadonlyMap<str
   return createSpeculativeEngine({ k: configuration.k, loadedDrafter: drafter, verifierClient: client, tokenExchange: "ids" });
 }
 
-/** USD of one completion, the same formula as the model's (server/model/performanceModel.ts costUsd). */
-export function usdOf(usage: CompletionUsage, verifyMs: number, prices: PriceTable): number {
-  const uncached = usage.promptTokens - usage.cachedTokens;
-  return (
-    (uncached * prices.inputPerMillion + usage.cachedTokens * prices.cachedInputPerMillion + usage.completionTokens * prices.outputPerMillion) / 1e6 +
-    (prices.perServerSecond * verifyMs) / 1000
-  );
-}
-
 /**
  * Runs every configuration on every prompt, side by side: prompt by prompt, each configuration in
  * turn (in an order rotated per prompt and pass, so none always runs first after a warm-up), so
@@ -127,7 +119,7 @@ export async function measureGrid(options: GridMeasurementOptions): Promise<Map<
             totalMs: stats.timings.totalMs,
             componentMs: stats.timings.draftMs + stats.timings.verifyMs + stats.timings.networkMs,
             verifyMs: stats.timings.verifyMs,
-            usd: configuration.verified ? usdOf(stats.usage, stats.timings.verifyMs, prices) : 0,
+            usd: configuration.verified ? usdOf(prices, stats.usage, stats.timings.verifyMs) : 0,
             joules: power.joules,
           });
         }

@@ -4,10 +4,11 @@ import { bundledCorpusDir } from "../corpus/codeCorpus.js";
 import { Drafter } from "../drafter/drafter.js";
 import type { CompletionUsage } from "../completion/completionSource.js";
 import { createSpeculativeEngine } from "../engine/speculativeEngine.js";
+import { usdOf } from "../model/completionPrice.js";
 import { configurationLabel, sameConfiguration, type Configuration } from "../model/configuration.js";
 import { PowerMeter } from "../profiler/power/powerMeter.js";
 import { cacheOnlyPrompt } from "../profiler/roundWalk.js";
-import type { PriceTable, Profile } from "../profile/profileSchema.js";
+import type { Profile } from "../profile/profileSchema.js";
 import { OBJECTIVES, formatNumber } from "../selector/objective.js";
 import { bestFor } from "../selector/scoredConfiguration.js";
 import type { Selection } from "../selector/selectConfiguration.js";
@@ -78,7 +79,7 @@ export const demoCommand: CliCommand = {
           const same = verified && reference ? (outcome.texts.every((t, i) => t === reference![i]) ? "identical to the other verified picks" : "DIFFERS from the other verified picks") : "unverified: the drafter's own text";
           say(
             `- ${configurationLabel(configuration)} [${objectives}]: ${outcome.tokens} tokens in ${formatNumber(outcome.ms)} ms (${formatNumber((outcome.tokens * 1000) / outcome.ms)} tok/s), ` +
-              `$${usdOf(profile.prices, outcome.usage).toExponential(2)}, ${formatNumber(outcome.joules)} J; ${same}`,
+              `$${usdOf(profile.prices, outcome.usage, outcome.verifyMs).toExponential(2)}, ${formatNumber(outcome.joules)} J; ${same}`,
           );
           say(`    first completion: ${JSON.stringify(outcome.texts[0]?.split("\n").slice(0, 2).join("\n") ?? "")}`);
         }
@@ -124,6 +125,7 @@ async function completeWith(profile: Profile, configuration: Configuration, clie
     let tokens = 0;
     let ms = 0;
     let joules = 0;
+    let verifyMs = 0;
     for (const [index, offset] of offsets.entries()) {
       const input = { prefix: text.slice(0, offset), suffix: text.slice(offset), languageId: "python", signal: new AbortController().signal, documentKey: `demo-${index}` };
       // As while typing: both sides hold the prompt, nothing after it (see cacheOnlyPrompt). Two
@@ -134,21 +136,17 @@ async function completeWith(profile: Profile, configuration: Configuration, clie
       texts.push(result.text);
       tokens += result.stats.tokens;
       ms += result.stats.timings.totalMs;
+      verifyMs += result.stats.timings.verifyMs;
       joules += power.joules;
       usage.promptTokens += result.stats.usage.promptTokens;
       usage.cachedTokens += result.stats.usage.cachedTokens;
       usage.completionTokens += result.stats.usage.completionTokens;
     }
-    return { texts, tokens, ms, joules, usage };
+    return { texts, tokens, ms, joules, usage, verifyMs };
   } finally {
     await engine.dispose();
     await drafter.dispose();
   }
-}
-
-/** USD of billed tokens at list prices (cached input at the cached price). */
-function usdOf(prices: PriceTable, usage: CompletionUsage): number {
-  return ((usage.promptTokens - usage.cachedTokens) * prices.inputPerMillion + usage.cachedTokens * prices.cachedInputPerMillion + usage.completionTokens * prices.outputPerMillion) / 1e6;
 }
 
 /** Ends of non-blank lines spread through the file: where a user pauses and a completion is asked for. */

@@ -1,4 +1,5 @@
-import type { DrafterProfile, PrefillFit, PriceTable, Profile, VerifyFit } from "../profile/profileSchema.js";
+import type { DrafterProfile, PrefillFit, Profile, VerifyFit } from "../profile/profileSchema.js";
+import { usdOf } from "./completionPrice.js";
 import { resolveConditions, type Conditions, type ConditionsInput } from "./conditions.js";
 import { configurationKind, configurationLabel, type Configuration, type ConfigurationKind } from "./configuration.js";
 import { InvalidConfigurationError } from "./invalidConfigurationError.js";
@@ -15,7 +16,6 @@ import { InvalidConfigurationError } from "./invalidConfigurationError.js";
  */
 
 const MS_PER_SECOND = 1000;
-const TOKENS_PER_MILLION = 1_000_000;
 
 /**
  * Expected tokens one speculative round yields (accepted drafts + the verifier's bonus token)
@@ -256,7 +256,7 @@ function drafterOnlyCompletion(profile: Profile, configuration: Configuration, c
 function summarize(profile: Profile, configuration: Configuration, kind: ConfigurationKind, tokens: number, rttMs: number, completion: Completion): Prediction {
   const { time, billed } = completion;
   const completionMs = time.draftMs + time.verifyMs + time.networkMs;
-  const usd = costUsd(profile.prices, billed, time.verifyMs);
+  const usd = usdOf(profile.prices, { promptTokens: billed.inputTokens, cachedTokens: billed.cachedTokens, completionTokens: billed.outputTokens }, time.verifyMs);
   const energy: EnergyBreakdown = {
     draftingJoules: (completion.draftingWatts * time.draftMs) / MS_PER_SECOND,
     waitingJoules: (profile.power.idleWatts * (time.verifyMs + time.networkMs)) / MS_PER_SECOND,
@@ -283,14 +283,6 @@ function summarize(profile: Profile, configuration: Configuration, kind: Configu
     tokensPerJoule: tokens / joules,
     rttMs,
   };
-}
-
-function costUsd(prices: PriceTable, billed: BilledTokens, serverMs: number): number {
-  const uncached = billed.inputTokens - billed.cachedTokens;
-  const tokenUsd =
-    (uncached * prices.inputPerMillion + billed.cachedTokens * prices.cachedInputPerMillion + billed.outputTokens * prices.outputPerMillion) /
-    TOKENS_PER_MILLION;
-  return tokenUsd + (prices.perServerSecond * serverMs) / MS_PER_SECOND;
 }
 
 function drafterFor(profile: Profile, configuration: Configuration): DrafterProfile {

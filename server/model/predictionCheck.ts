@@ -1,5 +1,6 @@
 import type { CompletionStats } from "../completion/completionSource.js";
 import type { PriceTable } from "../profile/profileSchema.js";
+import { usdOf } from "./completionPrice.js";
 import type { Prediction } from "./performanceModel.js";
 
 /**
@@ -50,9 +51,7 @@ export function sumCompletionStats(stats: readonly CompletionStats[]): Completio
 /** Measured figures priced with the same table as the prediction, so only the model is checked. */
 export function checkPrediction(prediction: Prediction, measured: CompletionStats, prices: PriceTable, measuredJoules?: number): PredictionCheck {
   const { usage, timings } = measured;
-  const usd =
-    ((usage.promptTokens - usage.cachedTokens) * prices.inputPerMillion + usage.cachedTokens * prices.cachedInputPerMillion + usage.completionTokens * prices.outputPerMillion) / 1e6 +
-    (prices.perServerSecond * timings.verifyMs) / 1000;
+  const usd = usdOf(prices, usage, timings.verifyMs);
   const actual: CheckedFigures = {
     goodput: (measured.tokens * 1000) / timings.totalMs,
     tokensPerRound: measured.tokens / measured.rounds,

@@ -1,5 +1,6 @@
 import type { CompletionStats } from "../../completion/completionSource.js";
 import type { PriceOverride } from "../../config/daemonSettings.js";
+import { usdOf } from "../../model/completionPrice.js";
 import { DEFAULT_PRICE_TABLE, findPriceTable, overridePrices } from "../../model/priceTables.js";
 import type { PriceTable } from "../../profile/profileSchema.js";
 
@@ -39,7 +40,8 @@ export function priceTableFor(model: string, overrides: Record<string, PriceOver
 /**
  * Books what one completion cost from the engine's own stats (server/model predicts; this
  * only records what happened):
- * - cost = uncached prompt × input + cached × cachedInput + completion × output (per 1M tokens);
+ * - cost = {@link usdOf} of the billed tokens and the verifier's time (`timings.verifyMs`,
+ *   which already excludes the emulated network delay);
  * - verifier-only cost: one call whose prompt is the average per-round prompt, every token output;
  * - energy = drafting time × drafting power + the rest of the wall time × waiting power;
  * - verifier-only latency = one round trip + tokens × the verifier's per-round compute time
@@ -49,15 +51,9 @@ export function createCompletionAccounting(
   price: PriceTable,
   power: DevicePower = { draftingW: DEFAULT_DRAFTING_POWER_W, waitingW: DEFAULT_WAITING_POWER_W },
 ): CompletionAccounting {
-  const perMillion = (tokens: number, usdPerMillion: number) => (tokens * usdPerMillion) / 1e6;
   return {
     actual(stats) {
-      const { promptTokens, cachedTokens, completionTokens } = stats.usage;
-      const costUsd =
-        perMillion(Math.max(0, promptTokens - cachedTokens), price.inputPerMillion) +
-        perMillion(cachedTokens, price.cachedInputPerMillion) +
-        perMillion(completionTokens, price.outputPerMillion) +
-        (price.perServerSecond * Math.max(0, stats.timings.verifyMs - stats.timings.networkMs)) / 1000;
+      const costUsd = usdOf(price, stats.usage, stats.timings.verifyMs);
       const draftMs = Math.min(stats.timings.draftMs, stats.timings.totalMs);
       const energyJ = (draftMs * power.draftingW + (stats.timings.totalMs - draftMs) * power.waitingW) / 1000;
       return { costUsd, energyJ, latencyMs: stats.timings.totalMs };
@@ -65,12 +61,9 @@ export function createCompletionAccounting(
     verifierOnly(stats) {
       const calls = Math.max(1, stats.rounds);
       const roundTripMs = stats.timings.networkMs / calls;
-      const stepMs = Math.max(0, stats.timings.verifyMs - stats.timings.networkMs) / calls;
+      const stepMs = stats.timings.verifyMs / calls;
       const latencyMs = roundTripMs + stats.tokens * stepMs;
-      const costUsd =
-        perMillion(stats.usage.promptTokens / calls, price.inputPerMillion) +
-        perMillion(stats.tokens, price.outputPerMillion) +
-        (price.perServerSecond * stats.tokens * stepMs) / 1000;
+      const costUsd = usdOf(price, { promptTokens: stats.usage.promptTokens / calls, cachedTokens: 0, completionTokens: stats.tokens }, stats.tokens * stepMs);
       return { costUsd, energyJ: (latencyMs * power.waitingW) / 1000, latencyMs };
     },
   };

@@ -3,12 +3,14 @@ import { describe, it } from "node:test";
 import { createCompletionAccounting, priceTableFor } from "../../../server/daemon/stats/completionAccounting.js";
 import type { CompletionStats } from "../../../server/completion/completionSource.js";
 
+// Timings as CompletionTimings defines them: draft, verify (emulated network already taken out)
+// and network do not overlap, and add up to the total here.
 const STATS: CompletionStats = {
   tokens: 40,
   rounds: 10,
   drafted: 40,
   accepted: 30,
-  timings: { draftMs: 200, verifyMs: 500, networkMs: 300, totalMs: 700 },
+  timings: { draftMs: 200, verifyMs: 200, networkMs: 300, totalMs: 700 },
   usage: { promptTokens: 11_000, cachedTokens: 10_000, completionTokens: 10 },
 };
 
@@ -30,5 +32,13 @@ describe("completion accounting", () => {
     // one 30 ms round trip + 40 tokens × 20 ms per step
     assert.ok(Math.abs(baseline.latencyMs - (30 + 40 * 20)) < 1e-9);
     assert.ok(Math.abs(baseline.costUsd - (1100 * 0.15 + 40 * 0.6) / 1e6) < 1e-15);
+  });
+
+  it("charges server seconds for the verifier's time once: the network delay is not in verifyMs, so it is not taken off again", () => {
+    const price = { ...priceTableFor("gpt-4o-mini", {}), perServerSecond: 0.01 };
+    const tokensOnly = createCompletionAccounting({ ...price, perServerSecond: 0 }).actual(STATS).costUsd;
+    const actual = createCompletionAccounting(price).actual(STATS).costUsd;
+    // 200 ms of verifier time at $0.01/s (the old copy charged max(0, 200 − 300) ms = nothing)
+    assert.ok(Math.abs(actual - tokensOnly - 0.01 * 0.2) < 1e-12, `${actual - tokensOnly}`);
   });
 });
