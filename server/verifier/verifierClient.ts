@@ -128,7 +128,8 @@ export interface Generation {
   stats: VerifierCallStats;
 }
 
-export type VerifierHealth =
+/** What one reachability probe (`VerifierClient.probe`) found. */
+export type VerifierProbeResult =
   | { status: "ok"; latencyMs: number; modelListed: boolean }
   /** No HTTP answer: refused, cut, timed out. */
   | { status: "unreachable"; message: string }
@@ -384,7 +385,7 @@ export class VerifierClient {
    * One quick `GET /v1/models`, no retry: is the endpoint there, do our credentials work, does
    * it serve our model. Never throws, except an AbortError when cancelled and DisposedError after dispose.
    */
-  async probe(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<VerifierHealth> {
+  async probe(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<VerifierProbeResult> {
     try {
       const { value, timing } = await this.call(
         "GET /models",

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { CircuitBreaker, isVerifierUnavailable, type CircuitState } from "../../../server/verifier/circuitBreaker.js";
-import { VerifierClient, type VerifierHealth } from "../../../server/verifier/verifierClient.js";
+import { VerifierClient, type VerifierProbeResult } from "../../../server/verifier/verifierClient.js";
 import { faultyHttpServerForFile, unusedPort, type FaultyHandler, type FaultyResponse } from "../../helpers/faultyHttpServer.js";
 import { completionBody, tokenIdLogprobs, toyContinuation, toyVllmHandler } from "../../helpers/completionFixtures.js";
 
@@ -32,7 +32,7 @@ interface Fault {
   /** The error class verifyDraft rejects with, and what its message must say. */
   error: string;
   message: RegExp;
-  probe: VerifierHealth["status"];
+  probe: VerifierProbeResult["status"];
 }
 
 const errorJson = (status: number, headers?: Record<string, string>): FaultyResponse => ({ kind: "json", status, headers, body: { error: { message: `status ${status}` } } });
