@@ -132,6 +132,7 @@ async function runRow(plan: RowPlan, condition: { rttMs: number; stepMs: number 
       daemon: { ...counters, verifierCalls: traffic.calls, verifierCallsAbandoned: traffic.abandoned },
       load: load(),
       wallMs: Math.round(performance.now() - rowStarted),
+      problems: daemon.logs.filter((l) => l.type <= 2).slice(0, 5).map((l) => l.message.slice(0, 300)),
     };
     const m = row.metrics;
     log(`  ${plan.label}: p50 ${m.latencyMs.p50} p90 ${m.latencyMs.p90} ms, shown ${Math.round(100 * m.shownPerPause)}% of ${m.pauses} pauses, ${m.perHundredChars.verifierCalls} verifier calls/100 keys; load ${row.load.join(" ")}`);

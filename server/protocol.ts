@@ -177,6 +177,12 @@ export const CompletionCountersSchema = z.object({
   served: z.number().int().nonnegative(),
   empty: z.number().int().nonnegative(),
   errors: z.number().int().nonnegative(),
+  /** Verifier calls (rounds) of every engine run, shown or not. */
+  verifierCalls: z.number().int().nonnegative(),
+  /** Verifier calls of runs whose result nobody saw (cancelled or superseded while running; an in-flight call may be missing). */
+  wastedVerifierCalls: z.number().int().nonnegative(),
+  /** Background runs after a shown suggestion: the rest of its block, and the next suggestion if it is accepted. */
+  backgroundRuns: z.number().int().nonnegative(),
 });
 export type CompletionCounters = z.infer<typeof CompletionCountersSchema>;
 

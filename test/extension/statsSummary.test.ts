@@ -16,7 +16,19 @@ const TOTALS: StatsResult["totals"] = {
   savedJ: 1,
   savedMs: 300.4,
 };
-const COUNTERS: StatsResult["counters"] = { requests: 9, engineRuns: 3, cacheHits: 1, cancelled: 2, superseded: 3, served: 2, empty: 0, errors: 1 };
+const COUNTERS: StatsResult["counters"] = {
+  requests: 9,
+  engineRuns: 3,
+  cacheHits: 1,
+  cancelled: 2,
+  superseded: 3,
+  served: 2,
+  empty: 0,
+  errors: 1,
+  verifierCalls: 4,
+  wastedVerifierCalls: 1,
+  backgroundRuns: 1,
+};
 
 describe("completion stats summary", () => {
   it("names the configuration that served the last completion", () => {

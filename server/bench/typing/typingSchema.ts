@@ -50,6 +50,8 @@ export const TypingRowSchema = z.object({
   /** `uptime` load averages (1, 5, 15 min) when the row finished. */
   load: z.array(z.number()).length(3),
   wallMs: z.number(),
+  /** The daemon's first warnings and errors during the row (why a request failed). */
+  problems: z.array(z.string()),
 });
 
 export const TypingConditionSchema = z.object({

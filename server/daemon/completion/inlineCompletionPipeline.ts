@@ -10,11 +10,13 @@ import { isAbortError } from "../../util/abort.js";
 import { SupersededError } from "../errors/supersededError.js";
 import { type DaemonLogger } from "../daemonLogger.js";
 import type { EngineSlot } from "../engineSlot.js";
-import { cursorContextOf, postprocessCompletion, stopRulePredicate } from "../postprocess/stopRules.js";
+import { applyStopRules, cursorContextOf, postprocessCompletion, stopRulePredicate } from "../postprocess/stopRules.js";
 import type { CompletionAccounting } from "../stats/completionAccounting.js";
 import type { CompletionLedger } from "../stats/completionLedger.js";
 import { completionContextOf } from "./completionContext.js";
 import { INVOKED_TRIGGER_KIND, type ParsedInlineCompletionParams } from "./inlineCompletionParams.js";
+import { AdaptiveDebounce, keystrokeKindOf } from "./adaptiveDebounce.js";
+import { BackgroundContinuation } from "./backgroundContinuation.js";
 import { NewestInlineRequest } from "./newestInlineRequest.js";
 import { errorMessageOf } from "../../util/errorMessage.js";
 
@@ -58,23 +60,34 @@ export interface VerifierCircuit {
   recordFailure(error: unknown): boolean;
 }
 
+/** Whether the first non-blank line of generated text is complete: enough to show it. */
+function firstLineComplete(text: string): boolean {
+  return /\S[^\n]*\n/.test(text);
+}
+
 /**
- * The inline completion path: enablement → cache (exact or type-through) → debounce → the
- * engine (newest request only, in any document, cancellation passed down as an AbortSignal,
- * stop rules offered as `shouldStop`) → post-processing → cache. Every early exit is
- * logged with a {@link NoCompletionReason}.
+ * The inline completion path: enablement → cache (exact or type-through) → a debounce learnt
+ * from the typist → the engine (newest request only, in any document, cancellation passed down
+ * as an AbortSignal, stop rules and "first line done" offered as `shouldStop`) →
+ * post-processing → cache → in the background, the rest of the block and the suggestion after
+ * it. Every early exit is logged with a {@link NoCompletionReason}.
  */
 export class InlineCompletionPipeline {
   readonly #options: InlineCompletionPipelineOptions;
   readonly #newest = new NewestInlineRequest();
+  readonly #debounce = new AdaptiveDebounce();
+  readonly #background: BackgroundContinuation;
 
   constructor(options: InlineCompletionPipelineOptions) {
     this.#options = options;
+    this.#background = new BackgroundContinuation({ slot: options.slot, cache: options.cache, ledger: options.ledger, log: options.log });
   }
 
   /** The document closed: whatever runs for it is moot. */
   documentClosed(uri: string): void {
     this.#newest.abort(uri);
+    this.#background.cancel();
+    this.#debounce.forget(uri);
   }
 
   async complete(params: ParsedInlineCompletionParams, cancelSignal: AbortSignal): Promise<InlineCompletionList | null> {
@@ -101,6 +114,10 @@ export class InlineCompletionPipeline {
       if (!isLanguageEnabled(settings.enable, document.languageId)) return exit("languageDisabled", document.languageId);
 
       const context = completionContextOf(document, params.position);
+      const invoked = params.context?.triggerKind === INVOKED_TRIGGER_KIND;
+      const kind = keystrokeKindOf(context.documentPrefix.slice(context.documentPrefix.lastIndexOf("\n") + 1));
+      // An automatic request is a keystroke: its timing teaches the debounce.
+      if (!invoked) this.#debounce.observe(uri, kind);
       const cached = this.#options.cache.lookup(context.documentPrefix, context.documentSuffix);
       if (cached) {
         if (cached.text === "") return exit("alreadyTyped");
@@ -109,10 +126,12 @@ export class InlineCompletionPipeline {
         return this.#list(cached.text, params.position);
       }
 
-      const invoked = params.context?.triggerKind === INVOKED_TRIGGER_KIND;
-      if (!invoked && settings.debounceMs > 0) {
+      // The engine is needed here: what runs in the background for an older position is moot.
+      this.#background.cancel();
+      const waitMs = invoked ? 0 : this.#debounce.waitMs(kind, settings.debounceMs);
+      if (waitMs > 0) {
         try {
-          await delay(settings.debounceMs, undefined, { signal });
+          await delay(waitMs, undefined, { signal });
         } catch {
           return abortedExit();
         }
@@ -120,6 +139,7 @@ export class InlineCompletionPipeline {
       if (signal.aborted) return abortedExit();
 
       const cursor = cursorContextOf(context.prefix, context.suffix);
+      const stopRule = stopRulePredicate(cursor);
       const state: { phase: "build" | "complete" } = { phase: "build" };
       const run = (slot: EngineSlot) =>
         slot.run(signal, (engine) => {
@@ -133,7 +153,8 @@ export class InlineCompletionPipeline {
             documentKey: document.uri,
             maxTokens: settings.maxTokens,
             signal,
-            shouldStop: stopRulePredicate(cursor),
+            // Show the first line as soon as it is verified; the rest follows in the background.
+            shouldStop: (text) => stopRule(text) || firstLineComplete(text),
           });
         });
       const { verifierCircuit } = this.#options;
@@ -165,7 +186,12 @@ export class InlineCompletionPipeline {
         if (isVerifierUnavailable(error)) return exit("verifierUnavailable", errorMessageOf(error));
         return exit(state.phase === "build" ? "engineUnavailable" : "engineFailed", errorMessageOf(error));
       }
-      if (output.stopReason === "aborted" || signal.aborted) return abortedExit();
+      const verified = output.configuration.verified;
+      if (verified) ledger.count("verifierCalls", output.stats.rounds);
+      if (output.stopReason === "aborted" || signal.aborted) {
+        if (verified) ledger.count("wastedVerifierCalls", output.stats.rounds);
+        return abortedExit();
+      }
 
       const stats = ledger.book(output, this.#options.accounting());
       this.#options.onServed(stats, output);
@@ -174,7 +200,21 @@ export class InlineCompletionPipeline {
       const processed = postprocessCompletion(output.text, cursor);
       if (processed.text === "") return exit("emptyAfterStopRules", processed.stoppedBy ?? "whitespace only");
       // Unverified text must not outlive the outage: only the verifier's output is cached.
-      if (output.configuration.verified) this.#options.cache.store(context.documentPrefix, context.documentSuffix, processed.text);
+      if (verified) {
+        this.#options.cache.store(context.documentPrefix, context.documentSuffix, processed.text);
+        const cutAtFirstLine = output.stopReason === "stopRule" && applyStopRules(output.text, cursor, { final: false }).stoppedBy === null;
+        this.#background.start({
+          documentKey: document.uri,
+          languageId: document.languageId,
+          context,
+          cursor,
+          engineText: output.text,
+          shownText: processed.text,
+          cutAtFirstLine,
+          tokensLeft: settings.maxTokens - output.stats.tokens,
+          maxTokens: settings.maxTokens,
+        });
+      }
       ledger.count("served");
       log.debug(
         `completion at ${where}: ${processed.text.length} chars, ${stats.tokens} tokens in ${stats.rounds} rounds, ` +

@@ -6,7 +6,19 @@ export type CompletionCounter = keyof CompletionCounters;
 
 /** Counts where completion requests ended and books what served ones cost, for `configspec/stats`. */
 export class CompletionLedger {
-  readonly counters: CompletionCounters = { requests: 0, engineRuns: 0, cacheHits: 0, cancelled: 0, superseded: 0, served: 0, empty: 0, errors: 0 };
+  readonly counters: CompletionCounters = {
+    requests: 0,
+    engineRuns: 0,
+    cacheHits: 0,
+    cancelled: 0,
+    superseded: 0,
+    served: 0,
+    empty: 0,
+    errors: 0,
+    verifierCalls: 0,
+    wastedVerifierCalls: 0,
+    backgroundRuns: 0,
+  };
   readonly totals: CompletionTotals = {
     completions: 0,
     tokens: 0,
@@ -22,8 +34,8 @@ export class CompletionLedger {
   };
   last: LastCompletionStats | null = null;
 
-  count(counter: CompletionCounter): void {
-    this.counters[counter] += 1;
+  count(counter: CompletionCounter, by = 1): void {
+    this.counters[counter] += by;
   }
 
   /** Books a completion the engine produced (whether or not post-processing left text). */
