@@ -1,11 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { basename, resolve } from "node:path";
-import { VERIFIER_PROTOCOLS, type VerifierProtocol } from "../config/daemonSettings.js";
 import { createSpeculativeEngine } from "../engine/speculativeEngine.js";
 import type { CliCommand } from "./cliCommand.js";
 import { familyModels, startFamilyVerifierProcess } from "./familySetup.js";
 import { integerFlag, parseFlags } from "./parseFlags.js";
 import { UsageError } from "./usageError.js";
+import { VERIFIER_PROTOCOL_SETTINGS, VerifierProtocolSettingSchema } from "../verifier/verifierProtocol.js";
 
 const DEFAULT_MAX_TOKENS = 64;
 const DEFAULT_K = 4;
@@ -20,7 +20,7 @@ export const completeCommand: CliCommand = {
   summary: "run one completion at a position of a file (speculative, verifier-only with --k 0, drafter-only with --no-verifier)",
   usage:
     "usage: configspec complete --file F --offset N --drafter PATH --verifier-url URL --verifier-model NAME --k K --max-tokens M\n" +
-    "                           [--protocol logprobs|predicted-outputs] [--no-verifier] [--json]\n" +
+    "                           [--protocol auto|sglang|prefix-probe|echo-logprobs|predicted-outputs] [--no-verifier] [--json]\n" +
     "       without --verifier-url, the embedded verifier serves the generated family's target (--models DIR, default ./models)",
   async run(argv) {
     const flags = parseFlags(argv, {
@@ -43,8 +43,9 @@ export const completeCommand: CliCommand = {
     if (offset > text.length) throw new UsageError(`--offset ${offset} is past the end of ${flags.file} (${text.length} characters)`);
     const k = integerFlag(flags.k, "k", { fallback: DEFAULT_K });
     const maxTokens = integerFlag(flags["max-tokens"], "max-tokens", { min: 1, fallback: DEFAULT_MAX_TOKENS });
-    const protocol = (flags.protocol ?? "logprobs") as VerifierProtocol;
-    if (!VERIFIER_PROTOCOLS.includes(protocol)) throw new UsageError(`--protocol expects ${VERIFIER_PROTOCOLS.join(" or ")}, got ${JSON.stringify(flags.protocol)}`);
+    const parsedProtocol = VerifierProtocolSettingSchema.safeParse(flags.protocol ?? "auto");
+    if (!parsedProtocol.success) throw new UsageError(`--protocol expects ${VERIFIER_PROTOCOL_SETTINGS.join(", ")}, got ${JSON.stringify(flags.protocol)}`);
+    const protocol = parsedProtocol.data;
     const useVerifier = !flags["no-verifier"];
     if (!useVerifier && flags.drafter === undefined) throw new UsageError("--no-verifier needs --drafter");
     if (useVerifier && k > 0 && flags.drafter === undefined) throw new UsageError(`--k ${k} needs --drafter (or --k 0 for verifier-only)`);

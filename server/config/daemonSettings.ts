@@ -1,11 +1,9 @@
 import { z } from "zod";
 import { ObjectiveSchema, type Objective } from "../protocol.js";
+import { DEFAULT_VERIFIER_PROTOCOL_SETTING, VerifierProtocolSettingSchema, type VerifierProtocolSetting } from "../verifier/verifierProtocol.js";
 
 /** The settings section the daemon pulls with `workspace/configuration`. */
 export const SETTINGS_SECTION = "configspec";
-
-export const VERIFIER_PROTOCOLS = ["logprobs", "predicted-outputs"] as const;
-export type VerifierProtocol = (typeof VERIFIER_PROTOCOLS)[number];
 
 /**
  * Price overrides for one verifier model, in the fields of server/model's price tables (USD
@@ -24,8 +22,8 @@ export interface VerifierSettings {
   baseUrl: string;
   /** Model name sent to the verifier; "" lets the endpoint (or the embedded verifier) choose. Default "". */
   model: string;
-  /** How drafts are verified: prompt logprobs (echo) or predicted outputs. Default "logprobs". */
-  protocol: VerifierProtocol;
+  /** How drafts are verified (server/verifier/verifierProtocol.ts); `auto` probes the endpoint once. Default "auto". */
+  protocol: VerifierProtocolSetting;
 }
 
 /** Everything the daemon reads from the `configspec` section. */
@@ -52,7 +50,7 @@ export interface DaemonSettings {
 export const DEFAULT_SETTINGS: Readonly<DaemonSettings> = Object.freeze<DaemonSettings>({
   enabled: true,
   objective: "auto",
-  verifier: { baseUrl: "", model: "", protocol: "logprobs" },
+  verifier: { baseUrl: "", model: "", protocol: DEFAULT_VERIFIER_PROTOCOL_SETTING },
   drafters: [],
   maxTokens: 64,
   debounceMs: 75,
@@ -122,7 +120,7 @@ export function parseDaemonSettings(raw: unknown): ParsedSettings {
     verifier: {
       baseUrl: read("verifier.baseUrl", BaseUrlSchema, d.verifier.baseUrl),
       model: read("verifier.model", z.string(), d.verifier.model),
-      protocol: read("verifier.protocol", z.enum(VERIFIER_PROTOCOLS), d.verifier.protocol),
+      protocol: read("verifier.protocol", VerifierProtocolSettingSchema, d.verifier.protocol),
     },
     drafters: read("drafters", z.array(z.string().trim().min(1)), [...d.drafters]),
     maxTokens: read("maxTokens", z.number().int().min(1).max(1024), d.maxTokens),

@@ -1,4 +1,4 @@
-import type { VerifierProtocol } from "../config/daemonSettings.js";
+import type { VerifierProtocolSetting } from "../verifier/verifierProtocol.js";
 
 export interface EngineDrafter {
   /** Stable name shown in the status bar and matched against the profile's drafter ids. */
@@ -11,7 +11,8 @@ export interface EngineVerifier {
   baseUrl: string;
   model: string;
   apiKey?: string;
-  protocol: VerifierProtocol;
+  /** `auto`: the engine probes the endpoint once and picks (server/verifier/protocols/protocolDetection.ts). */
+  protocol: VerifierProtocolSetting;
 }
 
 /** One point of the configuration space, as the daemon, the profiler and the CLI ask for it. */

@@ -1,16 +1,22 @@
 import { Drafter } from "../drafter/drafter.js";
 import type { NetworkDelayOptions } from "../network/delayedFetch.js";
 import { buildCompletionPrompt, buildTextOnlyPrompt, type CompletionPrompt, type PromptWindowOptions } from "../prompt/completionPrompt.js";
+import { contextWindowFromError, discoverContextWindow } from "../prompt/contextWindow.js";
+import { PromptBudget } from "../prompt/promptBudget.js";
 import { CompletionMeter } from "./completionMeter.js";
 import type { LoopInput, LoopResult } from "./loops/loopTypes.js";
 import { runPredictedOutputsLoop } from "./loops/predictedOutputsLoop.js";
-import { sharesTokenizer } from "./loops/sharedTokenizer.js";
+import { sharesTokenizer, TOKENIZER_PROBE_TEXT } from "./loops/sharedTokenizer.js";
 import { runDrafterOnly, runVerifierOnly } from "./loops/singleModelModes.js";
 import { runTextLoop } from "./loops/textLoop.js";
 import { runTokenIdsLoop } from "./loops/tokenIdsLoop.js";
 import { isAbortError } from "../util/abort.js";
 import { DisposedError } from "../util/disposedError.js";
 import { VerifierClient } from "../verifier/verifierClient.js";
+import { resolveVerifierProtocol, type ResolvedProtocol } from "../verifier/protocols/protocolResolution.js";
+import type { TokenVerifier } from "../verifier/protocols/tokenVerifier.js";
+import type { VerifierProtocolSetting } from "../verifier/verifierProtocol.js";
+import { VerifierRequestError } from "../verifier/verifierRequestError.js";
 import type { CompletionInput, CompletionOutput, CompletionSource, ServedConfiguration } from "../completion/completionSource.js";
 import type { EngineOptions } from "./engineOptions.js";
 
@@ -29,6 +35,8 @@ export interface SpeculativeEngineOptions extends EngineOptions {
   networkDelay?: NetworkDelayOptions;
   /** Default `auto`: ids when {@link sharesTokenizer} says so. */
   tokenExchange?: TokenExchange;
+  /** The protocol with `verifierClient` (no `verifier` settings). Default `echo-logprobs`, what the profiler and benches measure with. */
+  protocol?: VerifierProtocolSetting;
   promptWindow?: PromptWindowOptions;
   /** Cancels loading. */
   signal?: AbortSignal;
@@ -45,6 +53,8 @@ export class SpeculativeEngine implements CompletionSource {
   /** One completion at a time: the drafter's sequences are not safe for concurrent use. */
   #queue: Promise<unknown> = Promise.resolve();
   #disposed = false;
+  /** How large prompts may be: the drafter's and the verifier's real context windows. */
+  #budget = new PromptBudget();
 
   private constructor(
     readonly mode: DecodingMode,
@@ -56,6 +66,8 @@ export class SpeculativeEngine implements CompletionSource {
     private readonly k: number,
     /** Verifier-only: send the prompt as token ids (shared tokenizer). */
     private readonly sendTokenIds: boolean,
+    /** Which protocol verifies drafts and why (undefined without drafting against a verifier). */
+    readonly protocol: ResolvedProtocol | undefined,
   ) {}
 
   static async create(options: SpeculativeEngineOptions): Promise<SpeculativeEngine> {
@@ -80,17 +92,33 @@ export class SpeculativeEngine implements CompletionSource {
         client = new VerifierClient({ baseUrl, model, apiKey, networkDelay: options.networkDelay });
         owns.client = true;
       }
-      const protocol = options.verifier?.protocol ?? "logprobs";
+      const setting = options.verifier?.protocol ?? options.protocol ?? "echo-logprobs";
+      const exchange = options.tokenExchange ?? "auto";
+      const idsShared = async (verifier: VerifierClient | TokenVerifier) =>
+        exchange === "ids" || (exchange === "auto" && (await sharesTokenizer(drafter!, verifier, options.signal)));
+      let resolved: ResolvedProtocol | undefined;
       let shared = false;
-      if (drafter && client && protocol === "logprobs") {
-        const exchange = options.tokenExchange ?? "auto";
-        shared = exchange === "ids" || (exchange === "auto" && (await sharesTokenizer(drafter, client, options.signal)));
+      if (drafter && client && options.k > 0) {
+        resolved = await resolveVerifierProtocol({
+          client,
+          setting,
+          signal: options.signal,
+          probeTokens: drafter.tokenizeWithSpecialTokens(TOKENIZER_PROBE_TEXT).slice(0, 4),
+          sharesTokenizer: idsShared,
+        });
+        shared = resolved.shared;
+      } else if (drafter && client && (setting === "echo-logprobs" || setting === "auto")) {
+        // Verifier-only: ids when the echo shows the same tokenizer; an endpoint without echo gets text.
+        shared = await idsShared(client).catch((error: unknown) => {
+          if (error instanceof VerifierRequestError) return false;
+          throw error;
+        });
       }
       const mode: DecodingMode = !client
         ? "drafterOnly"
         : options.k === 0
           ? "verifierOnly"
-          : protocol === "predicted-outputs"
+          : resolved?.choice.protocol === "predicted-outputs"
             ? "predictedOutputs"
             : shared
               ? "tokenIds"
@@ -100,7 +128,9 @@ export class SpeculativeEngine implements CompletionSource {
         k: options.k,
         verified: mode !== "drafterOnly",
       };
-      return new SpeculativeEngine(mode, configuration, drafter, client, owns, options.promptWindow, options.k, shared);
+      const engine = new SpeculativeEngine(mode, configuration, drafter, client, owns, options.promptWindow, options.k, shared, resolved);
+      engine.#budget = new PromptBudget({ drafterWindow: drafter?.contextSize, verifierWindow: options.verifier ? await discoverContextWindow({ ...options.verifier, signal: options.signal }) : undefined });
+      return engine;
     } catch (error) {
       if (owns.drafter) await drafter?.dispose();
       if (owns.client) client?.dispose();
@@ -108,11 +138,10 @@ export class SpeculativeEngine implements CompletionSource {
     }
   }
 
-  /** The prompt this engine sends for a cursor position (tests and the CLI show it). */
-  promptFor(prefix: string, suffix: string): CompletionPrompt {
-    return this.drafter
-      ? buildCompletionPrompt(prefix, suffix, this.drafter, this.promptWindow)
-      : buildTextOnlyPrompt(prefix, suffix, this.promptWindow);
+  /** The prompt this engine sends for a cursor position (tests and the CLI show it), sized to leave room for `maxTokens`. */
+  promptFor(prefix: string, suffix: string, maxTokens = 0): CompletionPrompt {
+    const window = this.#budget.windowOptions(this.promptWindow ?? {}, maxTokens, this.k);
+    return this.drafter ? buildCompletionPrompt(prefix, suffix, this.drafter, window) : buildTextOnlyPrompt(prefix, suffix, window, this.#budget);
   }
 
   complete(input: CompletionInput): Promise<CompletionOutput> {
@@ -132,18 +161,37 @@ export class SpeculativeEngine implements CompletionSource {
     });
     if (input.signal.aborted) return output({ text: "", tokens: 0, stopReason: "aborted" });
     const loopInput: LoopInput = {
-      prompt: this.promptFor(input.prefix, input.suffix),
+      prompt: this.promptFor(input.prefix, input.suffix, input.maxTokens),
       maxTokens: input.maxTokens,
       signal: input.signal,
       meter,
       shouldStop: input.shouldStop,
     };
     try {
-      return output(await this.#run(loopInput, input.documentKey ?? DEFAULT_DOCUMENT_KEY));
+      const result = await this.#runWithin(loopInput, input);
+      if (loopInput.prompt.tokens.length === 0) {
+        // Text sent without a local tokenizer: the verifier's own count teaches bytes per token.
+        const usage = meter.stats(result.tokens).usage;
+        this.#budget.observe(Buffer.byteLength(loopInput.prompt.text, "utf8"), usage.promptTokens);
+      }
+      return output(result);
     } catch (error) {
       // Cancellation is an outcome, not a failure: typing goes on.
       if (input.signal.aborted && isAbortError(error)) return output({ text: "", tokens: 0, stopReason: "aborted" });
       throw error;
+    }
+  }
+
+  /** Runs the loop; a refusal that names the verifier's context window resizes the prompt to it and tries once more. */
+  async #runWithin(loopInput: LoopInput, input: CompletionInput): Promise<LoopResult> {
+    const documentKey = input.documentKey ?? DEFAULT_DOCUMENT_KEY;
+    try {
+      return await this.#run(loopInput, documentKey);
+    } catch (error) {
+      const window = error instanceof Error ? contextWindowFromError(error.message) : undefined;
+      if (window === undefined || window === this.#budget.verifierWindow || input.signal.aborted) throw error;
+      this.#budget.learnVerifierWindow(window);
+      return this.#run({ ...loopInput, prompt: this.promptFor(input.prefix, input.suffix, input.maxTokens) }, documentKey);
     }
   }
 
@@ -152,7 +200,7 @@ export class SpeculativeEngine implements CompletionSource {
     if (this.mode === "drafterOnly") return runDrafterOnly({ ...input, drafter: drafter!, documentKey });
     if (this.mode === "verifierOnly") return runVerifierOnly({ ...input, client: client!, sendTokenIds: this.sendTokenIds });
     const loop = { ...input, drafter: drafter!, client: client!, documentKey, k: this.k };
-    if (this.mode === "tokenIds") return runTokenIdsLoop(loop);
+    if (this.mode === "tokenIds") return runTokenIdsLoop({ ...loop, verifier: this.protocol!.tokenVerifier! });
     if (this.mode === "predictedOutputs") return runPredictedOutputsLoop(loop);
     return runTextLoop(loop);
   }

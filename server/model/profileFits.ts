@@ -27,24 +27,40 @@ export function fitPrefillMs(points: readonly { promptTokens: number; ms: number
 }
 
 /**
- * What a protocol bills when nothing was measured: logprobs sends the K drafts as input and gets
- * 1 token back; predicted outputs sends them as a prediction, billed as output with the bonus (K+1).
- * No prefix caching assumed.
+ * What a protocol bills per round when nothing was measured (no prefix caching assumed):
+ * - `echo-logprobs`, `sglang`: context + the K drafts as input, 1 token generated;
+ * - `prefix-probe`: K+1 prompts, the i-th context + i drafts — input context·(K+1) + K(K+1)/2 —
+ *   and K+1 generated tokens (one per prompt);
+ * - `predicted-outputs`: the context as input, the prediction billed as output: accepted and
+ *   rejected tokens alike, plus the bonus (K+1; openai-node CompletionUsage.CompletionTokensDetails).
  */
 export function defaultBillingFit(protocol: VerifierProtocol): BillingFit {
-  return protocol === "logprobs"
-    ? { cachedInputFraction: 0, inputPerDraftToken: 1, completionBaseTokens: 1, completionPerDraftToken: 0 }
-    : { cachedInputFraction: 0, inputPerDraftToken: 0, completionBaseTokens: 1, completionPerDraftToken: 1 };
+  switch (protocol) {
+    case "echo-logprobs":
+    case "sglang":
+      return { cachedInputFraction: 0, inputPerDraftToken: 1, completionBaseTokens: 1, completionPerDraftToken: 0 };
+    case "prefix-probe":
+      return { cachedInputFraction: 0, inputPerDraftToken: 0.5, completionBaseTokens: 1, completionPerDraftToken: 1, contextCopiesPerDraftToken: 1, inputPerDraftTokenSquared: 0.5 };
+    case "predicted-outputs":
+      return { cachedInputFraction: 0, inputPerDraftToken: 0, completionBaseTokens: 1, completionPerDraftToken: 1 };
+  }
+}
+
+/** Input tokens one round is billed for at `contextTokens` and K = `k`, from a {@link BillingFit}. */
+export function roundInputTokens(fit: BillingFit, contextTokens: number, k: number): number {
+  return contextTokens * (1 + (fit.contextCopiesPerDraftToken ?? 0) * k) + fit.inputPerDraftToken * k + (fit.inputPerDraftTokenSquared ?? 0) * k * k;
 }
 
 /**
  * From billed rounds: the cached share of input (Σ cached / Σ prompt), the extra input per draft
- * token ((prompt − context) regressed on K through the origin), completion tokens ≈ base + perDraft·K.
- * Falls back to the protocol's defaults for what the points cannot tell.
+ * token (what the protocol's structure leaves unexplained, regressed on K through the origin),
+ * completion tokens ≈ base + perDraft·K. The structure (context copies, K² term) is the
+ * protocol's fact, not fitted; the defaults fill what the points cannot tell.
  */
 export function fitBilling(points: readonly BilledRound[], protocol: VerifierProtocol): BillingFit {
   const fallback = defaultBillingFit(protocol);
   if (points.length === 0) return fallback;
+  const structure = { ...fallback, inputPerDraftToken: 0 };
   const prompt = sum(points.map((p) => p.promptTokens));
   const kSquared = sum(points.map((p) => p.k * p.k));
   const [completionBaseTokens, completionPerDraftToken] = nonNegativeLeastSquares(
@@ -53,9 +69,12 @@ export function fitBilling(points: readonly BilledRound[], protocol: VerifierPro
   );
   return {
     cachedInputFraction: prompt > 0 ? Math.min(1, sum(points.map((p) => p.cachedTokens)) / prompt) : fallback.cachedInputFraction,
-    inputPerDraftToken: kSquared > 0 ? Math.max(0, sum(points.map((p) => p.k * (p.promptTokens - p.contextTokens))) / kSquared) : fallback.inputPerDraftToken,
+    inputPerDraftToken:
+      kSquared > 0 ? Math.max(0, sum(points.map((p) => p.k * (p.promptTokens - roundInputTokens(structure, p.contextTokens, p.k)))) / kSquared) : fallback.inputPerDraftToken,
     completionBaseTokens,
     completionPerDraftToken,
+    ...(fallback.contextCopiesPerDraftToken !== undefined && { contextCopiesPerDraftToken: fallback.contextCopiesPerDraftToken }),
+    ...(fallback.inputPerDraftTokenSquared !== undefined && { inputPerDraftTokenSquared: fallback.inputPerDraftTokenSquared }),
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { VerifierProtocolSchema } from "../verifier/verifierProtocol.js";
 
 /**
  * The profile: everything the profiler measured that the model needs to predict goodput,
@@ -105,13 +106,8 @@ export const DrafterProfileSchema = z.object({
 });
 export type DrafterProfile = z.infer<typeof DrafterProfileSchema>;
 
-/**
- * How a round is verified. `logprobs`: prompt + drafts sent as input, one token generated, the
- * drafts checked from the returned logprobs. `predicted-outputs`: the drafts sent as an OpenAI
- * "prediction"; rejected prediction tokens are billed as output.
- */
-export const VerifierProtocolSchema = z.enum(["logprobs", "predicted-outputs"]);
-export type VerifierProtocol = z.infer<typeof VerifierProtocolSchema>;
+// How a round is verified: defined once, with the protocols (stored `logprobs` reads as `echo-logprobs`).
+export { VerifierProtocolSchema, type VerifierProtocol } from "../verifier/verifierProtocol.js";
 
 /** One measured verification: server time (wall time minus the measured round trip). */
 export const VerifyPointSchema = z.object({
@@ -153,6 +149,13 @@ export const BillingFitSchema = z.object({
   inputPerDraftToken: nonNegative,
   completionBaseTokens: nonNegative,
   completionPerDraftToken: nonNegative,
+  /**
+   * Extra copies of the context per draft token: 1 for prefix-probe, whose K+1 prompts each
+   * carry the whole context (input = context·(1 + K) + K(K+1)/2); 0 (absent) otherwise.
+   */
+  contextCopiesPerDraftToken: nonNegative.optional(),
+  /** Input tokens per K² (prefix-probe's draft prefixes: ½); 0 (absent) otherwise. */
+  inputPerDraftTokenSquared: nonNegative.optional(),
 });
 export type BillingFit = z.infer<typeof BillingFitSchema>;
 

@@ -6,8 +6,11 @@ import { SeededRandom } from "../util/seededRandom.js";
 import type { VerifierClient } from "../verifier/verifierClient.js";
 import { latencyStatsOf } from "./latencyStats.js";
 import { WAITING_LABEL, type PowerTally } from "./powerTally.js";
-import type { BilledRound, LatencyStats, VerifierProfile, VerifyPoint } from "../profile/profileSchema.js";
+import { VerifierProtocolSchema, type BilledRound, type LatencyStats, type VerifierProfile, type VerifyPoint } from "../profile/profileSchema.js";
 import { cacheOnlyPrompt, isWarmRound, walkRounds, type RoundObservation } from "./roundWalk.js";
+
+/** The profiler verifies by echoed logprobs (`logprobs` in older profiles: the schema reads either name). */
+const ECHO_PROTOCOL = VerifierProtocolSchema.parse("logprobs");
 
 /** Probes timed for the round trip (after one untimed warm-up: connection setup is not RTT). */
 export const RTT_PROBES = 10;
@@ -121,12 +124,12 @@ export function verifierProfileOf(
   return {
     baseUrl: endpoint.baseUrl,
     model: endpoint.model,
-    protocol: "logprobs",
+    protocol: ECHO_PROTOCOL,
     rttMs,
     // Plain least squares, i.e. the mean verify time: goodput divides tokens by total time, so a
     // shared machine's occasional stall belongs in the prediction as much as in the measurement.
     verifyMs: { points, fit: fitVerifyMs(points) },
-    billing: { points: billed, fit: fitBilling(billed, "logprobs") },
+    billing: { points: billed, fit: fitBilling(billed, ECHO_PROTOCOL) },
     generateMsPerToken: latencyStatsOf(perToken),
     prefillMs,
   };

@@ -1,3 +1,4 @@
+import type { VerifierProtocolSetting } from "../../server/verifier/verifierProtocol.js";
 import { after } from "node:test";
 import { bundledCorpusDir, cutCompletionPrompts, readCorpus, type CompletionCut } from "../../server/corpus/codeCorpus.js";
 import { Drafter } from "../../server/drafter/drafter.js";
@@ -19,7 +20,7 @@ export interface SpeculativeFixture {
   /** Every drafter of the family, loaded once for the test file. */
   drafters: Drafter[];
   /** The verifier settings for an engine talking to `server`. */
-  verifier: { baseUrl: string; model: string; protocol: "logprobs" };
+  verifier: { baseUrl: string; model: string; protocol: VerifierProtocolSetting };
   /** An engine on a loaded drafter (not disposed with the engine), disposed when the file ends. */
   engine(options: Partial<Omit<SpeculativeEngineOptions, "drafter">> & { k: number; drafter?: Drafter | null }): Promise<SpeculativeEngine>;
 }
@@ -36,7 +37,7 @@ export async function speculativeFixture(): Promise<SpeculativeFixture> {
     for (const drafter of drafters) await drafter.dispose();
     await server.close();
   });
-  const verifier = { baseUrl: server.baseUrl, model: server.modelId, protocol: "logprobs" as const };
+  const verifier = { baseUrl: server.baseUrl, model: server.modelId, protocol: "echo-logprobs" as VerifierProtocolSetting };
   return {
     family,
     server,

@@ -2,6 +2,7 @@ import type { Token } from "node-llama-cpp";
 import type { Drafter } from "../../drafter/drafter.js";
 import type { CompletionStopReason } from "../../completion/completionSource.js";
 import type { CompletionPrompt } from "../../prompt/completionPrompt.js";
+import type { TokenVerifier } from "../../verifier/protocols/tokenVerifier.js";
 import type { VerifierClient } from "../../verifier/verifierClient.js";
 import type { CompletionMeter } from "../completionMeter.js";
 
@@ -21,6 +22,11 @@ export interface SpeculativeLoopInput extends LoopInput {
   documentKey: string;
   /** Draft tokens per round, ≥ 1. */
   k: number;
+}
+
+/** The token-ids loop verifies through whichever protocol the engine resolved (sglang, prefix-probe, echo-logprobs). */
+export interface TokenIdsLoopInput extends SpeculativeLoopInput {
+  verifier: TokenVerifier;
 }
 
 export interface LoopResult {

@@ -1,5 +1,6 @@
 import type { Drafter } from "../../drafter/drafter.js";
 import { FIM_TEXT } from "../../prompt/completionPrompt.js";
+import type { TokenVerifier } from "../../verifier/protocols/tokenVerifier.js";
 import type { VerifierClient } from "../../verifier/verifierClient.js";
 
 /**
@@ -15,9 +16,10 @@ export const TOKENIZER_PROBE_TEXT =
  * echo of the probe (after a BOS it may add) equals the drafter's tokenization. Checked once per
  * engine; any mismatch means text mode, which is always correct, only slower to judge.
  */
-export async function sharesTokenizer(drafter: Drafter, client: VerifierClient, signal?: AbortSignal): Promise<boolean> {
+export async function sharesTokenizer(drafter: Drafter, verifier: VerifierClient | TokenVerifier, signal?: AbortSignal): Promise<boolean> {
   const ours = drafter.tokenizeWithSpecialTokens(TOKENIZER_PROBE_TEXT);
-  const theirs = await client.tokenizeByEcho(TOKENIZER_PROBE_TEXT, { signal });
+  // Each protocol asks the way its engine can answer (echo, /tokenize, /generate).
+  const theirs = "tokenize" in verifier ? await verifier.tokenize(TOKENIZER_PROBE_TEXT, { signal }) : await verifier.tokenizeByEcho(TOKENIZER_PROBE_TEXT, { signal });
   const extra = theirs.length - ours.length;
   if (extra !== 0 && extra !== 1) return false;
   return ours.every((token, i) => token === theirs[i + extra]);

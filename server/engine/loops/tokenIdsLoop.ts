@@ -1,17 +1,17 @@
 import type { Token } from "node-llama-cpp";
 import type { CompletionStopReason } from "../../completion/completionSource.js";
-import { tokenLoopResult, type LoopResult, type SpeculativeLoopInput } from "./loopTypes.js";
+import { tokenLoopResult, type LoopResult, type TokenIdsLoopInput } from "./loopTypes.js";
 
 /**
- * The lossless draft–verify loop when drafter and verifier share a tokenizer (logprobs
- * protocol, token ids both ways). Each round: draft k tokens after prompt + output, one echoed
- * `/v1/completions` call judges them all, keep the longest prefix the verifier agrees with plus
+ * The lossless draft–verify loop when drafter and verifier share a tokenizer (token ids both
+ * ways, any token protocol: sglang, prefix-probe, echo-logprobs). Each round: draft k tokens
+ * after prompt + output, one verifier call gives its argmax at every draft position, keep the longest prefix the verifier agrees with plus
  * its own next token (the correction, or the bonus when all were kept). The verifier's greedy
  * choice decides every kept token, so the output is what it alone would have generated.
  * (Leviathan et al., "Fast Inference from Transformers via Speculative Decoding", 2023, greedy case.)
  */
-export async function runTokenIdsLoop(input: SpeculativeLoopInput): Promise<LoopResult> {
-  const { drafter, client, prompt, maxTokens, signal, meter } = input;
+export async function runTokenIdsLoop(input: TokenIdsLoopInput): Promise<LoopResult> {
+  const { drafter, verifier, prompt, maxTokens, signal, meter } = input;
   const output: Token[] = [];
   const finish = (stopReason: CompletionStopReason): LoopResult => tokenLoopResult(drafter, prompt, output, stopReason);
 
@@ -21,7 +21,7 @@ export async function runTokenIdsLoop(input: SpeculativeLoopInput): Promise<Loop
     // The round's own token (correction or bonus) always comes on top of the draft.
     const k = Math.min(input.k, maxTokens - output.length - 1);
     const draft = k > 0 ? await drafter.draft(input.documentKey, context, k, signal) : { tokens: [], tokenMs: [] };
-    const verdict = await client.verifyDraftTokenIds({ prompt: context, draft: draft.tokens, signal });
+    const verdict = await verifier.verifyDraft({ context, draft: draft.tokens, signal });
     meter.addRound(draft.tokenMs, draft.tokens.length, verdict.accepted, verdict.stats);
 
     const kept = draft.tokens.slice(0, verdict.accepted);
@@ -36,8 +36,8 @@ export async function runTokenIdsLoop(input: SpeculativeLoopInput): Promise<Loop
       // Nothing after the echo: end of generation, or the verifier's context is full.
       return finish(verdict.stopReason === "stop" ? "eos" : "maxTokens");
     }
-    if (drafter.isEndOfGeneration(next.id as Token)) return finish("eos");
-    output.push(next.id as Token);
+    if (drafter.isEndOfGeneration(next as Token)) return finish("eos");
+    output.push(next as Token);
     if (input.shouldStop?.(drafter.textAfter(output, prompt.tokens))) return finish("stopRule");
   }
   return finish("maxTokens");

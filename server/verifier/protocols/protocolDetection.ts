@@ -4,6 +4,8 @@ import { DisposedError } from "../../util/disposedError.js";
 import { DEFAULT_PROBE_TIMEOUT_MS, type VerifierClient } from "../verifierClient.js";
 import { VERIFIER_PROTOCOLS, type VerifierProtocol, type VerifierProtocolSetting } from "../verifierProtocol.js";
 import { VerifierRequestError } from "../verifierRequestError.js";
+import { VerifierTimeoutError } from "../verifierTimeoutError.js";
+import { VerifierUnavailableError } from "../verifierUnavailableError.js";
 import { validateResponse, type CallPolicy } from "../verifierTransport.js";
 import { EchoLogprobsVerifier } from "./echoLogprobsProtocol.js";
 import { NoVerifierProtocolError } from "./noVerifierProtocolError.js";
@@ -92,7 +94,10 @@ function rethrowCancellation(error: unknown): void {
   if (isAbortError(error) || error instanceof DisposedError) throw error;
 }
 
-/** Probes the endpoint once; never throws except on cancellation or disposal. */
+/**
+ * Probes the endpoint once. Throws only on cancellation, disposal, or when nothing answered at
+ * all (every request unreachable or timed out: that error, since "no protocol" would mislead).
+ */
 export async function detectVerifierProtocols(client: VerifierClient, options: DetectOptions = {}): Promise<ProtocolDetection> {
   const { signal } = options;
   const tokens = options.probeTokens && options.probeTokens.length >= 2 ? options.probeTokens : DEFAULT_PROBE_TOKENS;
@@ -110,6 +115,8 @@ export async function detectVerifierProtocols(client: VerifierClient, options: D
       return undefined;
     }
   };
+  const unreachable: unknown[] = [];
+  let answered = 0;
   const probe = async (protocol: VerifierProtocol, run: () => Promise<string>, variant?: PrefixProbeVariant): Promise<ProtocolProbe> => {
     const started = performance.now();
     try {
@@ -117,6 +124,8 @@ export async function detectVerifierProtocols(client: VerifierClient, options: D
       return { protocol, works: true, ...(variant && { variant }), detail, ms: performance.now() - started };
     } catch (error) {
       rethrowCancellation(error);
+      if ((error instanceof VerifierUnavailableError && error.status === undefined) || error instanceof VerifierTimeoutError) unreachable.push(error);
+      else answered++;
       // The endpoint is named once, in the message's head.
       const message = messageOf(error).replace(`Verifier at ${client.endpoint} `, "");
       const detail = error instanceof VerifierRequestError && error.status === 404 ? `${message} (no such route)` : message;
@@ -145,6 +154,7 @@ export async function detectVerifierProtocols(client: VerifierClient, options: D
     }),
   ]);
 
+  if (answered === 0 && !probes.some((p) => p.works) && models === undefined && modelInfo === undefined && props === undefined && unreachable.length > 0) throw unreachable[0];
   const owner = models?.data.find((model) => model.id === client.model)?.owned_by ?? models?.data[0]?.owned_by ?? undefined;
   const engine: EngineKind =
     modelInfo !== undefined || owner === "sglang"
@@ -207,6 +217,20 @@ export function describeMissing(detection: ProtocolDetection, protocols: readonl
     const failures = detection.probes.filter((probe) => probe.protocol === protocol && !probe.works).map((probe) => probe.detail);
     return `${protocol} needs ${PROBE_ASKS[protocol]}: ${failures.join("; ") || "not probed"}`;
   });
+}
+
+/** Which prefix-probe route an endpoint has: llama-server answers `GET /props`, the others take `/v1/completions`. */
+export async function prefixProbeVariantOf(client: VerifierClient, signal?: AbortSignal): Promise<PrefixProbeVariant> {
+  try {
+    await client.transport.requestJson("GET", `${client.serverRoot}/props`, "GET /props", undefined, signal, (json) => validateResponse(PropsSchema, json, "GET /props"), {
+      maxRetries: 0,
+      timeoutMs: DEFAULT_PROBE_TIMEOUT_MS,
+    });
+    return "llama-server";
+  } catch (error) {
+    rethrowCancellation(error);
+    return "openai-completions";
+  }
 }
 
 /** The token-level verifier of a chosen protocol (predicted-outputs is not one). */

@@ -28,7 +28,7 @@ test("noise that would make a slope negative pins it at zero", () => {
 test("billing fits: cached share, drafts as input, completion tokens per K", () => {
   const logprobs = fitBilling(
     [2, 4, 8].map((k) => ({ k, contextTokens: 1000, promptTokens: 1000 + k, cachedTokens: 896, completionTokens: 1 })),
-    "logprobs",
+    "echo-logprobs",
   );
   assert.ok(near(logprobs.inputPerDraftToken, 1) && near(logprobs.completionBaseTokens, 1) && near(logprobs.completionPerDraftToken, 0));
   assert.ok(near(logprobs.cachedInputFraction, (3 * 896) / (3000 + 14)));
