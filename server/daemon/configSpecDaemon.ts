@@ -30,8 +30,6 @@ import type { CompletionSource } from "../completion/completionSource.js";
 import { isRemoteModelUri, resolveModelPath } from "../modelFiles/modelLoader.js";
 import type { Profile } from "../profile/profileSchema.js";
 import { InvalidProfileError, readProfile, writeProfile } from "../profiler/profileStore.js";
-import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from "../verifier/circuitBreaker.js";
-import { VerifierClient } from "../verifier/verifierClient.js";
 import {
   GetProfileRequest,
   InitializationOptionsSchema,
@@ -62,7 +60,8 @@ import { profileViewOf } from "./profiling/profileView.js";
 import { createCompletionAccounting, priceTableFor } from "./stats/completionAccounting.js";
 import { CompletionLedger } from "./stats/completionLedger.js";
 import { StatusReporter } from "./statusReporter.js";
-import { probeVerifier, VerifierEndpoint, type ResolvedVerifier } from "./verifierEndpoint.js";
+import { VerifierEndpoint } from "./verifierEndpoint.js";
+import { VerifierHealth, type VerifierHealthOptions } from "./verifierHealth.js";
 import { errorMessageOf } from "../util/errorMessage.js";
 
 /** Default storage when the client passes none: `~/.configspec`. */
@@ -76,7 +75,7 @@ export interface ConfigSpecDaemonOptions {
   profileMachine: ProfileMachine;
   renderProfileCharts: RenderProfileCharts;
   /** Thresholds of the verifier's circuit breaker (tests shorten the cool-down). Default: the breaker's defaults. */
-  circuitBreaker?: Pick<CircuitBreakerOptions, "failureThreshold" | "coolDownMs" | "maxCoolDownMs">;
+  circuitBreaker?: VerifierHealthOptions["circuitBreaker"];
 }
 
 const VERIFIER_KEYS: readonly SettingKey[] = ["verifier.baseUrl", "verifier.model", "verifier.protocol"];
@@ -99,9 +98,7 @@ export class ConfigSpecDaemon {
   readonly #slot: EngineSlot;
   /** The drafter alone, built only while the verifier is unavailable and allowUnverified is on. */
   readonly #degradedSlot: EngineSlot;
-  readonly #breaker: CircuitBreaker;
-  /** The verifier the engine was last built against: what the breaker probes. */
-  #lastVerifier: ResolvedVerifier | undefined;
+  readonly #health: VerifierHealth;
   readonly #pipeline: InlineCompletionPipeline;
   #settings: DaemonSettings = structuredClone(DEFAULT_SETTINGS);
   #apiKey: string | undefined;
@@ -132,10 +129,17 @@ export class ConfigSpecDaemon {
     this.#choice = chooseActiveConfiguration({ objective: this.#settings.objective, drafters: [], profile: null });
     this.#slot = new EngineSlot({ build: (signal) => this.#buildEngine(signal) });
     this.#degradedSlot = new EngineSlot({ build: (signal) => this.#buildDegradedEngine(signal) });
-    this.#breaker = new CircuitBreaker({
-      ...options.circuitBreaker,
-      probe: (signal) => this.#probeForBreaker(signal),
-      onStateChange: (state) => this.#circuitChanged(state),
+    this.#health = new VerifierHealth({
+      status: this.#status,
+      log: this.#log,
+      circuitBreaker: options.circuitBreaker,
+      fallback: () => (this.#settings.allowUnverified && this.#choice.drafter ? "completions come from the drafter alone (unverified)" : "no completions"),
+      onRecovered: () => {
+        void this.#degradedSlot.invalidate(); // the drafter-only engine's memory is not needed any more
+        // A build that failed on the dead verifier (the engine asks it at build time) would fail
+        // again from the slot's back-off cache and re-open the circuit: retry it now.
+        this.#slot.forgetFailedBuild();
+      },
     });
     this.#pipeline = new InlineCompletionPipeline({
       documents: this.#documents,
@@ -151,11 +155,11 @@ export class ConfigSpecDaemon {
       log: this.#log,
       onServed: (stats, output) => {
         this.#status.update({ lastLatencyMs: stats.latencyMs });
-        if (output.configuration.verified) this.#verifierChecked(true, undefined);
+        if (output.configuration.verified) this.#health.served();
         this.#adapt(output);
       },
       onEngineError: (phase, error) => this.#engineFailed(phase, error),
-      verifierCircuit: this.#breaker,
+      verifierCircuit: this.#health.circuit,
       degradedSlot: () => (this.#choice.drafter ? this.#degradedSlot : undefined),
     });
   }
@@ -199,9 +203,9 @@ export class ConfigSpecDaemon {
       // The key itself is never logged.
       this.#apiKey = params.apiKey ?? undefined;
       this.#log.info(params.apiKey ? "verifier API key received" : "verifier API key cleared");
-      this.#breaker.reset();
+      this.#configureHealth();
       void this.#slot.invalidate();
-      void this.#checkVerifier();
+      void this.#health.check();
       return { accepted: true };
     });
     onParsedRequest(connection, PrepareDraftersRequest, this.#log, (params, token) => this.#prepareDrafters(params, token));
@@ -211,7 +215,7 @@ export class ConfigSpecDaemon {
   }
 
   async dispose(): Promise<void> {
-    this.#breaker.dispose();
+    this.#health.dispose();
     await this.#degradedSlot.dispose();
     await this.#slot.dispose();
     await this.#verifier.dispose();
@@ -282,9 +286,8 @@ export class ConfigSpecDaemon {
     if (changed.size > 0) this.#log.info(`settings changed: ${[...changed].join(", ")}`);
     if (CACHE_INVALIDATING_KEYS.some((key) => changed.has(key))) this.#cache.clear();
     if (ENGINE_REBUILD_KEYS.some((key) => changed.has(key))) this.#invalidateEngines();
-    if (VERIFIER_KEYS.some((key) => changed.has(key))) {
-      this.#breaker.reset();
-      this.#lastVerifier = undefined;
+    if (first || VERIFIER_KEYS.some((key) => changed.has(key))) {
+      this.#configureHealth();
       await this.#verifier.closeEmbedded();
     }
     if (!settings.enabled) {
@@ -295,7 +298,7 @@ export class ConfigSpecDaemon {
     this.#status.update({ enabled: settings.enabled });
     if (PROFILE_VIEW_KEYS.some((key) => changed.has(key)) || first) this.#refreshProfileView();
     this.#reselect();
-    if (settings.enabled && (first || VERIFIER_KEYS.some((key) => changed.has(key)))) void this.#checkVerifier();
+    if (settings.enabled && (first || VERIFIER_KEYS.some((key) => changed.has(key)))) void this.#health.check();
   }
 
   /**
@@ -388,7 +391,7 @@ export class ConfigSpecDaemon {
       const drafter = chosen ? await this.#localDrafter(chosen, signal) : undefined;
       const verifier = await this.#verifier.resolve(settings.verifier, this.#apiKey);
       // Known before the engine exists: a build that fails on the verifier still tells the breaker what to probe.
-      this.#lastVerifier = verifier;
+      this.#health.useEngineTarget({ baseUrl: verifier.baseUrl, model: verifier.model, apiKey: verifier.apiKey });
       signal.throwIfAborted();
       const engine = await this.#options.createEngine({
         drafter,
@@ -403,7 +406,7 @@ export class ConfigSpecDaemon {
       }
       this.#status.clear("engine");
       this.#log.info(`engine ready: ${describeConfiguration(active)}, verifier ${verifier.embedded ? "embedded at " : ""}${verifier.baseUrl}`);
-      void this.#checkVerifier(verifier);
+      void this.#health.check();
       return engine;
     } catch (error) {
       if (!isAbortError(error)) this.#status.problem("engine", "error", `Engine unavailable: ${errorMessageOf(error)}`);
@@ -433,42 +436,6 @@ export class ConfigSpecDaemon {
     void this.#degradedSlot.invalidate();
   }
 
-  /** The breaker's probe: one quick `GET /models` on the verifier the engine uses. An answer that refuses our key is still an answer. */
-  async #probeForBreaker(signal: AbortSignal): Promise<boolean> {
-    const target = this.#lastVerifier ?? (this.#settings.verifier.baseUrl === "" ? undefined : this.#settings.verifier);
-    if (!target) return true;
-    const client = new VerifierClient({ baseUrl: target.baseUrl, model: target.model || "unknown", apiKey: this.#apiKey });
-    try {
-      const health = await client.probe({ signal });
-      this.#log.info(`verifier probe: ${health.status}`);
-      return health.status === "ok" || health.status === "unauthorized";
-    } finally {
-      client.dispose();
-    }
-  }
-
-  #circuitChanged(state: CircuitState): void {
-    if (state.state === "closed") {
-      this.#log.info("verifier back: circuit closed, completions are verified again");
-      void this.#degradedSlot.invalidate(); // the drafter-only engine's memory is not needed any more
-      // A build that failed on the dead verifier (the engine asks it at build time) would fail
-      // again from the slot's back-off cache and re-open the circuit: retry it now.
-      this.#slot.forgetFailedBuild();
-      this.#status.batch(() => {
-        this.#status.clear("circuit");
-        this.#status.update({ verifierReachable: true });
-      });
-      return;
-    }
-    if (state.probing) return;
-    const fallback = this.#settings.allowUnverified && this.#choice.drafter ? "completions come from the drafter alone (unverified)" : "no completions";
-    const seconds = Math.max(1, Math.round((state.probeAt - Date.now()) / 1000));
-    this.#status.batch(() => {
-      this.#status.update({ verifierReachable: false });
-      this.#status.problem("circuit", "warning", `Verifier unavailable: ${fallback} until it answers again (next check in ${seconds} s). Last error: ${state.reason}`);
-    });
-  }
-
   /** A drafter with a local path: remote URIs are resolved (downloaded if needed) into the storage's model folder. */
   async #localDrafter(drafter: EngineDrafter, signal: AbortSignal): Promise<EngineDrafter> {
     if (!isRemoteModelUri(drafter.uriOrPath)) return drafter;
@@ -489,25 +456,13 @@ export class ConfigSpecDaemon {
   #engineFailed(phase: "build" | "complete", error: unknown): void {
     this.#log.error(`engine ${phase === "build" ? "could not be built" : "failed"}: ${errorMessageOf(error)}`);
     // A failure mid-completion is most often the network: find out rather than guess.
-    if (phase === "complete") void this.#checkVerifier();
+    if (phase === "complete") void this.#health.check();
   }
 
-  /** Probes the verifier (the given one, or the configured remote one) and reports reachability. */
-  async #checkVerifier(resolved?: ResolvedVerifier): Promise<void> {
-    const baseUrl = resolved?.baseUrl ?? this.#settings.verifier.baseUrl;
-    if (baseUrl === "") return; // the embedded verifier is checked when it starts
-    const probe = await probeVerifier(baseUrl, this.#apiKey);
-    this.#verifierChecked(probe.reachable, probe.reachable ? (probe.detail.startsWith("HTTP") ? undefined : probe.detail) : `Verifier unreachable: ${probe.detail}`);
-  }
-
-  #verifierChecked(reachable: boolean, problem: string | undefined): void {
-    // While the circuit is open the breaker owns reachability: an HTTP 503 is an answer to a probe, not a working verifier.
-    if (!this.#breaker.closed) reachable = false;
-    if (this.#status.current.verifierReachable !== reachable) this.#log.info(`verifier ${reachable ? "reachable" : "unreachable"}`);
-    this.#status.batch(() => {
-      this.#status.update({ verifierReachable: reachable });
-      this.#status.problem("verifier", "warning", problem);
-    });
+  /** The verifier to probe before an engine exists: the configured one, with the current key. */
+  #configureHealth(): void {
+    const { baseUrl, model } = this.#settings.verifier;
+    this.#health.configure({ baseUrl, model, apiKey: this.#apiKey });
   }
 
   // -------------------------------------------------------------------------------------------

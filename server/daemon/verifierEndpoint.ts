@@ -66,39 +66,3 @@ export class VerifierEndpoint {
     await this.dispose();
   }
 }
-
-/** How long a reachability probe may take. Default 3 s. */
-export const DEFAULT_VERIFIER_PROBE_TIMEOUT_MS = 3000;
-
-export interface VerifierProbe {
-  reachable: boolean;
-  /** What was found, for the status message (HTTP status or network error). */
-  detail: string;
-}
-
-/**
- * Is the verifier there? `GET {baseUrl}/models`, the one endpoint every OpenAI-compatible
- * server has. Any HTTP answer means reachable (a 401 is reported in `detail`); only network
- * failures and timeouts mean unreachable.
- */
-export async function probeVerifier(
-  baseUrl: string,
-  apiKey: string | undefined,
-  options: { timeoutMs?: number; signal?: AbortSignal } = {},
-): Promise<VerifierProbe> {
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_VERIFIER_PROBE_TIMEOUT_MS);
-  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
-  try {
-    const response = await fetch(`${baseUrl.replace(/\/+$/, "")}/models`, {
-      headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
-      signal,
-    });
-    await response.body?.cancel();
-    if (response.status === 401 || response.status === 403) return { reachable: true, detail: `the verifier rejected the API key (HTTP ${response.status})` };
-    return { reachable: true, detail: `HTTP ${response.status}` };
-  } catch (error) {
-    const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
-    const reason = timeout.aborted ? "timed out" : error instanceof Error ? `${error.message}${cause}` : String(error);
-    return { reachable: false, detail: `${baseUrl} unreachable (${reason})` };
-  }
-}
