@@ -4,8 +4,12 @@ import { calibrationCuts, DEFAULT_VALIDATION_SEED } from "../profiler/calibratio
 import { PowerMeter } from "../profiler/power/powerMeter.js";
 import { readProfile } from "../profiler/profileStore.js";
 import { validateProfile, VALIDATED_METRICS, type ValidationResult } from "../bench/profileValidation.js";
-import { enumerateConfigurations } from "../selector/configurationSpace.js";
+import { DEFAULT_SAMPLE_SEED, DEFAULT_VALIDATION_BUDGET_MS, planValidation, type PlanReason } from "../bench/validationPlan.js";
+import { decompositionGroups, decompositionText } from "../bench/decompositionReport.js";
+import type { CompletionCut } from "../corpus/codeCorpus.js";
+import { DEFAULT_MAX_PREFIX_TOKENS, DEFAULT_MAX_SUFFIX_TOKENS } from "../prompt/completionPrompt.js";
 import { formatNumber } from "../selector/objective.js";
+import { quantile } from "../profiler/latencyStats.js";
 import { VerifierClient } from "../verifier/verifierClient.js";
 import type { CliCommand } from "./cliCommand.js";
 import { startFamilyVerifierProcess } from "./familySetup.js";
@@ -18,6 +22,9 @@ export const DEFAULT_VALIDATION_PROMPTS = 8;
 /** The performance model's accuracy targets: |relative error| of predicted vs measured goodput, cost and energy (median and p90 over the configurations). */
 export const TARGET_MEDIAN_ERROR = 0.1;
 export const TARGET_P90_ERROR = 0.25;
+/** Share of measurements inside the 80% interval that says the interval is honest (neither too narrow nor too wide). */
+export const TARGET_COVERAGE_LOW = 0.7;
+export const TARGET_COVERAGE_HIGH = 0.9;
 
 const METRIC_NAMES = { goodput: "goodput", usdPerToken: "cost", joulesPerToken: "energy" } as const;
 
@@ -25,9 +32,10 @@ export const validateCommand: CliCommand = {
   name: "validate",
   summary: "run every configuration of a profile for real on held-back prompts; print predicted vs measured goodput, cost, energy",
   usage:
-    "usage: configspec validate --profile FILE [--json] [--prompts N] [--max-tokens M] [--threads 1|all] [--no-unverified]\n" +
+    "usage: configspec validate --profile FILE [--json] [--prompts N] [--max-tokens M] [--threads 1|all] [--no-unverified] [--all] [--budget-s S] [--seed N]\n" +
     "                           [--verifier-url URL --verifier-model NAME [--api-key-env VAR]] [--rtt-ms N] [--corpus DIR]\n" +
-    "       without --verifier-url, the generated family's target is served again (the profile's drafters' folder);\n" +
+    "       measures the picks, the Pareto front, the baselines and a seeded sample of the rest within --budget-s (default 240);\n" +
+    "       --all measures the whole grid; without --verifier-url, the generated family's target is served again (the profile's drafters' folder);\n" +
     "       an emulated step (--step-ms) and network delay (--rtt-ms) the profile was measured with are applied again",
   async run(argv) {
     const flags = parseFlags(argv, {
@@ -43,13 +51,17 @@ export const validateCommand: CliCommand = {
       "rtt-ms": { type: "string" },
       "jitter-ms": { type: "string" },
       corpus: { type: "string" },
+      all: { type: "boolean" },
+      "budget-s": { type: "string" },
+      seed: { type: "string" },
     });
     const log = (line: string) => process.stderr.write(`${line}\n`);
     const profile = await readProfile(resolve(requireFlag(flags.profile, "profile")));
     const prompts = integerFlag(flags.prompts, "prompts", { min: 1, fallback: DEFAULT_VALIDATION_PROMPTS });
     const maxTokens = integerFlag(flags["max-tokens"], "max-tokens", { min: 2, fallback: 64 });
     if (flags.threads !== undefined && flags.threads !== "1" && flags.threads !== "all") throw new UsageError(`--threads expects 1 or all, got ${JSON.stringify(flags.threads)}`);
-    const configurations = enumerateConfigurations(profile, { allowUnverified: !flags["no-unverified"] }).filter((c) => flags.threads !== "1" || c.threads === 1);
+    const budgetS = integerFlag(flags["budget-s"], "budget-s", { min: 10, fallback: DEFAULT_VALIDATION_BUDGET_MS / 1000 });
+    const sampleSeed = integerFlag(flags.seed, "seed", { min: 0, fallback: DEFAULT_SAMPLE_SEED });
 
     // Emulated verifier step and network delay: as the profile was measured, unless overridden.
     const emulation = emulationOf(profile.validityKey.verifierBaseUrl);
@@ -77,7 +89,24 @@ export const validateCommand: CliCommand = {
     const meter = await PowerMeter.detect();
     try {
       const { cuts, source } = await calibrationCuts({ corpusDir: flags.corpus, count: prompts, seed: DEFAULT_VALIDATION_SEED });
-      log(`validating ${configurations.length} configurations on ${cuts.length} held-back prompts from ${source} (seed ${DEFAULT_VALIDATION_SEED})`);
+      const plan = planValidation(profile, {
+        all: flags.all,
+        allowUnverified: !flags["no-unverified"],
+        threads: flags.threads === "1" ? [1] : undefined,
+        prompts: cuts.length,
+        maxTokens,
+        promptTokens: meanPromptTokens(cuts),
+        budgetMs: budgetS * 1000,
+        seed: sampleSeed,
+      });
+      const configurations = plan.configurations;
+      const counts = (reason: PlanReason) => configurations.filter((c) => c.reasons.includes(reason)).length;
+      log(
+        `validating ${configurations.length} of ${plan.spaceSize} configurations` +
+          (flags.all ? " (--all)" : ` (${counts("pick")} picks, ${counts("pareto")} on the Pareto front, ${counts("baseline")} baselines, ${counts("sample")} sampled with seed ${sampleSeed})`) +
+          ` on ${cuts.length} held-back prompts from ${source} (seed ${DEFAULT_VALIDATION_SEED}), interleaved; predicted ${(plan.predictedMs / 1000).toFixed(0)} s`,
+      );
+      const runStarted = performance.now();
       let lastLogged = -1;
       const result = await validateProfile({
         profile,
@@ -88,7 +117,11 @@ export const validateCommand: CliCommand = {
         meter,
         onProgress: (done, total, label) => {
           const percent = Math.floor((100 * done) / total / 10) * 10;
-          if (percent !== lastLogged) log(`[${String(percent).padStart(3)}%] ${label}`);
+          if (percent !== lastLogged) {
+            const elapsed = (performance.now() - runStarted) / 1000;
+            const eta = done > 0 ? ` (${elapsed.toFixed(0)} s, about ${((elapsed * (total - done)) / done).toFixed(0)} s left)` : "";
+            log(`[${String(percent).padStart(3)}%] ${label}${eta}`);
+          }
           lastLogged = percent;
         },
       });
@@ -121,13 +154,24 @@ export function textReport(result: ValidationResult, powerLabel: string): string
     const met = s.median <= TARGET_MEDIAN_ERROR && s.p90 <= TARGET_P90_ERROR ? "target met" : `target (≤${TARGET_MEDIAN_ERROR * 100}% / ≤${TARGET_P90_ERROR * 100}%) MISSED`;
     return `${METRIC_NAMES[m].padEnd(8)} |error| median ${(s.median * 100).toFixed(1)}%, p90 ${(s.p90 * 100).toFixed(1)}% over ${s.count} configurations: ${met}`;
   });
+  const coverage = VALIDATED_METRICS.map((m) => {
+    const c = result.coverage[m];
+    if (!Number.isFinite(c.share)) return `${METRIC_NAMES[m].padEnd(8)} ${result.intervalLevel * 100}% interval: none (the profile has no bootstrap replicates; profile again)`;
+    const met = c.share >= TARGET_COVERAGE_LOW && c.share <= TARGET_COVERAGE_HIGH ? "target met" : `target (${TARGET_COVERAGE_LOW * 100}–${TARGET_COVERAGE_HIGH * 100}%) MISSED`;
+    return `${METRIC_NAMES[m].padEnd(8)} ${result.intervalLevel * 100}% interval covers the measurement in ${(c.share * 100).toFixed(0)}% of ${c.count} configurations: ${met}`;
+  });
+  const rtt = result.rttSamples.length > 0 ? `round trip during the run: median ${quantile(result.rttSamples, 0.5).toFixed(1)} ms, p90 ${quantile(result.rttSamples, 0.9).toFixed(1)} ms over ${result.rttSamples.length} probes` : "";
   return [
+    ...decompositionText(result.rows),
+    "",
     `${result.rows.length} configurations × ${result.rows[0]?.completions ?? 0} completions of ≤${result.maxTokens} tokens, mean prompt ${result.promptTokens} tokens, in ${(result.wallMs / 1000).toFixed(0)} s; energy from ${powerLabel}`,
     "| configuration | goodput pred | meas | err | $/1k tok pred | meas | err | mJ/tok pred | meas | err | tokens/round pred / meas |",
     "|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
     "",
     ...summary,
+    ...coverage,
+    rtt,
   ].join("\n");
 }
 
@@ -138,18 +182,34 @@ function jsonReport(result: ValidationResult) {
     maxTokens: result.maxTokens,
     wallMs: result.wallMs,
     summary: Object.fromEntries(VALIDATED_METRICS.map((m) => [METRIC_NAMES[m], { median: finite(result.summary[m].median), p90: finite(result.summary[m].p90), count: result.summary[m].count }])),
+    coverage: Object.fromEntries(VALIDATED_METRICS.map((m) => [METRIC_NAMES[m], { share: finite(result.coverage[m].share), count: result.coverage[m].count, level: result.intervalLevel }])),
+    rttSamples: result.rttSamples,
+    decomposition: decompositionGroups(result.rows),
     rows: result.rows.map((r) => ({
       configuration: r.configuration,
       label: r.label,
+      reasons: r.reasons,
       completions: r.completions,
       tokens: r.tokens,
       predicted: mapFinite(r.predicted),
       measured: mapFinite(r.measured),
       relativeError: mapFinite(r.relativeError),
+      interval: r.interval,
+      covered: r.covered,
+      decomposition: {
+        ...r.decomposition,
+        terms: Object.fromEntries(Object.entries(r.decomposition.terms).map(([term, figures]) => [term, mapFinite(figures)])),
+      },
     })),
   };
 }
 
 function mapFinite(figures: object): Record<string, number | null> {
   return Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, typeof v === "number" && Number.isFinite(v) ? v : null]));
+}
+
+/** Mean prompt length in tokens, estimated (4 characters a token, the prompt window's caps) before a tokenizer is loaded: it only sizes the plan. */
+function meanPromptTokens(cuts: readonly CompletionCut[]): number {
+  const tokens = cuts.map((c) => Math.min(c.prefix.length / 4, DEFAULT_MAX_PREFIX_TOKENS) + Math.min(c.suffix.length / 4, DEFAULT_MAX_SUFFIX_TOKENS));
+  return Math.round(tokens.reduce((a, b) => a + b, 0) / Math.max(1, tokens.length));
 }

@@ -18,9 +18,13 @@ const positive = z.number().finite().positive();
 const probability = z.number().finite().min(0).max(1);
 const count = z.number().int().nonnegative();
 
-/** A measured duration: median and 90th percentile of the samples (p90 ≥ median). */
+/**
+ * A measured duration: median and 90th percentile of the samples (p90 ≥ median), and their mean
+ * where the model needs it (a sum of many samples, such as a completion's drafting time, grows
+ * with the mean; absent in older profiles, which then fall back to the median).
+ */
 export const LatencyStatsSchema = z
-  .object({ median: nonNegative, p90: nonNegative })
+  .object({ median: nonNegative, p90: nonNegative, mean: nonNegative.optional() })
   .refine((s) => s.p90 >= s.median, { message: "p90 must be at least the median" });
 export type LatencyStats = z.infer<typeof LatencyStatsSchema>;
 
@@ -169,6 +173,8 @@ export const VerifierProfileSchema = z.object({
   protocol: VerifierProtocolSchema,
   /** Network round trip (a minimal request's wall time minus its server time). */
   rttMs: LatencyStatsSchema,
+  /** Every round-trip probe, ms: the distribution (median, p90, jitter) the model predicts at. */
+  rttSamplesMs: z.array(nonNegative).optional(),
   verifyMs: z.object({ points: z.array(VerifyPointSchema), fit: VerifyFitSchema }),
   billing: z.object({ points: z.array(BilledRoundSchema), fit: BillingFitSchema }),
   /** Verifier-only streaming decode speed (inter-token time). */
@@ -208,6 +214,29 @@ export const ValidityKeySchema = z.object({
 });
 export type ValidityKey = z.infer<typeof ValidityKeySchema>;
 
+/**
+ * The profile's own spread as bootstrap replicates (profiler/profileBootstrap.ts): per drafter,
+ * acceptance curves and drafting speed resampled by calibration prompt; the verify fit by round;
+ * the round trip by probe. Absent in older profiles: predictions then have no interval.
+ */
+export const ProfileBootstrapSchema = z.object({
+  replicates: z.number().int().positive(),
+  seed: z.number().int(),
+  /** Calibration prompts resampled (sets how much wider a held-back set's interval is). */
+  calibrationPrompts: count,
+  drafters: z.record(
+    z.string(),
+    z.object({
+      acceptanceCurves: z.array(z.array(probability)),
+      /** Replicate mean ms per drafted token / the full set's. */
+      draftTimeScale: z.array(positive),
+      roundOverheadMs: z.array(nonNegative),
+    }),
+  ),
+  verifier: z.object({ verifyFits: z.array(VerifyFitSchema), rttMs: z.array(nonNegative) }),
+});
+export type ProfileBootstrap = z.infer<typeof ProfileBootstrapSchema>;
+
 export const ProfileSchema = z
   .object({
     schemaVersion: z.literal(PROFILE_SCHEMA_VERSION),
@@ -220,6 +249,7 @@ export const ProfileSchema = z
     prices: PriceTableSchema,
     /** Largest K profiled; every acceptance curve has this length. */
     kMax: z.number().int().positive().max(64),
+    bootstrap: ProfileBootstrapSchema.optional(),
   })
   .superRefine((profile, ctx) => {
     const ids = new Set<string>();

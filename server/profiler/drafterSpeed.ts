@@ -8,7 +8,7 @@ export const CONTEXT_BUCKETS = 3;
 export interface DrafterSpeed {
   /** Per drafted token after the first, over warm rounds. */
   draftMsPerToken: LatencyStats;
-  /** Mean draft-call wall time beyond K × the median per-token time: catching up on the kept tokens, KV trimming, scheduling. */
+  /** Mean draft-call wall time beyond drafted × the mean per-token time: catching up on the kept tokens, KV trimming, scheduling. */
   roundOverheadMs: number;
   draftMsPerTokenByContext: ContextSpeedPoint[];
   /** Batched prompt evaluation of cold first rounds; undefined when no round was cold. */
@@ -32,10 +32,11 @@ export function drafterSpeedOf(rounds: readonly RoundObservation[]): DrafterSpee
   if (warm.length === 0) throw new RangeError("expected warm drafting rounds to time, found none");
   const perToken = warm.flatMap((r) => r.tokenMs.slice(1));
   const draftMsPerToken = latencyStatsOf(perToken);
-  // A mean, not a median: goodput is tokens over total time, so the model needs each round's mean
-  // drafting time; what K × the median per-token time leaves out (catching up on the kept tokens,
-  // the skew of a shared CPU) is charged to the round here.
-  const roundOverheadMs = Math.max(0, mean(warm.map((r) => r.draftCallMs - r.drafted * draftMsPerToken.median)));
+  // Means, not medians: goodput is tokens over total time. The per-call remainder is measured
+  // beyond drafted × the MEAN per-token time; beyond the median it also held the skew of a shared
+  // CPU times the profiling rounds' K (mostly Kmax), which the model then charged in full to every
+  // round — K = 1 rounds were predicted ~K_profile × (mean − median) too slow (the K = 1–3 bias).
+  const roundOverheadMs = Math.max(0, mean(warm.map((r) => r.draftCallMs - r.drafted * (draftMsPerToken.mean ?? draftMsPerToken.median))));
   const cold = rounds.filter((r) => r.drafterCatchUpTokens > r.k + 1 && r.tokenMs.length > 0);
   const prefillTokensPerSecond = cold.length > 0 ? median(cold.map((r) => (r.drafterCatchUpTokens * 1000) / r.tokenMs[0])) : undefined;
   return { draftMsPerToken, roundOverheadMs, draftMsPerTokenByContext: contextBuckets(warm), prefillTokensPerSecond };

@@ -14,7 +14,7 @@ export function median(samples: readonly number[]): number {
   return quantile(samples, 0.5);
 }
 
-/** Median and p90 of the samples, as the profile stores every timing. */
+/** Median, p90 and mean of the samples, as the profile stores every timing. */
 export function latencyStatsOf(samples: readonly number[]): LatencyStats {
-  return { median: median(samples), p90: quantile(samples, 0.9) };
+  return { median: median(samples), p90: quantile(samples, 0.9), mean: samples.reduce((a, b) => a + b, 0) / samples.length };
 }

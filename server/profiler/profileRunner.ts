@@ -10,7 +10,7 @@ import { acceptanceOrderCheck } from "./acceptanceOrder.js";
 import { estimateAcceptanceCurve } from "./acceptanceCurve.js";
 import { calibrationCuts } from "./calibrationPrompts.js";
 import { drafterFacts } from "./drafterIdentity.js";
-import { drafterSpeedOf } from "./drafterSpeed.js";
+import { drafterSpeedOf, isWarmDraft } from "./drafterSpeed.js";
 import { sha256OfFile } from "./fileIdentity.js";
 import { describeMachine } from "./machineInfo.js";
 import { PowerMeter } from "./power/powerMeter.js";
@@ -20,12 +20,13 @@ import { PROFILE_SCHEMA_VERSION, type DrafterProfile, type PowerProfile, type Pr
 import { isProfileReusable, validityKeyFor, type ValidityKeyParts } from "./profileStore.js";
 import { cacheOnlyPrompt, walkRounds, type RoundObservation } from "./roundWalk.js";
 import { sweepThreads } from "./threadSweep.js";
+import { bootstrapProfile } from "./profileBootstrap.js";
 import { measureVerifier, verifierProfileOf } from "./verifierProfile.js";
 
 /** Largest K profiled (the issue's Kmax). */
 export const DEFAULT_K_MAX = 10;
-/** Rounds walked per calibration prompt and drafter: 70 rounds per drafter with the default 10 prompts. */
-export const DEFAULT_ROUNDS_PER_PROMPT = 7;
+/** Rounds walked per calibration prompt and drafter: 80 rounds per drafter with the default 16 prompts (more prompts, fewer rounds each: the prompt is what acceptance varies with). */
+export const DEFAULT_ROUNDS_PER_PROMPT = 5;
 /** Prompts the K sweep of the verifier uses: short, median and long. */
 const SWEEP_PROMPTS = 3;
 
@@ -148,6 +149,7 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
       const alignment = report("alignment");
       const toMeasure = loaded.filter((l) => !reusable.has(l.spec.id));
       const rounds = new Map<string, RoundObservation[]>(toMeasure.map((l) => [l.spec.id, []]));
+      const roundsByPrompt = new Map<string, RoundObservation[][]>(toMeasure.map((l) => [l.spec.id, []]));
       const roundsPerPrompt = options.roundsPerPrompt ?? DEFAULT_ROUNDS_PER_PROMPT;
       for (const [p] of calibration.cuts.entries()) {
         const ks = alignmentKs(roundsPerPrompt, kMax, p);
@@ -156,6 +158,7 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
           await tally.measure(WAITING_LABEL, () => cacheOnlyPrompt(client, l.prompts[p], signal));
           const walk = await walkRounds({ drafter: l.drafter, client, documentKey: `calibration-${p}`, prompt: l.prompts[p], ks, drafterThreads: 1, tally, signal });
           rounds.get(l.spec.id)?.push(...walk);
+          roundsByPrompt.get(l.spec.id)?.push(walk);
         }
         for (const l of toMeasure) await l.drafter.forgetDocument(`calibration-${p}`);
       }
@@ -183,6 +186,13 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
       const alignmentRounds = [...rounds.values()].flat();
       const verifier = verifierProfileOf(measurements, alignmentRounds, options.verifier);
       const power = powerProfileOf(meter, tally, options.previous?.power);
+      const bootstrap = bootstrapProfile({
+        roundsByPrompt,
+        drafting: new Map(drafters.map((d) => [d.id, { perTokenMs: meanLaterTokenMs(rounds.get(d.id) ?? []), overheadMs: d.roundOverheadMs }])),
+        verifyPoints: verifier.verifyMs.points,
+        rttSamplesMs: measurements.rttSamplesMs,
+        kMax,
+      });
       const ordering = acceptanceOrderCheck(drafters);
       if (ordering) notes.push(ordering);
       const profile: ProfileInput = {
@@ -195,6 +205,8 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
         verifier,
         prices: options.prices,
         kMax,
+        // Replicates exist only for drafters measured in this run; reused drafters keep their point estimates.
+        bootstrap,
       };
       report("done")(1, "profiled");
       return { profile, reused: [...reusable.keys()], wallMs: performance.now() - started, calibrationSource: calibration.source, notes };
@@ -277,4 +289,10 @@ export function alignmentKs(rounds: number, kMax: number, promptIndex: number): 
 function pickSpread<T>(sorted: readonly T[], count: number): T[] {
   if (sorted.length <= count) return [...sorted];
   return Array.from({ length: count }, (_, i) => sorted[Math.round((i * (sorted.length - 1)) / (count - 1))]);
+}
+
+/** Mean ms per drafted token after the first, over warm rounds (the base the bootstrap's scales are relative to). */
+function meanLaterTokenMs(rounds: readonly RoundObservation[]): number {
+  const later = rounds.filter(isWarmDraft).flatMap((r) => r.tokenMs.slice(1));
+  return later.length > 0 ? later.reduce((a, b) => a + b, 0) / later.length : 0;
 }

@@ -39,6 +39,8 @@ export interface SweepPrompt {
 
 export interface VerifierMeasurements {
   rttMs: LatencyStats;
+  /** Every timed probe, ms. */
+  rttSamplesMs: number[];
   /** Rounds at K = 0..kMax (shuffled) on the sweep prompts. */
   sweepRounds: RoundObservation[];
   prefillPoints: { promptTokens: number; ms: number }[];
@@ -97,7 +99,7 @@ export async function measureVerifier(options: VerifierMeasureOptions): Promise<
     }
     options.onProgress?.(0.1 + (0.9 * (index + 1)) / options.prompts.length, `verify time vs K at ${prompt.tokens.length} prompt tokens`);
   }
-  return { rttMs, sweepRounds, prefillPoints, generateCalls };
+  return { rttMs, rttSamplesMs: rttSamples, sweepRounds, prefillPoints, generateCalls };
 }
 
 /** The profile's verifier section from the measurements and every other warm round observed (alignment walks). */
@@ -118,14 +120,17 @@ export function verifierProfileOf(
     completionTokens: r.completionTokens,
   }));
   const prefillMs = fitPrefillMs(measurements.prefillPoints);
-  // Decode time per token: the call minus the round trip and the prefill the fit attributes to its prompt.
-  const perToken = measurements.generateCalls.map((c) => Math.max(0, c.ms - rttMs.median - verifierPrefillMsFor(prefillMs, c.promptTokens)) / GENERATE_TOKENS);
+  // Decode time per token: the call minus the round trip and the prefill (whose forward pass gives
+  // the first token), over the GENERATE_TOKENS − 1 decode steps that follow. Dividing by all
+  // GENERATE_TOKENS charged the first token twice and predicted verifier-only too fast.
+  const perToken = measurements.generateCalls.map((c) => Math.max(0, c.ms - rttMs.median - verifierPrefillMsFor(prefillMs, c.promptTokens)) / (GENERATE_TOKENS - 1));
   if (perToken.length === 0) throw new RangeError(`expected verifier-only calls of ${GENERATE_TOKENS} tokens, found none (the verifier ended every text early)`);
   return {
     baseUrl: endpoint.baseUrl,
     model: endpoint.model,
     protocol: ECHO_PROTOCOL,
     rttMs,
+    rttSamplesMs: measurements.rttSamplesMs.map((ms) => Math.round(ms * 1000) / 1000),
     // Plain least squares, i.e. the mean verify time: goodput divides tokens by total time, so a
     // shared machine's occasional stall belongs in the prediction as much as in the measurement.
     verifyMs: { points, fit: fitVerifyMs(points) },

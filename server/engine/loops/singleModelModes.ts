@@ -5,7 +5,7 @@ import type { VerifierClient } from "../../verifier/verifierClient.js";
 import { tokenLoopResult, type LoopInput, type LoopResult } from "./loopTypes.js";
 
 /** Tokens the drafter-only mode generates between stop-rule checks. */
-const DRAFTER_ONLY_CHUNK = 8;
+export const DRAFTER_ONLY_CHUNK = 8;
 
 /**
  * Verifier-only (K = 0), the baseline speculation must equal: one greedy `/v1/completions`

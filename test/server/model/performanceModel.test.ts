@@ -112,14 +112,22 @@ describe("predict", () => {
     close(p.joulesPerToken, (15 * 0.02 + 5 * (0.024 + 0.03)) / 1.75, "J per token");
   });
 
-  test("verifier-only streams M tokens in one request: RTT + prefill + M·generate", () => {
+  test("verifier-only streams M tokens in one request: RTT + prefill (the first token) + (M − 1)·generate", () => {
     const p = predict(handProfile(), verifierOnlyConfiguration(), conditions);
-    const ms = 30 + 40 + 64 * 5;
+    const ms = 30 + 40 + 63 * 5;
     close(p.completionMs, ms, "completion ms");
     close(p.goodput, (64 / ms) * 1000, "goodput");
     close(p.usd, (50 * 1 + 50 * 0.5 + 64 * 2) / 1e6, "prompt once + M output");
     close(p.joulesPerToken, (5 * ms) / 1000 / 64, "idle watts throughout");
     assert.equal(p.rounds, 1);
+  });
+
+  test("drafter-only pays the per-call overhead once per drafted chunk, and drafting uses the mean per-token time", () => {
+    const profile = handProfile();
+    const drafter = { ...profile.drafters[0], roundOverheadMs: 2, draftMsPerToken: { median: 10, p90: 12, mean: 11 } };
+    const p = predict({ ...profile, drafters: [drafter] }, drafterOnlyConfiguration("d", 1), conditions);
+    // 64 tokens in 8 calls of 8 (DRAFTER_ONLY_CHUNK): 64 × 11 + 8 × 2.
+    close(p.completionMs, 64 * 11 + 8 * 2, "completion ms");
   });
 
   test("drafter-only is 1 / draftMsPerToken, free and unverified", () => {

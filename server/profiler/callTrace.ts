@@ -1,0 +1,109 @@
+import type { Token } from "node-llama-cpp";
+import type { Drafter } from "../drafter/drafter.js";
+import type { VerifierCallStats, VerifierClient } from "../verifier/verifierClient.js";
+
+/** One `drafter.draft` call as a completion made it. */
+export interface DraftCallTrace {
+  startMs: number;
+  endMs: number;
+  /** Tokens asked for. */
+  k: number;
+  /** Tokens before the drafts. */
+  contextTokens: number;
+  /** Context tokens the drafter evaluated to catch up (its KV cache held the rest). */
+  catchUpTokens: number;
+  /** Per drafted token, ms (the first includes the catch-up evaluation). */
+  tokenMs: number[];
+}
+
+/** One verifier request (a verification round, or verifier-only's single generation). */
+export interface VerifierCallTrace {
+  startMs: number;
+  endMs: number;
+  kind: "verify" | "generate";
+  /** Draft tokens judged (0 for a generation). */
+  k: number;
+  /** Tokens before the drafts (the prompt for a generation). */
+  contextTokens: number;
+  stats: VerifierCallStats;
+}
+
+/** Every drafter and verifier call of one completion, in order, with the completion's own span. */
+export interface CompletionTrace {
+  startMs: number;
+  endMs: number;
+  drafts: DraftCallTrace[];
+  verifierCalls: VerifierCallTrace[];
+}
+
+/**
+ * Records the calls completions make, without touching the engine: the drafter and the verifier
+ * client handed to the engine are wrapped (a Proxy forwards everything else), and each call lands
+ * in the trace that is open. Validation uses it to split a measured completion into the model's terms.
+ */
+export class CallRecorder {
+  #open: CompletionTrace | undefined;
+
+  /** Starts recording one completion; {@link end} returns it. */
+  begin(): void {
+    this.#open = { startMs: performance.now(), endMs: 0, drafts: [], verifierCalls: [] };
+  }
+
+  end(): CompletionTrace {
+    const trace = this.#open;
+    if (!trace) throw new RangeError("expected an open completion trace, found none (begin() first)");
+    trace.endMs = performance.now();
+    this.#open = undefined;
+    return trace;
+  }
+
+  /** The drafter, its `draft` calls recorded. */
+  drafter(drafter: Drafter): Drafter {
+    return forwarding(drafter, {
+      draft: async (documentKey: string, contextTokens: readonly Token[], k: number, signal?: AbortSignal) => {
+        const startMs = performance.now();
+        const draft = await drafter.draft(documentKey, contextTokens, k, signal);
+        this.#open?.drafts.push({
+          startMs,
+          endMs: performance.now(),
+          k,
+          contextTokens: contextTokens.length,
+          catchUpTokens: draft.evaluatedContextTokens,
+          tokenMs: [...draft.tokenMs],
+        });
+        return draft;
+      },
+    });
+  }
+
+  /** The client, its token-id verifications and generations recorded. */
+  client(client: VerifierClient): VerifierClient {
+    return forwarding(client, {
+      verifyDraftTokenIds: async (request: Parameters<VerifierClient["verifyDraftTokenIds"]>[0]) => {
+        const startMs = performance.now();
+        const verdict = await client.verifyDraftTokenIds(request);
+        this.#open?.verifierCalls.push({ startMs, endMs: performance.now(), kind: "verify", k: request.draft.length, contextTokens: request.prompt.length, stats: verdict.stats });
+        return verdict;
+      },
+      generate: async (request: Parameters<VerifierClient["generate"]>[0]) => {
+        const startMs = performance.now();
+        const generation = await client.generate(request);
+        const contextTokens = typeof request.prompt === "string" ? 0 : request.prompt.length;
+        this.#open?.verifierCalls.push({ startMs, endMs: performance.now(), kind: "generate", k: 0, contextTokens, stats: generation.stats });
+        return generation;
+      },
+    });
+  }
+}
+
+/** `target` with some methods replaced; every other property read from (and methods bound to) the target. */
+function forwarding<T extends object>(target: T, overrides: Record<string, unknown>): T {
+  return new Proxy(target, {
+    get(object, property) {
+      if (typeof property === "string" && property in overrides) return overrides[property];
+      // Read with the target as receiver: getters and methods may use private (#) fields.
+      const value: unknown = Reflect.get(object, property, object);
+      return typeof value === "function" ? value.bind(object) : value;
+    },
+  });
+}
