@@ -1,3 +1,4 @@
+import { roundInputTokens } from "./profileFits.js";
 import { DRAFTER_ONLY_CHUNK } from "../engine/loops/singleModelModes.js";
 import type { DrafterProfile, LatencyStats, PrefillFit, Profile, VerifyFit } from "../profile/profileSchema.js";
 import { usdOf } from "./completionPrice.js";
@@ -189,7 +190,7 @@ function speculativeCompletion(profile: Profile, configuration: Configuration, c
   const roundDraftMs = k * draftMs + drafter.roundOverheadMs;
   const roundVerifyMs = verifyMsFor(profile.verifier.verifyMs.fit, k, context);
   const billing = profile.verifier.billing.fit;
-  const roundInput = context + billing.inputPerDraftToken * k;
+  const roundInput = roundInputTokens(billing, context, k);
   return {
     tokensPerRound: perRound,
     draftMsPerToken: draftMs,
