@@ -1,7 +1,16 @@
 import type { LlamaModel, Token } from "node-llama-cpp";
-import { decodeGreedy, type GreedyDecodingOptions, type GreedyDecodingResult } from "./greedyDecoding.js";
+import { decodeGreedy, prefetchPredictions, type GreedyDecodingOptions, type GreedyDecodingResult } from "./greedyDecoding.js";
 import { contentText, type ChatCompletionRequest, type CompletionRequest } from "./requestSchemas.js";
-import { chatCompletionResponse, chatLogprobs, completionLogprobs, completionResponse, type ChatCompletionResponse, type CompletionResponse } from "./responseShaping.js";
+import {
+  chatCompletionResponse,
+  chatLogprobs,
+  completionLogprobs,
+  completionPart,
+  completionResponse,
+  type ChatCompletionResponse,
+  type CompletionPart,
+  type CompletionResponse,
+} from "./responseShaping.js";
 import { findStopSequence, TokenText } from "./tokenText.js";
 import { invalidRequest } from "./verifierHttpError.js";
 import type { VerifierSlot } from "./verifierSlot.js";
@@ -41,7 +50,7 @@ function textLimit(context: VerifierEndpointContext): number {
   return context.pool.contextSize * maxPieceBytes(context.model);
 }
 
-function checkTextFits(context: VerifierEndpointContext, text: string, param: string): void {
+export function checkTextFits(context: VerifierEndpointContext, text: string, param: string): void {
   const limit = textLimit(context);
   if (text.length > limit && Buffer.byteLength(text) > limit) {
     throw invalidRequest(`the ${param} text is longer than this model's context of ${context.pool.contextSize} tokens can hold`, param, "context_length_exceeded");
@@ -52,22 +61,22 @@ function checkTextFits(context: VerifierEndpointContext, text: string, param: st
  * Text prompts are tokenized with special tokens parsed (`<|fim_prefix|>` is one token), plus
  * BOS if the model wants it; `textStart` is 1 when that BOS is not part of the text.
  */
-function tokenizePrompt(model: LlamaModel, text: string): { tokens: Token[]; textStart: number } {
+export function tokenizePrompt(model: LlamaModel, text: string): { tokens: Token[]; textStart: number } {
   const tokens = model.tokenize(text, true);
   const bos = model.tokens.bos;
   if (!model.tokens.shouldPrependBosToken || bos == null || tokens[0] === bos) return { tokens, textStart: 0 };
   return { tokens: [bos, ...tokens], textStart: 1 };
 }
 
-function checkPromptIds(model: LlamaModel, ids: readonly number[]): Token[] {
+export function checkPromptIds(model: LlamaModel, ids: readonly number[], param = "prompt"): Token[] {
   const size = vocabularySize(model);
   const bad = ids.findIndex((id) => id >= size);
-  if (bad >= 0) throw invalidRequest(`prompt[${bad}] is token id ${ids[bad]}, but the vocabulary has ${size} tokens (0..${size - 1})`, "prompt", "invalid_token_id");
+  if (bad >= 0) throw invalidRequest(`${param}[${bad}] is token id ${ids[bad]}, but the vocabulary has ${size} tokens (0..${size - 1})`, param, "invalid_token_id");
   return ids.map((id) => id as Token);
 }
 
 /** Refuses what would overflow a slot: the KV cache never shifts, so prompt + completion must fit. */
-function checkFits(context: VerifierEndpointContext, promptTokens: number, maxTokens: number, maxTokensParam: string): void {
+export function checkFits(context: VerifierEndpointContext, promptTokens: number, maxTokens: number, maxTokensParam: string): void {
   const size = context.pool.contextSize;
   if (promptTokens === 0) throw invalidRequest("the prompt is empty: it has no tokens to evaluate", "prompt");
   if (promptTokens > size) {
@@ -82,63 +91,120 @@ function checkFits(context: VerifierEndpointContext, promptTokens: number, maxTo
   }
 }
 
-function stopList(stop: string | string[] | null | undefined): string[] {
+export function stopList(stop: string | string[] | null | undefined): string[] {
   if (stop == null) return [];
   return typeof stop === "string" ? [stop] : stop;
 }
 
-/** Decodes on a slot, and shapes the response while the slot (whose mirrors `shape` may reuse) is still held. */
-async function decodeOnSlot<T>(
-  context: VerifierEndpointContext,
-  options: Omit<GreedyDecodingOptions, "isEndOfGeneration" | "signal">,
-  signal: AbortSignal,
-  shape: (result: GreedyDecodingResult, slot: VerifierSlot) => T,
-): Promise<T> {
-  const slot = await context.pool.acquire(options.prompt, signal);
+/** Runs `work` on a slot chosen for `tokens`, released afterwards (responses are shaped while it is held: `shape` may reuse its mirrors). */
+async function withSlot<T>(context: VerifierEndpointContext, tokens: readonly Token[], signal: AbortSignal, work: (slot: VerifierSlot) => Promise<T>): Promise<T> {
+  const slot = await context.pool.acquire(tokens, signal);
   try {
-    return shape(await decodeGreedy(slot, { ...options, isEndOfGeneration: (token) => context.model.isEogToken(token), signal }), slot);
+    return await work(slot);
   } finally {
     context.pool.release(slot);
   }
 }
 
+function decode(context: VerifierEndpointContext, slot: VerifierSlot, options: Omit<GreedyDecodingOptions, "isEndOfGeneration" | "signal">, signal: AbortSignal): Promise<GreedyDecodingResult> {
+  return decodeGreedy(slot, { ...options, isEndOfGeneration: (token) => context.model.isEogToken(token), signal });
+}
+
+/** Decodes on a slot, and shapes the response while the slot is still held. */
+function decodeOnSlot<T>(
+  context: VerifierEndpointContext,
+  options: Omit<GreedyDecodingOptions, "isEndOfGeneration" | "signal">,
+  signal: AbortSignal,
+  shape: (result: GreedyDecodingResult, slot: VerifierSlot) => T,
+): Promise<T> {
+  return withSlot(context, options.prompt, signal, async (slot) => shape(await decode(context, slot, options, signal), slot));
+}
+
+function isPrefix(prefix: readonly Token[], of: readonly Token[]): boolean {
+  return prefix.length <= of.length && prefix.every((token, i) => token === of[i]);
+}
+
 /** The generated text, cut before the earliest stop sequence when one ended decoding. */
-function outputText(text: TokenText, prompt: readonly Token[], result: GreedyDecodingResult, stops: readonly string[]): string {
+export function outputText(text: TokenText, prompt: readonly Token[], result: GreedyDecodingResult, stops: readonly string[]): string {
   const generated = text.text(result.output, prompt);
   const stopAt = result.stopReason === "stopSequence" ? findStopSequence(generated, stops) : -1;
   return stopAt >= 0 ? generated.slice(0, stopAt) : generated;
 }
 
-/** `POST /v1/completions`: greedy completion with OpenAI's echo/logprobs semantics. */
+interface CompletionPrompt {
+  tokens: Token[];
+  /** Prompt tokens before the text (a BOS the server added). */
+  textStart: number;
+  /** The prompt as the client sent it, when it was text. */
+  text?: string;
+}
+
+function completionPrompts(context: VerifierEndpointContext, prompt: CompletionRequest["prompt"]): CompletionPrompt[] {
+  if (typeof prompt === "string") {
+    checkTextFits(context, prompt, "prompt");
+    return [{ ...tokenizePrompt(context.model, prompt), text: prompt }];
+  }
+  if (prompt.length > 0 && Array.isArray(prompt[0])) return (prompt as number[][]).map((ids) => ({ tokens: checkPromptIds(context.model, ids), textStart: 0 }));
+  return [{ tokens: checkPromptIds(context.model, prompt as number[]), textStart: 0 }];
+}
+
+/**
+ * `POST /v1/completions`: greedy completion with OpenAI's echo/logprobs semantics. A list of
+ * token-id prompts gets one choice per prompt (`index` = its place in the list), all decoded on
+ * one slot, longest first: when the others are prefixes of the longest (a prefix-probe round:
+ * `context`, `context + d1`, …), ONE evaluation of the longest computes every answer (the argmax
+ * after each prefix, and logprobs there when asked), and each is read from the cache.
+ */
 export async function createCompletion(context: VerifierEndpointContext, request: CompletionRequest, signal: AbortSignal): Promise<CompletionResponse> {
   const { model } = context;
-  if (typeof request.prompt === "string") checkTextFits(context, request.prompt, "prompt");
-  const { tokens: prompt, textStart } =
-    typeof request.prompt === "string" ? tokenizePrompt(model, request.prompt) : { tokens: checkPromptIds(model, request.prompt), textStart: 0 };
+  const prompts = completionPrompts(context, request.prompt);
   const maxTokens = request.max_tokens ?? DEFAULT_COMPLETION_MAX_TOKENS;
-  checkFits(context, prompt.length, maxTokens, "max_tokens");
+  for (const prompt of prompts) checkFits(context, prompt.tokens.length, maxTokens, "max_tokens");
   const echo = request.echo ?? false;
   const logprobs = request.logprobs ?? null;
   const stops = stopList(request.stop);
   const text = new TokenText(model, request.return_tokens_as_token_ids ?? false);
+  const batch = prompts.length > 1;
 
-  return decodeOnSlot(
-    context,
-    {
-      prompt,
-      maxTokens,
-      promptLogprobs: echo && logprobs !== null,
-      outputLogprobs: logprobs !== null,
-      shouldStop: stops.length > 0 ? (output) => findStopSequence(text.text(output, prompt), stops) >= 0 : undefined,
-    },
-    signal,
-    (result, slot) => {
-      const promptText = typeof request.prompt === "string" ? request.prompt : text.text(prompt);
-      const choiceText = (echo ? promptText : "") + outputText(text, prompt, result, stops);
-      const choiceLogprobs = logprobs === null ? null : completionLogprobs(text, prompt, result, echo, logprobs, textStart, slot.textOffsets);
-      return completionResponse(context.modelId, choiceText, result, prompt.length, choiceLogprobs);
-    },
-  );
+  const complete = async (slot: VerifierSlot, { tokens: prompt, textStart, text: promptText }: CompletionPrompt, index: number) => {
+    const result = await decode(
+      context,
+      slot,
+      {
+        prompt,
+        maxTokens,
+        promptLogprobsFrom: echo && logprobs !== null ? 0 : undefined,
+        outputLogprobs: logprobs !== null,
+        retainCache: batch,
+        shouldStop: stops.length > 0 ? (output) => findStopSequence(text.text(output, prompt), stops) >= 0 : undefined,
+      },
+      signal,
+    );
+    const choiceText = (echo ? (promptText ?? text.text(prompt)) : "") + outputText(text, prompt, result, stops);
+    const choiceLogprobs = logprobs === null ? null : completionLogprobs(text, prompt, result, echo, logprobs, textStart, slot.textOffsets);
+    return completionPart(index, choiceText, result, prompt.length, choiceLogprobs);
+  };
+
+  if (!batch) return withSlot(context, prompts[0].tokens, signal, async (slot) => completionResponse(context.modelId, [await complete(slot, prompts[0], 0)]));
+
+  const order = prompts.map((_, index) => index).sort((a, b) => prompts[b].tokens.length - prompts[a].tokens.length);
+  const longest = prompts[order[0]].tokens;
+  return withSlot(context, longest, signal, async (slot) => {
+    // Cached tokens are what the slot held before this request, not what the batch's own evaluation put there.
+    let heldBefore = Infinity;
+    if (!echo && maxTokens > 0 && prompts.every((prompt) => isPrefix(prompt.tokens, longest))) {
+      const answerAt = new Set(prompts.map((prompt) => prompt.tokens.length - 1));
+      const need = logprobs !== null ? "logprobs" : "token";
+      heldBefore = await prefetchPredictions(slot, longest, (position) => (answerAt.has(position) ? need : "none"), signal);
+    }
+    const parts: CompletionPart[] = new Array(prompts.length);
+    for (const index of order) {
+      const part = await complete(slot, prompts[index], index);
+      part.usage.prompt_tokens_details.cached_tokens = Math.min(part.usage.prompt_tokens_details.cached_tokens, heldBefore);
+      parts[index] = part;
+    }
+    return completionResponse(context.modelId, parts);
+  });
 }
 
 /**

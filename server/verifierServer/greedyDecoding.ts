@@ -11,12 +11,22 @@ export interface GreedyDecodingOptions {
    * decoding continues token by token after the first mismatch. It never changes the output.
    */
   draft?: readonly Token[];
-  /** Keep logprobs at every prompt position (echo + logprobs). */
-  promptLogprobs?: boolean;
+  /**
+   * Keep logprobs at prompt positions from this one on (the prediction at position p scores
+   * prompt token p + 1): 0 for echo + logprobs, SGLang's `logprob_start_len` for /generate.
+   * Default: none, so no full-vocabulary probabilities are computed in the prompt.
+   */
+  promptLogprobsFrom?: number;
   /** Keep logprobs at every generated position. */
   outputLogprobs?: boolean;
   /** End-of-generation tokens stop decoding and are not part of the output. */
   isEndOfGeneration(token: Token): boolean;
+  /**
+   * Leave the cache as it is after decoding instead of cutting it to prompt + output: a batch of
+   * prompts that are prefixes of each other (prefix-probe) is served longest first from one
+   * evaluation, and the next round reuses the longest. Default false.
+   */
+  retainCache?: boolean;
   /** Asked after every generated token (stop sequences). */
   shouldStop?(output: readonly Token[]): boolean;
   signal?: AbortSignal;
@@ -31,6 +41,8 @@ export interface GreedyDecodingResult {
   /** `outputPredictions[j]`: the prediction that produced output[j] (its argmax is output[j]). */
   outputPredictions: Prediction[];
   stopReason: GreedyStopReason;
+  /** The end-of-generation token that ended decoding (not in `output`), when one did. */
+  endOfGenerationToken?: Token;
   /** Prompt tokens whose KV (and needed predictions) came from the slot's cache. */
   cachedTokens: number;
   acceptedDraftTokens: number;
@@ -58,9 +70,9 @@ export async function decodeGreedy(slot: VerifierSlot, options: GreedyDecodingOp
   // The prediction after the whole prompt is kept even with maxTokens 0 (one position, cheap),
   // with logprobs when the prompt has them: the same prompt asked again with maxTokens ≥ 1 is
   // then served entirely from the cache.
-  const promptNeed: PredictionNeed = options.promptLogprobs ? "logprobs" : "none";
-  const outputNeed: PredictionNeed = options.outputLogprobs || options.promptLogprobs ? "logprobs" : "token";
-  const needAt = (position: number): PredictionNeed => (position < n - 1 ? promptNeed : outputNeed);
+  const promptLogprobsFrom = options.promptLogprobsFrom ?? Infinity;
+  const outputNeed: PredictionNeed = options.outputLogprobs || promptLogprobsFrom < n ? "logprobs" : "token";
+  const needAt = (position: number): PredictionNeed => (position >= n - 1 ? outputNeed : position >= promptLogprobsFrom ? "logprobs" : "none");
 
   signal?.throwIfAborted();
   const reused = slot.reusableLength(tokens, needAt);
@@ -75,6 +87,7 @@ export async function decodeGreedy(slot: VerifierSlot, options: GreedyDecodingOp
   let acceptedDraftTokens = 0;
   let draftPending = draft.length > 0;
   let stopReason: GreedyStopReason = "length";
+  let endOfGenerationToken: Token | undefined;
   while (output.length < maxTokens) {
     // The prediction at `position` produces output[output.length]; the token there is the last output.
     const position = n - 1 + output.length;
@@ -91,6 +104,7 @@ export async function decodeGreedy(slot: VerifierSlot, options: GreedyDecodingOp
     if (!prediction) throw new Error(`no prediction at position ${position} of slot ${slot.index}`);
     if (options.isEndOfGeneration(prediction.token)) {
       stopReason = "endOfGeneration";
+      endOfGenerationToken = prediction.token;
       break;
     }
     if (draftPending) {
@@ -105,14 +119,29 @@ export async function decodeGreedy(slot: VerifierSlot, options: GreedyDecodingOp
     }
   }
   // Rejected or unused draft positions leave the cache, so it mirrors prompt + output exactly.
-  await slot.truncate(slot.commonPrefixLength([...prompt, ...output]));
+  if (!options.retainCache) await slot.truncate(slot.commonPrefixLength([...prompt, ...output]));
   return {
     promptPredictions,
     output,
     outputPredictions,
     stopReason,
+    endOfGenerationToken,
     cachedTokens: Math.min(reused, n),
     acceptedDraftTokens,
     rejectedDraftTokens: fullDraft.length - acceptedDraftTokens,
   };
+}
+
+/**
+ * Makes the slot hold `tokens` with the predictions `needAt` asks for, reusing what it has: one
+ * evaluation of what is missing. A batch of prompts that are prefixes of the longest then reads
+ * every answer from the cache. Returns how many tokens the slot already served.
+ */
+export async function prefetchPredictions(slot: VerifierSlot, tokens: readonly Token[], needAt: (position: number) => PredictionNeed, signal?: AbortSignal): Promise<number> {
+  signal?.throwIfAborted();
+  const reused = slot.reusableLength(tokens, needAt);
+  if (reused === tokens.length) return reused;
+  await slot.truncate(reused);
+  await slot.evaluate(tokens.slice(reused), needAt);
+  return reused;
 }

@@ -7,18 +7,25 @@ export const MAX_STOP_SEQUENCES = 4;
 
 const TokenIdSchema = z.number().int().min(0);
 
+/** Most prompts in one completions request (a prefix-probe round of K = 8 sends 9). */
+export const MAX_PROMPTS_PER_REQUEST = 64;
+
 /**
- * OpenAI accepts a string, token ids, or a batch of either; one prompt per request here, so a
- * batch of one is unwrapped to the text or ids it holds.
+ * OpenAI accepts a string, token ids, or a batch of either. A batch of one string is unwrapped
+ * to it; a list of token-id arrays is a batch (one choice per prompt, in order: vLLM's and
+ * OpenAI's semantics), which is what the prefix-probe protocol sends. Batches of strings are
+ * not supported.
  */
 const PromptSchema = z.union(
   [
     z.string(),
     z.array(TokenIdSchema).min(1),
     z.tuple([z.string()]).transform(([text]) => text),
-    z.tuple([z.array(TokenIdSchema).min(1)]).transform(([ids]) => ids),
+    z.array(z.array(TokenIdSchema).min(1)).min(1).max(MAX_PROMPTS_PER_REQUEST),
   ],
-  { error: "prompt must be a string, a non-empty array of token ids, or an array holding exactly one of those" },
+  {
+    error: `prompt must be a string, a non-empty array of token ids, an array holding one string, or a list of at most ${MAX_PROMPTS_PER_REQUEST} non-empty token-id arrays`,
+  },
 );
 
 const StopSchema = z
@@ -110,3 +117,43 @@ export function contentText(content: z.infer<typeof TextContentSchema> | null | 
   if (content == null) return "";
   return typeof content === "string" ? content : content.map((part) => part.text).join("");
 }
+
+/**
+ * SGLang's native `POST /generate`, the subset a verifier needs: SGLang's GenerateReqInput
+ * (python/sglang/srt/managers/io_struct.py) and its sampling params
+ * (python/sglang/srt/sampling/sampling_params.py). One prompt per request (text or input_ids);
+ * greedy only; unknown fields are ignored.
+ */
+export const GenerateRequestSchema = z
+  .object({
+    text: z.string().nullish(),
+    input_ids: z.array(TokenIdSchema).min(1, { error: "input_ids must not be empty" }).nullish(),
+    sampling_params: z
+      .object({
+        /** SGLang's default is 128. */
+        max_new_tokens: z.number().int().min(0).nullish(),
+        temperature: TemperatureSchema,
+        top_p: z.number().min(0).max(1).nullish(),
+        top_k: z.number().int().nullish(),
+        stop: StopSchema,
+        frequency_penalty: NeutralPenaltySchema,
+        presence_penalty: NeutralPenaltySchema,
+        repetition_penalty: z
+          .number()
+          .nullish()
+          .refine((p) => p == null || p === 1, { error: "repetition_penalty is not supported: only 1 is accepted" }),
+        n: z.literal(1, { error: "n must be 1" }).nullish(),
+      })
+      .nullish(),
+    return_logprob: z.boolean().nullish(),
+    /** -1 (SGLang's default): logprobs of the output only (and the last input token, with a null logprob). */
+    logprob_start_len: z.number().int().min(-1).nullish(),
+    top_logprobs_num: z.number().int().min(0).max(MAX_LOGPROBS).nullish(),
+    return_text_in_logprobs: z.boolean().nullish(),
+    stream: NoStreamSchema,
+    rid: z.string().nullish(),
+  })
+  .refine((request) => (request.text == null) !== (request.input_ids == null), {
+    error: "exactly one of text and input_ids must be given (batches are not supported)",
+  });
+export type GenerateRequest = z.infer<typeof GenerateRequestSchema>;

@@ -20,13 +20,29 @@ export interface PromptTokensDetails {
   cached_tokens: number;
 }
 
+export interface CompletionChoice {
+  /** The prompt's index in a batch (0 for a single prompt). */
+  index: number;
+  text: string;
+  finish_reason: FinishReason;
+  logprobs: CompletionLogprobs | null;
+}
+
+export interface CompletionUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details: PromptTokensDetails;
+}
+
 export interface CompletionResponse {
   id: string;
   object: "text_completion";
   created: number;
   model: string;
-  choices: [{ index: 0; text: string; finish_reason: FinishReason; logprobs: CompletionLogprobs | null }];
-  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number; prompt_tokens_details: PromptTokensDetails };
+  /** One per prompt, in the order of the prompts. */
+  choices: CompletionChoice[];
+  usage: CompletionUsage;
 }
 
 export interface ChatTokenLogprob {
@@ -179,24 +195,37 @@ export function chatLogprobs(text: TokenText, prompt: readonly Token[], result: 
   };
 }
 
-export function completionResponse(
-  modelId: string,
-  choiceText: string,
-  result: GreedyDecodingResult,
-  promptTokens: number,
-  logprobs: CompletionLogprobs | null,
-): CompletionResponse {
+/** One prompt's choice and usage; a batch's usage is the sum over its prompts (as vLLM reports it). */
+export interface CompletionPart {
+  choice: CompletionChoice;
+  usage: CompletionUsage;
+}
+
+export function completionPart(index: number, choiceText: string, result: GreedyDecodingResult, promptTokens: number, logprobs: CompletionLogprobs | null): CompletionPart {
   return {
-    id: `cmpl-${randomUUID().replaceAll("-", "")}`,
-    object: "text_completion",
-    created: Math.floor(Date.now() / 1000),
-    model: modelId,
-    choices: [{ index: 0, text: choiceText, finish_reason: finishReason(result.stopReason), logprobs }],
+    choice: { index, text: choiceText, finish_reason: finishReason(result.stopReason), logprobs },
     usage: {
       prompt_tokens: promptTokens,
       completion_tokens: result.output.length,
       total_tokens: promptTokens + result.output.length,
       prompt_tokens_details: { cached_tokens: result.cachedTokens },
+    },
+  };
+}
+
+export function completionResponse(modelId: string, parts: readonly CompletionPart[]): CompletionResponse {
+  const sum = (field: (usage: CompletionUsage) => number) => parts.reduce((total, part) => total + field(part.usage), 0);
+  return {
+    id: `cmpl-${randomUUID().replaceAll("-", "")}`,
+    object: "text_completion",
+    created: Math.floor(Date.now() / 1000),
+    model: modelId,
+    choices: parts.map((part) => part.choice),
+    usage: {
+      prompt_tokens: sum((usage) => usage.prompt_tokens),
+      completion_tokens: sum((usage) => usage.completion_tokens),
+      total_tokens: sum((usage) => usage.total_tokens),
+      prompt_tokens_details: { cached_tokens: sum((usage) => usage.prompt_tokens_details.cached_tokens) },
     },
   };
 }

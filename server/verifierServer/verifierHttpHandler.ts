@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import { createChatCompletion, createCompletion, type VerifierEndpointContext } from "./completionEndpoints.js";
 import { readRequestBody } from "./readRequestBody.js";
-import { ChatCompletionRequestSchema, CompletionRequestSchema } from "./requestSchemas.js";
+import { createGenerate } from "./generateEndpoint.js";
+import { ChatCompletionRequestSchema, CompletionRequestSchema, GenerateRequestSchema } from "./requestSchemas.js";
 import { SlotPoolClosedError } from "./slotPoolClosedError.js";
 import { VerifierHttpError } from "./verifierHttpError.js";
 
@@ -70,7 +71,17 @@ export class VerifierHttpHandler {
 
   constructor(private readonly options: VerifierHttpHandlerOptions) {
     const { endpoints } = options;
-    const modelObject = () => ({ id: endpoints.modelId, object: "model", created: options.createdAt, owned_by: "configspec" });
+    // vLLM's ModelCard (vllm/entrypoints/openai/protocol.py): max_model_len tells clients the context window.
+    const modelObject = () => ({
+      id: endpoints.modelId,
+      object: "model",
+      created: options.createdAt,
+      owned_by: "configspec",
+      root: endpoints.modelId,
+      parent: null,
+      max_model_len: endpoints.pool.contextSize,
+      permission: [],
+    });
     this.routes = [
       { method: "GET", path: /^\/v1\/models$/, run: async () => ({ object: "list", data: [modelObject()] }) },
       {
@@ -87,6 +98,17 @@ export class VerifierHttpHandler {
         path: /^\/v1\/completions$/,
         run: async (request, _match, signal) =>
           createCompletion(endpoints, parseBody(CompletionRequestSchema, await readRequestBody(request, options.maxBodyBytes)), signal),
+      },
+      {
+        method: "POST",
+        path: /^\/generate$/,
+        run: async (request, _match, signal) => createGenerate(endpoints, parseBody(GenerateRequestSchema, await readRequestBody(request, options.maxBodyBytes)), signal),
+      },
+      {
+        // SGLang's GET /get_model_info (python/sglang/srt/entrypoints/http_server.py); the id stands in for the paths.
+        method: "GET",
+        path: /^\/get_model_info$/,
+        run: async () => ({ model_path: endpoints.modelId, tokenizer_path: endpoints.modelId, is_generation: true, preferred_sampling_params: null, weight_version: "default" }),
       },
       {
         method: "POST",

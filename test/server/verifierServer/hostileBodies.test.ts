@@ -25,7 +25,7 @@ interface HostileCase {
 
 /** Values every one of which makes its field invalid (type, range, or unsupported). */
 const BAD_COMPLETION_FIELDS: Record<string, unknown[]> = {
-  prompt: [42, true, {}, null, [], [[]], ["a", "b"], [-1], [1.5], ["1", 2], [vocabulary], [2 ** 31], [1e20], [[1], [2]], [null], { $ne: 1 }, ""],
+  prompt: [42, true, {}, null, [], [[]], ["a", "b"], [-1], [1.5], ["1", 2], [vocabulary], [2 ** 31], [1e20], [[1], []], [[1], [-1]], [null], { $ne: 1 }, ""],
   max_tokens: [-1, -1e9, 1e9, 2 ** 53, 1.5, "16", true, [], {}, 1e308],
   logprobs: [-1, 6, 100, 1.5, "1", true],
   temperature: [0.5, -1, 3, "0", true],
