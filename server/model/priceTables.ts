@@ -1,4 +1,5 @@
 import type { PriceTable } from "../profile/profileSchema.js";
+import type { VerifierProtocol } from "../verifier/verifierProtocol.js";
 
 /**
  * List prices of a few real OpenAI-compatible verifiers, USD per 1M tokens, as published on
@@ -57,7 +58,74 @@ export const DEFAULT_PRICE_TABLES: readonly PriceTable[] = [
     asOf: "2026-04",
     source: "https://docs.fireworks.ai/serverless/pricing",
   },
+  {
+    // Self-hosted vLLM/SGLang on one rented GPU: billed by the second whatever the tokens, so a
+    // round costs its verifier server time (perServerSecond · verify s); token prices are 0.
+    // $2.69 per H100 SXM hour: RunPod Secure Cloud's list price as reported 2026-05-22.
+    provider: "self-hosted",
+    model: "h100-sxm-gpu-second",
+    inputPerMillion: 0,
+    cachedInputPerMillion: 0,
+    outputPerMillion: 0,
+    perServerSecond: 2.69 / 3600,
+    asOf: "2026-05-22",
+    source: "https://www.spheron.network/blog/runpod-h100-pricing-2026/ (RunPod Secure Cloud H100 SXM, $2.69/h)",
+  },
 ];
+
+/** A price table for a self-hosted verifier on dedicated GPUs: `usdPerGpuHour` × GPUs, by the second. */
+export function selfHostedPriceTable(usdPerGpuHour: number, gpus = 1, asOf = new Date().toISOString().slice(0, 10)): PriceTable {
+  return {
+    provider: "self-hosted",
+    model: `${gpus}-gpu-second`,
+    inputPerMillion: 0,
+    cachedInputPerMillion: 0,
+    outputPerMillion: 0,
+    perServerSecond: (usdPerGpuHour * gpus) / 3600,
+    asOf,
+    source: "user-supplied GPU hour price",
+  };
+}
+
+/** How an engine family bills, and whether a prefix-cache hit is cheaper. */
+export interface EngineBilling {
+  engine: string;
+  billing: "per-token" | "per-gpu-second";
+  /** Prompt tokens served from the provider's cache: billed at `cachedInputPerMillion`, or at the full input price. */
+  cachedInput: "discounted" | "full price" | "free (time only)";
+  source: string;
+}
+
+/** The billing facts the cost model uses per engine family (prices themselves are in the tables above). */
+export const ENGINE_BILLING: readonly EngineBilling[] = [
+  { engine: "OpenAI", billing: "per-token", cachedInput: "discounted", source: "https://openai.com/api/pricing (cached input column); usage.prompt_tokens_details.cached_tokens" },
+  { engine: "Fireworks", billing: "per-token", cachedInput: "discounted", source: "https://docs.fireworks.ai/serverless/pricing" },
+  { engine: "Together (serverless)", billing: "per-token", cachedInput: "full price", source: "https://www.together.ai/pricing (no cached-input price listed)" },
+  {
+    engine: "vLLM / SGLang / llama-server, self-hosted",
+    billing: "per-gpu-second",
+    cachedInput: "free (time only)",
+    source: "the GPU is paid by the hour whatever it computes; a cache hit only saves verify time (perServerSecond · verify s)",
+  },
+];
+
+/**
+ * What one round of each protocol is billed for, context C tokens and K drafts (the billing fit's
+ * defaults in server/model/profileFits.ts follow these; measured `usage` replaces them):
+ * - `echo-logprobs`: C + K input (the whole echoed prompt; vLLM recomputes it: prompt logprobs
+ *   skip its prefix cache), 1 output.
+ * - `sglang`: C + K input, of which the radix cache serves the context, 1 output.
+ * - `prefix-probe`: K+1 prompts, C·(K+1) + K(K+1)/2 input (the cache serves the repeats on
+ *   self-hosted engines; a per-token API would bill every copy), K+1 outputs.
+ * - `predicted-outputs`: C input once per completion; output = generated tokens + rejected
+ *   prediction tokens (OpenAI bills rejected prediction tokens as completion tokens).
+ */
+export const PROTOCOL_BILLING: Readonly<Record<VerifierProtocol, string>> = {
+  "echo-logprobs": "C + K input (echoed prompt), 1 output",
+  sglang: "C + K input (context cached by the radix tree), 1 output",
+  "prefix-probe": "C·(K+1) + K(K+1)/2 input (K+1 prompts; cached on self-hosted engines), K+1 output",
+  "predicted-outputs": "C input per completion; output = generated + rejected prediction tokens",
+};
 
 /** What cost is modelled against when the verifier's own prices are unknown (a local or private endpoint). */
 export const DEFAULT_PRICE_TABLE: PriceTable = DEFAULT_PRICE_TABLES[1];
