@@ -13,6 +13,13 @@ export interface ChartPoint {
   goodput: number | null;
   tokensPerUsd: number | null;
   tokensPerJoule: number | null;
+  /** Each metric's 80% interval (low, high); null when the profile has no bootstrap replicates. */
+  goodputLow: number | null;
+  goodputHigh: number | null;
+  tokensPerUsdLow: number | null;
+  tokensPerUsdHigh: number | null;
+  tokensPerJouleLow: number | null;
+  tokensPerJouleHigh: number | null;
   onFront: boolean;
   /** Objectives that picked it, e.g. "latency, battery"; "" when none. */
   picks: string;
@@ -23,6 +30,10 @@ export const METRIC_FIELDS: Readonly<Record<Objective, "goodput" | "tokensPerUsd
   cost: "tokensPerUsd",
   battery: "tokensPerJoule",
 };
+
+function bound(value: number | undefined): number | null {
+  return value !== undefined && Number.isFinite(value) ? value : null;
+}
 
 export function chartPoint(selection: Selection, scored: ScoredConfiguration): ChartPoint {
   const p = scored.prediction;
@@ -37,6 +48,12 @@ export function chartPoint(selection: Selection, scored: ScoredConfiguration): C
     goodput: finite(p.goodput),
     tokensPerUsd: finite(p.tokensPerUsd),
     tokensPerJoule: finite(p.tokensPerJoule),
+    goodputLow: bound(scored.interval?.goodput.low),
+    goodputHigh: bound(scored.interval?.goodput.high),
+    tokensPerUsdLow: bound(scored.interval?.tokensPerUsd.low),
+    tokensPerUsdHigh: bound(scored.interval?.tokensPerUsd.high),
+    tokensPerJouleLow: bound(scored.interval?.tokensPerJoule.low),
+    tokensPerJouleHigh: bound(scored.interval?.tokensPerJoule.high),
     onFront: selection.paretoFront.includes(scored),
     picks: OBJECTIVES.filter((o) => selection.picks[o].choice === scored).join(", "),
   };

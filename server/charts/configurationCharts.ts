@@ -83,6 +83,21 @@ export function metricChartSpec(selection: Selection, objective: Objective): Top
     height: CHART_HEIGHT,
     background: "white",
     layer: [
+      // The 80% interval of each drafter's line, from the profile's bootstrap replicates.
+      ...(lines.some((p) => p[`${field}Low`] !== null)
+        ? [
+            {
+              data: { values: lines.filter((p) => p[`${field}Low`] !== null) },
+              mark: { type: "area" as const, opacity: 0.15 },
+              encoding: {
+                x,
+                y: { field: `${field}Low`, type: QUANTITATIVE, title: METRIC_TITLES[objective] },
+                y2: { field: `${field}High` },
+                color: { field: "series", type: "nominal" as const, title: "drafter" },
+              },
+            },
+          ]
+        : []),
       {
         data: { values: lines },
         mark: { type: "line", point: true },
@@ -90,7 +105,12 @@ export function metricChartSpec(selection: Selection, objective: Objective): Top
           x,
           y,
           color: { field: "series", type: "nominal", title: "drafter" },
-          tooltip: [{ field: "label" }, { field, type: "quantitative", format: ".3~s" }],
+          tooltip: [
+            { field: "label" },
+            { field, type: "quantitative", format: ".3~s" },
+            { field: `${field}Low`, type: "quantitative", format: ".3~s", title: "80% low" },
+            { field: `${field}High`, type: "quantitative", format: ".3~s", title: "80% high" },
+          ],
           description: { field: "label" },
         },
       },

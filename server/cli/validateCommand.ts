@@ -23,6 +23,8 @@ export const DEFAULT_VALIDATION_PROMPTS = 8;
 export const TARGET_MEDIAN_ERROR = 0.1;
 export const TARGET_P90_ERROR = 0.25;
 /** Share of measurements inside the 80% interval that says the interval is honest (neither too narrow nor too wide). */
+/** Per verifier request while validating. */
+const VALIDATION_TIMEOUT_MS = 60_000;
 export const TARGET_COVERAGE_LOW = 0.7;
 export const TARGET_COVERAGE_HIGH = 0.9;
 
@@ -85,7 +87,8 @@ export const validateCommand: CliCommand = {
       close = () => server.close();
     }
     const apiKey = flags["api-key-env"] ? process.env[flags["api-key-env"]] : undefined;
-    const client = new VerifierClient({ baseUrl, model, apiKey, networkDelay });
+    // A cold prompt's first request (prefill with echoed logprobs) can pass the daemon's 10 s on a loaded machine: a lost run costs more than a slow one.
+    const client = new VerifierClient({ baseUrl, model, apiKey, networkDelay, timeoutMs: VALIDATION_TIMEOUT_MS });
     const meter = await PowerMeter.detect();
     try {
       const { cuts, source } = await calibrationCuts({ corpusDir: flags.corpus, count: prompts, seed: DEFAULT_VALIDATION_SEED });

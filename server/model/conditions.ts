@@ -13,8 +13,14 @@ export const DEFAULT_DRAFTER_PREFILL_TOKENS = 0;
 
 /** The circumstances a prediction is made for; varying `rttMs` moves the network. */
 export const ConditionsSchema = z.object({
-  /** Network round trip; default: the profile's measured median. */
+  /** Network round trip; default: the profile's measured median (or p90, see `rttPercentile`). */
   rttMs: z.number().finite().nonnegative().optional(),
+  /**
+   * Which of the profile's measured round trips to predict at when `rttMs` is not given: 50 (the
+   * median, typical) or 90 (a slow network moment: what a latency objective asks for when the
+   * bad case matters more than the usual one).
+   */
+  rttPercentile: z.union([z.literal(50), z.literal(90)]).default(50),
   promptTokens: z.number().int().nonnegative().default(DEFAULT_PROMPT_TOKENS),
   maxTokens: z.number().int().positive().default(DEFAULT_MAX_TOKENS),
   drafterPrefillTokens: z.number().int().nonnegative().default(DEFAULT_DRAFTER_PREFILL_TOKENS),

@@ -142,7 +142,7 @@ export interface Prediction {
 export function predict(profile: Profile, configuration: Configuration, conditionsInput: ConditionsInput = {}): Prediction {
   const conditions = resolveConditions(conditionsInput);
   const kind = configurationKind(configuration);
-  const rttMs = conditions.rttMs ?? profile.verifier.rttMs.median;
+  const rttMs = conditions.rttMs ?? (conditions.rttPercentile === 90 ? profile.verifier.rttMs.p90 : profile.verifier.rttMs.median);
   const completion =
     kind === "verifier-only"
       ? verifierOnlyCompletion(profile, conditions, rttMs)

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Prediction } from "../model/performanceModel.js";
+import type { MetricInterval, PredictionInterval } from "../model/predictionInterval.js";
 
 /** What the user optimises: `latency` max goodput, `cost` max tokens per USD, `battery` max tokens per joule. */
 export const ObjectiveSchema = z.enum(["latency", "cost", "battery"]);
@@ -25,6 +26,18 @@ export function objectiveMetric(objective: Objective, prediction: Prediction): n
       return prediction.tokensPerUsd;
     case "battery":
       return prediction.tokensPerJoule;
+  }
+}
+
+/** The interval of the metric an objective maximises. */
+export function objectiveInterval(objective: Objective, interval: PredictionInterval): MetricInterval {
+  switch (objective) {
+    case "latency":
+      return interval.goodput;
+    case "cost":
+      return interval.tokensPerUsd;
+    case "battery":
+      return interval.tokensPerJoule;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Conditions } from "../model/conditions.js";
 import { configurationLabel, type Configuration } from "../model/configuration.js";
 import { predict, type Prediction } from "../model/performanceModel.js";
+import { predictionInterval, replicateProfiles, type PredictionInterval } from "../model/predictionInterval.js";
 import type { Profile } from "../profile/profileSchema.js";
 import { objectiveMetric, type Objective } from "./objective.js";
 
@@ -9,14 +10,21 @@ export interface ScoredConfiguration {
   configuration: Configuration;
   label: string;
   prediction: Prediction;
+  /** The prediction's 80% interval; absent when the profile has no bootstrap replicates. */
+  interval?: PredictionInterval;
 }
 
 export function scoreConfigurations(profile: Profile, configurations: readonly Configuration[], conditions: Conditions): ScoredConfiguration[] {
-  return configurations.map((configuration) => ({
-    configuration,
-    label: configurationLabel(configuration),
-    prediction: predict(profile, configuration, conditions),
-  }));
+  const replicates = replicateProfiles(profile);
+  return configurations.map((configuration) => {
+    const prediction = predict(profile, configuration, conditions);
+    return {
+      configuration,
+      label: configurationLabel(configuration),
+      prediction,
+      ...(replicates.length > 0 ? { interval: predictionInterval(profile, configuration, conditions, {}, replicates, prediction) } : {}),
+    };
+  });
 }
 
 /** Metrics closer than this (relative) are a tie, broken towards the simpler configuration. */

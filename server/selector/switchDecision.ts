@@ -1,5 +1,5 @@
 import { sameConfiguration, type Configuration } from "../model/configuration.js";
-import { formatMetric, objectiveMetric, type Objective } from "./objective.js";
+import { formatMetric, objectiveInterval, objectiveMetric, type Objective } from "./objective.js";
 import { bestFor, type ScoredConfiguration } from "./scoredConfiguration.js";
 
 /**
@@ -21,7 +21,9 @@ export interface SwitchDecision {
 
 /**
  * Hysteresis for online adaptation: given candidates re-predicted from running estimates, switch
- * only if the best one beats the current configuration's re-predicted metric by more than `margin`.
+ * only if the best one beats the current configuration's re-predicted metric by more than `margin`
+ * and, where both carry intervals, beyond them: the challenger's low end above the running
+ * configuration's high end (a win inside the profile's own spread is not a win).
  */
 export function decideSwitch(
   current: Configuration,
@@ -40,6 +42,20 @@ export function decideSwitch(
   const gain = now > 0 ? best / now - 1 : best > 0 ? Infinity : 0;
   const summary = `${challenger.label} ${formatMetric(objective, best)} vs ${running.label} ${formatMetric(objective, now)}`;
   if (challenger !== running && gain > margin) {
+    if (challenger.interval && running.interval) {
+      const low = objectiveInterval(objective, challenger.interval).low;
+      const high = objectiveInterval(objective, running.interval).high;
+      if (!(low > high)) {
+        return {
+          switch: false,
+          next: running,
+          challenger,
+          gain,
+          reason: `${summary}: +${(gain * 100).toFixed(0)}% but within the intervals (${formatMetric(objective, low)} ≤ ${formatMetric(objective, high)})`,
+        };
+      }
+      return { switch: true, next: challenger, challenger, gain, reason: `${summary}: +${(gain * 100).toFixed(0)}% > ${(margin * 100).toFixed(0)}% margin, beyond the intervals` };
+    }
     return { switch: true, next: challenger, challenger, gain, reason: `${summary}: +${(gain * 100).toFixed(0)}% > ${(margin * 100).toFixed(0)}% margin` };
   }
   return { switch: false, next: running, challenger, gain, reason: challenger === running ? `${running.label} is still the best` : `${summary}: +${(gain * 100).toFixed(1)}% within the ${(margin * 100).toFixed(0)}% margin` };
