@@ -156,15 +156,16 @@ export async function detectVerifierProtocols(client: VerifierClient, options: D
 
   if (answered === 0 && !probes.some((p) => p.works) && models === undefined && modelInfo === undefined && props === undefined && unreachable.length > 0) throw unreachable[0];
   const owner = models?.data.find((model) => model.id === client.model)?.owned_by ?? models?.data[0]?.owned_by ?? undefined;
+  // The model list's owner first: our embedded verifier also serves SGLang's /get_model_info.
   const engine: EngineKind =
-    modelInfo !== undefined || owner === "sglang"
-      ? "sglang"
-      : props?.total_slots != null || owner === "llamacpp"
-        ? "llama-server"
-        : owner === "vllm"
-          ? "vllm"
-          : owner === "configspec"
-            ? "configspec"
+    owner === "configspec"
+      ? "configspec"
+      : modelInfo !== undefined || owner === "sglang"
+        ? "sglang"
+        : props?.total_slots != null || owner === "llamacpp"
+          ? "llama-server"
+          : owner === "vllm"
+            ? "vllm"
             : "unknown";
   const maxModelLen =
     models?.data.find((model) => model.id === client.model)?.max_model_len ?? models?.data[0]?.max_model_len ?? props?.default_generation_settings?.n_ctx ?? undefined;

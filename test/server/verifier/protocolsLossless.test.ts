@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import type { CompletionCut } from "../../../server/corpus/codeCorpus.js";
+import type { SpeculativeEngine } from "../../../server/engine/speculativeEngine.js";
+import type { VerifierProtocol } from "../../../server/verifier/verifierProtocol.js";
+import { completionInput, corpusPrompts, speculativeFixture } from "../../helpers/speculativeFixture.js";
+
+// Every protocol is lossless: speculative output byte-identical to the verifier's own greedy
+// output, for every drafter and K 1/2/4/8, on 50 real code positions — the lossless suite of
+// test/server/engine/lossless.test.ts run through each protocol of the real embedded verifier
+// (which serves SGLang's /generate, token-array prompt lists, echo + logprobs and predictions).
+const PROMPTS = 50;
+const KS = [1, 2, 4, 8];
+const MAX_TOKENS = 24;
+const PROTOCOLS: readonly { protocol: VerifierProtocol; mode: SpeculativeEngine["mode"] }[] = [
+  { protocol: "sglang", mode: "tokenIds" },
+  { protocol: "prefix-probe", mode: "tokenIds" },
+  { protocol: "echo-logprobs", mode: "tokenIds" },
+  { protocol: "predicted-outputs", mode: "predictedOutputs" },
+];
+
+const fixture = await speculativeFixture();
+
+describe("every verifier protocol is lossless", () => {
+  let prompts: CompletionCut[];
+  let reference: string[];
+
+  before(async () => {
+    prompts = await corpusPrompts(PROMPTS, 20261129);
+    const verifierOnly = await fixture.engine({ k: 0 });
+    reference = [];
+    for (const cut of prompts) reference.push((await verifierOnly.complete(completionInput(cut, MAX_TOKENS))).text);
+  });
+
+  test("auto on the embedded verifier finds every protocol and picks sglang", async () => {
+    const engine = await fixture.engine({ k: 4, verifier: { ...fixture.verifier, protocol: "auto" } });
+    assert.equal(engine.mode, "tokenIds");
+    assert.deepEqual(engine.protocol?.detection?.found, ["sglang", "prefix-probe", "echo-logprobs", "predicted-outputs"]);
+    assert.equal(engine.protocol?.choice.protocol, "sglang");
+    assert.match(engine.protocol?.choice.reason ?? "", /^sglang: auto/);
+  });
+
+  for (const { protocol, mode } of PROTOCOLS) {
+    test(`${protocol}: ${PROMPTS} prompts × K ${KS.join("/")} × every drafter equal verifier-only`, async () => {
+      const mismatches: string[] = [];
+      let accepted = 0;
+      let drafted = 0;
+      for (const drafter of fixture.drafters) {
+        for (const k of KS) {
+          const engine = await fixture.engine({ k, drafter, verifier: { ...fixture.verifier, protocol } });
+          assert.equal(engine.mode, mode);
+          for (const [i, cut] of prompts.entries()) {
+            const output = await engine.complete(completionInput(cut, MAX_TOKENS));
+            if (output.text !== reference[i]) mismatches.push(`${drafter.id} K=${k} prompt ${i}: ${JSON.stringify(output.text)} ≠ ${JSON.stringify(reference[i])}`);
+            accepted += output.stats.accepted;
+            drafted += output.stats.drafted;
+          }
+          await engine.dispose();
+        }
+      }
+      assert.deepEqual(mismatches, []);
+      assert.ok(accepted > 0 && accepted <= drafted, `accepted ${accepted} of ${drafted}`);
+    });
+  }
+});
