@@ -55,7 +55,7 @@ export function presentStatus(input: { status: ServerStatus | undefined; objecti
     "",
     `Objective: ${objective}  `,
     `Configuration: ${escapeMarkdown(describeActive(status))}${status.active ? ` (${status.active.source === "profile" ? "profiled pick" : status.active.source === "adapted" ? "adapted to measured traffic" : "default, not profiled"})` : ""}  `,
-    `Verifier: ${verifier}  `,
+    `Verifier: ${verifier}${status.verifierProtocol ? ` · protocol ${escapeMarkdown(status.verifierProtocol.reason)}` : ""}  `,
     `Last completion: ${status.lastLatencyMs === null ? "none yet" : `${Math.round(status.lastLatencyMs)} ms`}`,
     ...(status.message ? ["", ...status.message.split("\n").map((line) => `${escapeMarkdown(line)}  `)] : []),
     "",

@@ -246,6 +246,8 @@ export const ServerStatusNotification = defineNotification(
     verifierReachable: z.boolean().nullable(),
     active: ActiveConfigurationSchema.nullable(),
     lastLatencyMs: z.number().nonnegative().nullable(),
+    /** The verification protocol the engine uses and why (auto: what the endpoint answered); null until an engine verifies drafts. */
+    verifierProtocol: z.object({ protocol: z.string(), reason: z.string() }).nullable().optional(),
     message: z.string().optional(),
   }),
 );

@@ -90,5 +90,7 @@ export interface CompletionOutput {
 
 export interface CompletionSource {
   complete(input: CompletionInput): Promise<CompletionOutput>;
+  /** Which verification protocol checks the drafts and why, for the status (absent: none, or not a speculative engine). */
+  readonly verifierProtocol?: { protocol: string; reason: string };
   dispose(): Promise<void>;
 }

@@ -405,6 +405,7 @@ export class ConfigSpecDaemon {
         signal.throwIfAborted();
       }
       this.#status.clear("engine");
+      this.#status.update({ verifierProtocol: engine.verifierProtocol ?? null });
       this.#log.info(`engine ready: ${describeConfiguration(active)}, verifier ${verifier.embedded ? "embedded at " : ""}${verifier.baseUrl}`);
       void this.#health.check();
       return engine;

@@ -8,6 +8,7 @@ export const INITIAL_SERVER_STATUS: Readonly<ServerStatus> = Object.freeze({
   verifierReachable: null,
   active: null,
   lastLatencyMs: null,
+  verifierProtocol: null,
 });
 
 /**
@@ -39,7 +40,7 @@ export class StatusReporter {
     return this.#status;
   }
 
-  update(patch: Partial<Pick<ServerStatus, "enabled" | "verifierReachable" | "active" | "lastLatencyMs">>): void {
+  update(patch: Partial<Pick<ServerStatus, "enabled" | "verifierReachable" | "active" | "lastLatencyMs" | "verifierProtocol">>): void {
     this.#status = { ...this.#status, ...patch };
     this.#publish();
   }

@@ -138,6 +138,11 @@ export class SpeculativeEngine implements CompletionSource {
     }
   }
 
+  /** For the status: the protocol verifying drafts and why. */
+  get verifierProtocol(): { protocol: string; reason: string } | undefined {
+    return this.protocol && { protocol: this.protocol.choice.protocol, reason: this.protocol.choice.reason };
+  }
+
   /** The prompt this engine sends for a cursor position (tests and the CLI show it), sized to leave room for `maxTokens`. */
   promptFor(prefix: string, suffix: string, maxTokens = 0): CompletionPrompt {
     const window = this.#budget.windowOptions(this.promptWindow ?? {}, maxTokens, this.k);
