@@ -93,7 +93,8 @@ describe("latency statistics and the alignment K schedule", () => {
   it("interpolates quantiles between order statistics", () => {
     assert.equal(quantile([1, 2, 3, 4], 0.5), 2.5);
     assert.ok(Math.abs(quantile([0, 10], 0.9) - 9) < 1e-12);
-    assert.deepEqual(latencyStatsOf([5]), { median: 5, p90: 5 });
+    assert.deepEqual(latencyStatsOf([5]), { median: 5, p90: 5, mean: 5 });
+    assert.equal(latencyStatsOf([1, 1, 1, 9]).mean, 3, "the mean, which sums of samples grow with");
   });
 
   it("alternates Kmax with other K values, covering 1..Kmax−1 across prompts", () => {
