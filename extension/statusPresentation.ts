@@ -53,7 +53,7 @@ export function presentStatus(input: { status: ServerStatus | undefined; objecti
   const lines = [
     `**ConfigSpec** — ${status.enabled ? "inline completions on" : "inline completions off"}`,
     "",
-    `Objective: ${objective}  `,
+    `Objective: ${objective}${objective === "auto" ? ` (${autoFollows(status.onBattery)})` : ""}  `,
     `Configuration: ${escapeMarkdown(describeActive(status))}${status.active ? ` (${status.active.source === "profile" ? "profiled pick" : status.active.source === "adapted" ? "adapted to measured traffic" : "default, not profiled"})` : ""}  `,
     `Verifier: ${verifier}${status.verifierProtocol ? ` · protocol ${escapeMarkdown(status.verifierProtocol.reason)}` : ""}  `,
     `Last completion: ${status.lastLatencyMs === null ? "none yet" : `${Math.round(status.lastLatencyMs)} ms`}`,
@@ -63,6 +63,11 @@ export function presentStatus(input: { status: ServerStatus | undefined; objecti
   ];
   const background = status.health === "error" ? "error" : status.health === "warning" || status.verifierReachable === false ? "warning" : undefined;
   return { text, tooltip: lines.join("\n"), background, commands: COMMAND_LINKS.map(([, command]) => command) };
+}
+
+/** What `auto` serves for a power state: battery when unplugged, latency otherwise. */
+function autoFollows(onBattery: boolean | null): string {
+  return onBattery === true ? "on battery power: battery" : onBattery === false ? "on mains power: latency" : "power state unknown: latency";
 }
 
 /**

@@ -244,6 +244,8 @@ export const ServerStatusNotification = defineNotification(
     enabled: z.boolean(),
     /** Null until the verifier was first contacted. */
     verifierReachable: z.boolean().nullable(),
+    /** The live power state the `auto` objective follows: true on battery, false on mains, null when it cannot be told. */
+    onBattery: z.boolean().nullable(),
     active: ActiveConfigurationSchema.nullable(),
     lastLatencyMs: z.number().nonnegative().nullable(),
     /** The verification protocol the engine uses and why (auto: what the endpoint answered); null until an engine verifies drafts. */

@@ -1,5 +1,6 @@
 import { basename } from "node:path";
 import type { ActiveConfiguration, Objective, ProfileView } from "../protocol.js";
+import { resolveObjective } from "../selector/objective.js";
 import type { EngineDrafter } from "./engineFactory.js";
 
 /**
@@ -24,15 +25,16 @@ export interface ActiveChoice {
 }
 
 /**
- * The configuration to serve with: the profile's pick for the objective when the picked
- * drafter is still configured, otherwise the first configured drafter with {@link DEFAULT_K}
- * (or verifier-only when none is configured).
+ * The configuration to serve with: the profile's pick for the objective (`auto`: battery while
+ * `onBattery` — the live power state — is true, else latency) when the picked drafter is still
+ * configured, otherwise the first configured drafter with {@link DEFAULT_K} (or verifier-only
+ * when none is configured).
  */
-export function chooseActiveConfiguration(input: { objective: Objective; drafters: readonly string[]; profile: ProfileView | null }): ActiveChoice {
+export function chooseActiveConfiguration(input: { objective: Objective; onBattery: boolean | null; drafters: readonly string[]; profile: ProfileView | null }): ActiveChoice {
   const drafters = input.drafters.map((uriOrPath) => ({ id: drafterIdOf(uriOrPath), uriOrPath }));
   let note: string | undefined;
   if (input.profile) {
-    const pick = input.profile.picks[input.objective];
+    const pick = input.profile.picks[resolveObjective(input.objective, input.onBattery)];
     if (pick.drafterId === null) {
       return { active: { objective: input.objective, drafterId: null, k: 0, source: "profile" }, drafter: undefined };
     }

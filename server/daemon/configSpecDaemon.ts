@@ -28,6 +28,7 @@ import {
 } from "../config/daemonSettings.js";
 import type { CompletionSource } from "../completion/completionSource.js";
 import { isRemoteModelUri, resolveModelPath } from "../modelFiles/modelLoader.js";
+import { createOnBatteryReader, type ReadOnBattery } from "../profiler/power/onBatteryReader.js";
 import type { Profile } from "../profile/profileSchema.js";
 import { InvalidProfileError, readProfile, writeProfile } from "../profiler/profileStore.js";
 import {
@@ -56,7 +57,8 @@ import { downloadDrafters, ensureGeneratedFamily, type PreparationProgress } fro
 import { onParsedRequest } from "./parsedRequest.js";
 import type { ProfileMachine } from "./profiling/profileMachine.js";
 import type { RenderProfileCharts } from "./profiling/profileCharts.js";
-import { profileViewOf } from "./profiling/profileView.js";
+import { profileViewOf, withPowerState } from "./profiling/profileView.js";
+import { DEFAULT_POWER_POLL_MS, PowerStateWatch } from "./power/powerStateWatch.js";
 import { createCompletionAccounting, priceTableFor } from "./stats/completionAccounting.js";
 import { CompletionLedger } from "./stats/completionLedger.js";
 import { StatusReporter } from "./statusReporter.js";
@@ -76,6 +78,10 @@ export interface ConfigSpecDaemonOptions {
   renderProfileCharts: RenderProfileCharts;
   /** Thresholds of the verifier's circuit breaker (tests shorten the cool-down). Default: the breaker's defaults. */
   circuitBreaker?: VerifierHealthOptions["circuitBreaker"];
+  /** The live power state `auto` follows. Default: the platform's power sources (server/profiler/power/onBatteryReader.ts). */
+  readOnBattery?: ReadOnBattery;
+  /** How often it is read, ms. Default {@link DEFAULT_POWER_POLL_MS}. */
+  powerPollMs?: number;
 }
 
 const VERIFIER_KEYS: readonly SettingKey[] = ["verifier.baseUrl", "verifier.model", "verifier.protocol"];
@@ -99,6 +105,8 @@ export class ConfigSpecDaemon {
   /** The drafter alone, built only while the verifier is unavailable and allowUnverified is on. */
   readonly #degradedSlot: EngineSlot;
   readonly #health: VerifierHealth;
+  /** Battery or mains, for `auto`. */
+  readonly #power: PowerStateWatch;
   readonly #pipeline: InlineCompletionPipeline;
   #settings: DaemonSettings = structuredClone(DEFAULT_SETTINGS);
   #apiKey: string | undefined;
@@ -126,7 +134,12 @@ export class ConfigSpecDaemon {
     this.#log = daemonLoggerOf(connection.console);
     this.#status = StatusReporter.forConnection(connection);
     this.#verifier = this.#createVerifierEndpoint();
-    this.#choice = chooseActiveConfiguration({ objective: this.#settings.objective, drafters: [], profile: null });
+    this.#choice = chooseActiveConfiguration({ objective: this.#settings.objective, onBattery: null, drafters: [], profile: null });
+    this.#power = new PowerStateWatch({
+      read: options.readOnBattery ?? createOnBatteryReader(),
+      pollMs: options.powerPollMs,
+      onChange: (onBattery) => this.#powerStateChanged(onBattery),
+    });
     this.#slot = new EngineSlot({ build: (signal) => this.#buildEngine(signal) });
     this.#degradedSlot = new EngineSlot({ build: (signal) => this.#buildDegradedEngine(signal) });
     this.#health = new VerifierHealth({
@@ -216,6 +229,7 @@ export class ConfigSpecDaemon {
 
   async dispose(): Promise<void> {
     this.#health.dispose();
+    this.#power.dispose();
     await this.#degradedSlot.dispose();
     await this.#slot.dispose();
     await this.#verifier.dispose();
@@ -255,6 +269,7 @@ export class ConfigSpecDaemon {
       } catch (error) {
         if (!(error instanceof InvalidProfileError && error.reason === "missing")) this.#log.warn(`stored profile ignored: ${errorMessageOf(error)}`);
       }
+      await this.#power.start();
       await this.#configurationChanged(undefined);
       this.#log.info(`ConfigSpec daemon ready (storage ${this.#storagePath})`);
     } catch (error) {
@@ -313,7 +328,7 @@ export class ConfigSpecDaemon {
       active: this.#choice.active,
       allowUnverified: this.#settings.allowUnverified,
       maxTokens: this.#settings.maxTokens,
-      onBattery: null,
+      onBattery: this.#power.onBattery,
     });
     if (!result) return;
     if (!result.decision.switch) {
@@ -325,11 +340,25 @@ export class ConfigSpecDaemon {
     this.#reselect();
   }
 
+  /** Plugged in or unplugged: the status says so, and `auto` re-picks (battery when unplugged, else latency). */
+  #powerStateChanged(onBattery: boolean | null): void {
+    this.#log.info(`power: ${onBattery === null ? "cannot tell battery from mains" : onBattery ? "on battery" : "on mains"}`);
+    this.#status.update({ onBattery });
+    if (this.#profileView) this.#profileView = withPowerState(this.#profileView, onBattery);
+    if (this.#adaptedView) this.#adaptedView = withPowerState(this.#adaptedView, onBattery);
+    if (this.#settingsApplied && this.#settings.objective === "auto") this.#reselect();
+  }
+
   /** Chooses the configuration for the current objective, drafters and profile; invalidates the engine if it changed. */
   #reselect(): ActiveConfiguration {
     const previous = this.#choice;
     const adapted = this.#adaptedView !== null;
-    const chosen = chooseActiveConfiguration({ objective: this.#settings.objective, drafters: this.#settings.drafters, profile: this.#adaptedView ?? this.#profileView });
+    const chosen = chooseActiveConfiguration({
+      objective: this.#settings.objective,
+      onBattery: this.#power.onBattery,
+      drafters: this.#settings.drafters,
+      profile: this.#adaptedView ?? this.#profileView,
+    });
     const choice = adapted && chosen.active.source === "profile" ? { ...chosen, active: { ...chosen.active, source: "adapted" as const } } : chosen;
     this.#choice = choice;
     const sameEngine =
@@ -357,7 +386,11 @@ export class ConfigSpecDaemon {
       return;
     }
     try {
-      const { view, selection } = profileViewOf(this.#profile, { allowUnverified: this.#settings.allowUnverified, maxTokens: this.#settings.maxTokens });
+      const { view, selection } = profileViewOf(this.#profile, {
+        allowUnverified: this.#settings.allowUnverified,
+        maxTokens: this.#settings.maxTokens,
+        onBattery: this.#power.onBattery,
+      });
       this.#profileView = view;
       this.#chartsRendered = this.#options.renderProfileCharts(selection).then(
         (charts) => {
@@ -474,7 +507,7 @@ export class ConfigSpecDaemon {
       const drafters: EngineDrafter[] = [];
       for (const uriOrPath of this.#settings.drafters) {
         report({ message: `resolving ${uriOrPath}` });
-        const { drafter } = chooseActiveConfiguration({ objective: this.#settings.objective, drafters: [uriOrPath], profile: null });
+        const { drafter } = chooseActiveConfiguration({ objective: this.#settings.objective, onBattery: null, drafters: [uriOrPath], profile: null });
         if (drafter) drafters.push(await this.#localDrafter(drafter, signal));
       }
       const verifier = await this.#verifier.resolve(this.#settings.verifier, this.#apiKey);

@@ -16,6 +16,8 @@ export function startDaemon(options: Partial<ConfigSpecDaemonOptions> = {}): Con
     profileMachine: options.profileMachine ?? profileMachine,
     renderProfileCharts: options.renderProfileCharts ?? renderProfileCharts,
     circuitBreaker: options.circuitBreaker,
+    readOnBattery: options.readOnBattery,
+    powerPollMs: options.powerPollMs,
   });
   // A daemon that dies takes every completion with it: log stray errors instead.
   process.on("unhandledRejection", (reason) => connection.console.error(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`));

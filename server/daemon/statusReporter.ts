@@ -6,6 +6,7 @@ export const INITIAL_SERVER_STATUS: Readonly<ServerStatus> = Object.freeze({
   quiescent: true,
   enabled: true,
   verifierReachable: null,
+  onBattery: null,
   active: null,
   lastLatencyMs: null,
   verifierProtocol: null,
@@ -40,7 +41,7 @@ export class StatusReporter {
     return this.#status;
   }
 
-  update(patch: Partial<Pick<ServerStatus, "enabled" | "verifierReachable" | "active" | "lastLatencyMs" | "verifierProtocol">>): void {
+  update(patch: Partial<Pick<ServerStatus, "enabled" | "verifierReachable" | "onBattery" | "active" | "lastLatencyMs" | "verifierProtocol">>): void {
     this.#status = { ...this.#status, ...patch };
     this.#publish();
   }

@@ -8,6 +8,7 @@ const OK: ServerStatus = {
   quiescent: true,
   enabled: true,
   verifierReachable: true,
+  onBattery: false,
   active: { objective: "latency", drafterId: "qwen-0.5b-q8", k: 4, source: "profile" },
   lastLatencyMs: 123.4,
 };
@@ -19,6 +20,11 @@ describe("status bar presentation", () => {
     assert.equal(p.background, undefined);
     assert.match(p.tooltip, /\[Open Configuration Panel\]\(command:configspec\.openPanel\)/);
     assert.ok(p.commands.includes("configspec.openPanel"));
+  });
+
+  it("says which objective auto serves under the live power state", () => {
+    assert.match(presentStatus({ status: { ...OK, onBattery: true }, objective: "auto", clientState: "running" }).tooltip, /Objective: auto \(on battery power: battery\)/);
+    assert.match(presentStatus({ status: OK, objective: "auto", clientState: "running" }).tooltip, /Objective: auto \(on mains power: latency\)/);
   });
 
   it("shows the configured objective at once, before the server confirms", () => {

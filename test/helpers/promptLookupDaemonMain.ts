@@ -4,8 +4,11 @@
  * with the real chart renderer (server/charts, which the CJS bundle cannot hold yet):
  * for tests of the completion path and the profile request that must not load models or
  * measure anything. Run with `node --import tsx`, `--stdio`.
- * Environment: PROMPT_LOOKUP_ROUND_MS (per-round delay), PROFILE_STEP_MS (per profiling step).
+ * Environment: PROMPT_LOOKUP_ROUND_MS (per-round delay), PROFILE_STEP_MS (per profiling step),
+ * FAKE_POWER_FILE (a FAKE power source: the file says "battery" or "mains", read every 50 ms —
+ * unplugging cannot be caused from a test).
  */
+import { readFile } from "node:fs/promises";
 import { setTimeout as delay } from "node:timers/promises";
 import { configurationChartList } from "../../server/charts/configurationCharts.js";
 import { startDaemon } from "../../server/daemon/startDaemon.js";
@@ -15,8 +18,13 @@ import { PromptLookupCompletionSource } from "./promptLookupCompletionSource.js"
 const roundMs = Number(process.env.PROMPT_LOOKUP_ROUND_MS ?? "20");
 const profileStepMs = Number(process.env.PROFILE_STEP_MS ?? "20");
 const PROFILE_STEPS = 4;
+const fakePowerFile = process.env.FAKE_POWER_FILE;
+const fakePower = fakePowerFile
+  ? { readOnBattery: async () => (await readFile(fakePowerFile, "utf8")).trim() === "battery", powerPollMs: 50 }
+  : {};
 
 startDaemon({
+  ...fakePower,
   createEngine: async (options) => new PromptLookupCompletionSource({ k: options.k || undefined, roundMs }),
   renderProfileCharts: configurationChartList,
   profileMachine: async ({ signal, onProgress, drafters }) => {

@@ -16,6 +16,7 @@ export interface AdaptationInput {
   active: ActiveConfiguration;
   allowUnverified: boolean;
   maxTokens: number;
+  /** The live power state, for `auto`. */
   onBattery: boolean | null;
 }
 
@@ -44,7 +45,7 @@ export class OnlineAdaptation {
 
   reselect(input: AdaptationInput): AdaptationResult {
     const adapted = applyRunningEstimates(input.profile, this.#estimator.estimates());
-    const { view, selection } = profileViewOf(adapted, { allowUnverified: input.allowUnverified, maxTokens: input.maxTokens });
+    const { view, selection } = profileViewOf(adapted, { allowUnverified: input.allowUnverified, maxTokens: input.maxTokens, onBattery: input.onBattery });
     const objective = resolveObjective(input.active.objective, input.onBattery);
     const current: Configuration = {
       drafterId: input.active.drafterId,

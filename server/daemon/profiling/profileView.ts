@@ -1,6 +1,7 @@
 import type { Profile } from "../../profile/profileSchema.js";
 import type { Chart, ObjectivePick, ProfileView } from "../../protocol.js";
 import { pickFor, selectConfigurations, type Pick, type Selection } from "../../selector/selectConfiguration.js";
+import { resolveObjective } from "../../selector/objective.js";
 import type { ScoredConfiguration } from "../../selector/scoredConfiguration.js";
 
 export interface ProfileViewOptions {
@@ -8,6 +9,8 @@ export interface ProfileViewOptions {
   allowUnverified: boolean;
   /** Completion length the predictions are for (configspec.maxTokens). */
   maxTokens: number;
+  /** The live power state the `auto` pick follows (null: cannot tell, so latency). Default: the state stored in the profile. */
+  onBattery?: boolean | null;
 }
 
 export interface ProfileViewResult {
@@ -22,7 +25,7 @@ export interface ProfileViewResult {
  * front, and the charts. Recomputed, never stored: it follows the settings.
  */
 export function profileViewOf(profile: Profile, options: ProfileViewOptions): ProfileViewResult {
-  const selection = selectConfigurations(profile, { allowUnverified: options.allowUnverified, conditions: { maxTokens: options.maxTokens } });
+  const selection = selectConfigurations(profile, { allowUnverified: options.allowUnverified, conditions: { maxTokens: options.maxTokens }, onBattery: options.onBattery });
   const front = new Set(selection.paretoFront);
   const acceptance = new Map(profile.drafters.map((d) => [d.id, d.acceptanceMean]));
   const pick = (p: Pick): ObjectivePick => ({ ...keyOf(p.choice), verified: p.choice.configuration.verified, label: p.choice.label, explanation: p.explanation });
@@ -52,6 +55,11 @@ export function profileViewOf(profile: Profile, options: ProfileViewOptions): Pr
     charts: [],
   };
   return { view, selection };
+}
+
+/** The same view with its `auto` pick following a new power state (the other picks do not depend on it). */
+export function withPowerState(view: ProfileView, onBattery: boolean | null): ProfileView {
+  return { ...view, picks: { ...view.picks, auto: view.picks[resolveObjective("auto", onBattery)] } };
 }
 
 function keyOf(scored: ScoredConfiguration) {

@@ -1,13 +1,14 @@
 import type { PowerSourceKind } from "../../profile/profileSchema.js";
 import { runCommand as defaultRunCommand, type CommandRunner } from "./commandRunner.js";
 import { cpuEstimateSource, type CpuEstimateOptions } from "./cpuEstimateSource.js";
-import { detectLinuxBatterySource, linuxIsOnBattery } from "./linuxBatterySource.js";
-import { detectMacBatterySource, macIsOnBattery } from "./macBatterySource.js";
+import { detectLinuxBatterySource } from "./linuxBatterySource.js";
+import { detectMacBatterySource } from "./macBatterySource.js";
+import { createOnBatteryReader } from "./onBatteryReader.js";
 import { PowerMeterDisposedError } from "./powerMeterDisposedError.js";
 import type { PowerSource } from "./powerSource.js";
 import { detectRaplSource } from "./raplSource.js";
 import { DEFAULT_SYSFS_ROOT, sysfsReader, type SysfsReader } from "./sysfsReader.js";
-import { detectWindowsBatterySource, windowsIsOnBattery } from "./windowsBatterySource.js";
+import { detectWindowsBatterySource } from "./windowsBatterySource.js";
 
 /** How often a sampling session reads its source: often enough for a RAPL wrap, cheap for ioreg. */
 export const DEFAULT_SAMPLE_INTERVAL_MS = 250;
@@ -81,8 +82,7 @@ export class PowerMeter implements Disposable {
       source = await detectors[kind]();
       if (source) break;
     }
-    const onBattery = (): Promise<boolean | null> =>
-      platform === "linux" ? linuxIsOnBattery(reader) : platform === "darwin" ? macIsOnBattery(run) : platform === "win32" ? windowsIsOnBattery(run) : Promise.resolve(null);
+    const onBattery = createOnBatteryReader({ platform, sysfs: reader, runCommand: run });
     return new PowerMeter(source ?? cpuEstimateSource(options.estimate), options.sampleIntervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS, onBattery);
   }
 
