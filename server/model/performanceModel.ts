@@ -52,6 +52,47 @@ export function expectedTokensPerRoundIid(alpha: number, k: number): number {
   return (1 - alpha ** (k + 1)) / (1 - alpha);
 }
 
+/** Expected rounds of a completion of M tokens, by the number of drafts each round asked for. */
+export interface RoundSchedule {
+  /** Index k: expected rounds that drafted k tokens (0..K). */
+  roundsAtK: number[];
+  rounds: number;
+  /** Mean over rounds of the tokens already output when the round starts. */
+  meanOutputBefore: number;
+}
+
+/**
+ * The rounds a completion of exactly M tokens takes, as the token-ids loop runs them: each round
+ * asks for k = min(K, M − output − 1) drafts (the round's own token comes on top), accepts i of
+ * them with P(i) = S_i − S_{i+1} (S_i = Π_{j≤i} a_j, S_{k+1} = 0) and outputs i + 1 tokens.
+ * A forward pass over the output length n (p[n] = probability a round starts at n) gives the
+ * expected rounds per k exactly. M / E[K] rounds, the steady-state count, ignores that the last
+ * rounds are cut short: with E[K] ≈ 10 and M = 64 it predicted 6.3 rounds where 7 are run
+ * (tokens per round ~10% high at large K).
+ */
+export function roundSchedule(acceptanceCurve: readonly number[], k: number, maxTokens: number): RoundSchedule {
+  const survival = [1];
+  for (let i = 0; i < k; i++) survival.push(survival[i] * acceptanceCurve[i]);
+  const reach = new Float64Array(maxTokens + 1);
+  reach[0] = 1;
+  const roundsAtK = Array<number>(k + 1).fill(0);
+  let rounds = 0;
+  let outputBefore = 0;
+  for (let n = 0; n < maxTokens; n++) {
+    const p = reach[n];
+    if (p === 0) continue;
+    const kr = Math.min(k, maxTokens - n - 1);
+    roundsAtK[kr] += p;
+    rounds += p;
+    outputBefore += p * n;
+    for (let i = 0; i <= kr; i++) {
+      const accepted = i < kr ? survival[i] - survival[i + 1] : survival[kr];
+      reach[n + i + 1] += p * accepted;
+    }
+  }
+  return { roundsAtK, rounds, meanOutputBefore: rounds > 0 ? outputBefore / rounds : 0 };
+}
+
 /** Verifier server time of one round, the profile's linear fit: base + perDraftToken·K + perPromptToken·context. */
 export function verifyMsFor(fit: VerifyFit, k: number, contextTokens: number): number {
   return fit.baseMs + fit.perDraftTokenMs * k + fit.perPromptTokenMs * contextTokens;
@@ -164,13 +205,14 @@ interface Completion {
 }
 
 /**
- * Speculative decoding, M tokens in R = M / E[K] rounds (expected count, continuous). Each round:
+ * Speculative decoding, M tokens in R rounds (roundSchedule: the expected count, the last rounds
+ * cut short; ≈ M / E[K] away from the end). Each round:
  *   round time = K × draftMsPerToken + roundOverheadMs + verifyMs(K, context) + RTT,
  * so with no drafter prefill goodput = M / (R × round) = E[K] / round time — the speedup model
  * of Leviathan et al. 2023 §3.4 (Theorem 3.8, improvement (1−α^(γ+1)) / ((1−α)(γc+1))) with the
  * verifier's cost split into server time and network; drafting and verifying do not overlap.
- * Context grows as tokens are accepted: round r starts after (r−1)·E[K] of them, which averages
- * (R−1)·E[K]/2 = (M − E[K])/2 over the rounds; that mean context sets drafting and verify speed.
+ * Context grows as tokens are accepted: the mean over rounds of the output before each round
+ * (≈ (M − E[K])/2, exact from roundSchedule) sets drafting and verify speed.
  *
  * Billing per round (OpenAI-style `usage`): the request re-sends the whole context plus, for
  * the logprobs protocol, the K drafts as input; the provider's prefix cache bills
@@ -182,29 +224,31 @@ function speculativeCompletion(profile: Profile, configuration: Configuration, c
   const { k, threads } = configuration;
   if (k > profile.kMax) throw new InvalidConfigurationError(configurationLabel(configuration), `expected K ≤ kMax = ${profile.kMax}, found ${k}`);
   const M = conditions.maxTokens;
-  const perRound = expectedTokensPerRound(drafter.acceptanceCurve, k);
-  const rounds = M / perRound;
-  const context = conditions.promptTokens + Math.max(0, (M - perRound) / 2);
+  const schedule = roundSchedule(drafter.acceptanceCurve, k, M);
+  const rounds = schedule.rounds;
+  const context = conditions.promptTokens + schedule.meanOutputBefore;
 
   const draftMs = draftMsPerTokenFor(drafter, threads, context);
-  const roundDraftMs = k * draftMs + drafter.roundOverheadMs;
-  const roundVerifyMs = verifyMsFor(profile.verifier.verifyMs.fit, k, context);
+  const fit = profile.verifier.verifyMs.fit;
   const billing = profile.verifier.billing.fit;
-  const roundInput = roundInputTokens(billing, context, k);
+  // Σ over the rounds' K values of each per-round cost (the last rounds draft fewer: see roundSchedule).
+  const overRounds = (cost: (k: number) => number) => schedule.roundsAtK.reduce((total, count, kr) => total + (count > 0 ? count * cost(kr) : 0), 0);
+  const input = overRounds((kr) => roundInputTokens(billing, context, kr));
   return {
-    tokensPerRound: perRound,
+    tokensPerRound: M / rounds,
     draftMsPerToken: draftMs,
     contextTokens: context,
     rounds,
     time: {
-      draftMs: drafterPrefillMs(drafter, conditions) + rounds * roundDraftMs,
-      verifyMs: rounds * roundVerifyMs,
+      // A round with no drafts left to ask for (the last token) makes no draft call.
+      draftMs: drafterPrefillMs(drafter, conditions) + overRounds((kr) => kr * draftMs + (kr > 0 ? drafter.roundOverheadMs : 0)),
+      verifyMs: overRounds((kr) => verifyMsFor(fit, kr, context)),
       networkMs: rounds * rttMs,
     },
     billed: {
-      inputTokens: rounds * roundInput,
-      cachedTokens: rounds * roundInput * billing.cachedInputFraction,
-      outputTokens: rounds * (billing.completionBaseTokens + billing.completionPerDraftToken * k),
+      inputTokens: input,
+      cachedTokens: input * billing.cachedInputFraction,
+      outputTokens: overRounds((kr) => billing.completionBaseTokens + billing.completionPerDraftToken * kr),
     },
     draftingWatts: draftingWattsFor(profile, drafter, threads),
   };

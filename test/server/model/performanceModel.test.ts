@@ -5,6 +5,7 @@ import { InvalidConfigurationError } from "../../../server/model/invalidConfigur
 import {
   draftMsPerTokenFor,
   expectedTokensPerRound,
+  roundSchedule,
   expectedTokensPerRoundIid,
   predict,
 } from "../../../server/model/performanceModel.js";
@@ -77,23 +78,29 @@ describe("expected tokens per round", () => {
 });
 
 describe("predict", () => {
-  test("speculative goodput is E[K] / (K·draft + verify + RTT)", () => {
+  // Per round as in steady state, summed over the rounds roundSchedule expects (the last ones draft fewer).
+  const scheduled = (k: number, cost: (kr: number) => number) => roundSchedule([0.5, 0.5, 0.5], k, 64).roundsAtK.reduce((t, n, kr) => t + n * cost(kr), 0);
+
+  test("speculative goodput is M / Σ rounds (K·draft + verify + RTT), with E[K] per round in steady state", () => {
     const p = predict(handProfile(), spec(2), conditions);
-    close(p.tokensPerRound, 1.75, "E[2]");
-    close(p.roundMs, 2 * 10 + (20 + 2 * 2) + 30, "round ms");
-    close(p.goodput, (1.75 / 74) * 1000, "goodput");
-    close(p.rounds, 64 / 1.75, "rounds");
+    const { rounds } = roundSchedule([0.5, 0.5, 0.5], 2, 64);
+    close(p.rounds, rounds, "rounds");
+    close(p.tokensPerRound, 64 / rounds, "tokens per round");
+    // Away from the end a round yields E[2] = 1.75 tokens: the schedule is within a round of M / E[K].
+    assert.ok(rounds > 64 / 1.75 && rounds < 64 / 1.75 + 1, `rounds ${rounds}`);
+    const ms = scheduled(2, (kr) => kr * 10 + (20 + 2 * kr) + 30);
+    close(p.completionMs, ms, "completion ms");
+    close(p.goodput, (64 / ms) * 1000, "goodput");
     assert.equal(p.kind, "speculative");
     assert.equal(p.verified, true);
   });
 
-  test("speculative cost re-sends prompt + accepted so far + K drafts each round, half of it cached", () => {
+  test("speculative cost re-sends prompt + output so far + K drafts each round, half of it cached", () => {
     const p = predict(handProfile(), spec(2), conditions);
-    const context = 100 + (64 - 1.75) / 2; // mean tokens accepted before a round: (M − E)/2
-    const input = context + 2;
-    const usdPerRound = (input * 0.5 * 1 + input * 0.5 * 0.5 + 1 * 2) / 1e6;
-    close(p.usdPerToken, usdPerRound / 1.75, "USD per token");
-    close(p.billed.outputTokens, 64 / 1.75, "one completion token per logprobs round");
+    const context = 100 + roundSchedule([0.5, 0.5, 0.5], 2, 64).meanOutputBefore;
+    const usd = scheduled(2, (kr) => ((context + kr) * 0.5 * 1 + (context + kr) * 0.5 * 0.5 + 1 * 2) / 1e6);
+    close(p.usdPerToken, usd / 64, "USD per token");
+    close(p.billed.outputTokens, roundSchedule([0.5, 0.5, 0.5], 2, 64).rounds, "one completion token per logprobs round");
   });
 
   test("predicted outputs bill K+1 output tokens per round and no drafts as input", () => {
@@ -102,14 +109,29 @@ describe("predict", () => {
       i.verifier.billing.fit = { cachedInputFraction: 0, inputPerDraftToken: 0, completionBaseTokens: 1, completionPerDraftToken: 1 };
     });
     const p = predict(profile, spec(3), conditions);
-    const e = expectedTokensPerRound([0.5, 0.5, 0.5], 3);
-    close(p.billed.outputTokens, (64 / e) * 4, "output tokens");
-    close(p.billed.inputTokens, (64 / e) * (100 + (64 - e) / 2), "input tokens");
+    const schedule = roundSchedule([0.5, 0.5, 0.5], 3, 64);
+    close(p.billed.outputTokens, scheduled(3, (kr) => kr + 1), "output tokens");
+    close(p.billed.inputTokens, schedule.rounds * (100 + schedule.meanOutputBefore), "input tokens");
   });
 
   test("speculative energy: drafting watts × drafting time + idle watts × (verify + RTT), per token", () => {
     const p = predict(handProfile(), spec(2), conditions);
-    close(p.joulesPerToken, (15 * 0.02 + 5 * (0.024 + 0.03)) / 1.75, "J per token");
+    const drafting = scheduled(2, (kr) => kr * 10) / 1000;
+    const waiting = scheduled(2, (kr) => 20 + 2 * kr + 30) / 1000;
+    close(p.joulesPerToken, (15 * drafting + 5 * waiting) / 64, "J per token");
+  });
+
+  test("the round schedule cuts the last rounds short, as the loop does", () => {
+    // All accepted, K = 10, M = 64: five rounds of 11 tokens, then 9 (k = 8: the round's own token comes on top).
+    const all = roundSchedule(Array(10).fill(1), 10, 64);
+    close(all.rounds, 6, "rounds");
+    close(all.roundsAtK[10], 5, "full rounds");
+    close(all.roundsAtK[8], 1, "last round");
+    // None accepted, K = 2, M = 4: one token a round; the last two ask for fewer drafts.
+    assert.deepEqual(roundSchedule([0, 0], 2, 4).roundsAtK, [1, 1, 2]);
+    // Far from the end it is M / E[K].
+    const long = roundSchedule([0.7, 0.7, 0.7, 0.7], 4, 10_000);
+    assert.ok(Math.abs(long.rounds - 10_000 / expectedTokensPerRound([0.7, 0.7, 0.7, 0.7], 4)) < 2);
   });
 
   test("verifier-only streams M tokens in one request: RTT + prefill (the first token) + (M − 1)·generate", () => {
