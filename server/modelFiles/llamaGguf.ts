@@ -6,20 +6,83 @@ import type { LlamaWeights } from "./llamaWeights.js";
 /** `general.file_type` (llama.cpp `llama_ftype`) for each whole-model quantisation. */
 const FILE_TYPE: Record<TensorQuantization, number> = { F32: 0, F16: 1, Q8_0: 7 };
 
+/**
+ * A trained byte-level BPE tokenizer, as llama.cpp reads it for `tokenizer.ggml.model = "gpt2"`:
+ * tokens in GPT-2's byte alphabet, merges as "a b" in rank order, control tokens of type 3.
+ */
+export interface BpeTokenizer {
+  tokens: string[];
+  types: number[];
+  merges: string[];
+  eos: number;
+  fimPrefix: number;
+  fimSuffix: number;
+  fimMiddle: number;
+}
+
 export interface LlamaGgufOptions {
   name: string;
   quantization: TensorQuantization;
-  vocabulary: CodeVocabulary;
+  /** The generated family's SentencePiece-style vocabulary, or a trained BPE tokenizer. */
+  vocabulary: CodeVocabulary | BpeTokenizer;
   /** Free-text provenance stored under `configspec.derivation`. */
   derivation: string;
 }
 
-/** Writes LLaMA weights with the code vocabulary as a GGUF file node-llama-cpp loads. */
+function isBpe(vocabulary: CodeVocabulary | BpeTokenizer): vocabulary is BpeTokenizer {
+  return "merges" in vocabulary;
+}
+
+function vocabularySize(vocabulary: CodeVocabulary | BpeTokenizer): number {
+  return isBpe(vocabulary) ? vocabulary.tokens.length : vocabulary.entries.length;
+}
+
+/** The `tokenizer.ggml.*` keys for either kind of vocabulary. */
+function tokenizerMetadata(vocabulary: CodeVocabulary | BpeTokenizer): [string, GgufValue][] {
+  const u32 = (value: number): GgufValue => ({ type: "uint32", value });
+  const noAutoTokens: [string, GgufValue][] = [
+    ["tokenizer.ggml.add_bos_token", { type: "bool", value: false }],
+    ["tokenizer.ggml.add_eos_token", { type: "bool", value: false }],
+  ];
+  if (isBpe(vocabulary)) {
+    return [
+      ["tokenizer.ggml.model", { type: "string", value: "gpt2" }],
+      // llama.cpp then pre-splits with GPT-2's regex, as the trainer did (scripts/train/bpe.py).
+      ["tokenizer.ggml.pre", { type: "string", value: "gpt-2" }],
+      ["tokenizer.ggml.tokens", { type: "stringArray", value: vocabulary.tokens }],
+      ["tokenizer.ggml.token_type", { type: "int32Array", value: vocabulary.types }],
+      ["tokenizer.ggml.merges", { type: "stringArray", value: vocabulary.merges }],
+      ["tokenizer.ggml.bos_token_id", u32(vocabulary.eos)],
+      ["tokenizer.ggml.eos_token_id", u32(vocabulary.eos)],
+      ["tokenizer.ggml.fim_pre_token_id", u32(vocabulary.fimPrefix)],
+      ["tokenizer.ggml.fim_suf_token_id", u32(vocabulary.fimSuffix)],
+      ["tokenizer.ggml.fim_mid_token_id", u32(vocabulary.fimMiddle)],
+      ...noAutoTokens,
+    ];
+  }
+  const { entries, ids } = vocabulary;
+  return [
+    ["tokenizer.ggml.model", { type: "string", value: "llama" }],
+    ["tokenizer.ggml.tokens", { type: "stringArray", value: entries.map((e) => e.piece) }],
+    ["tokenizer.ggml.scores", { type: "float32Array", value: entries.map((e) => e.score) }],
+    ["tokenizer.ggml.token_type", { type: "int32Array", value: entries.map((e) => e.type) }],
+    ["tokenizer.ggml.bos_token_id", u32(ids.bos)],
+    ["tokenizer.ggml.eos_token_id", u32(ids.eos)],
+    ["tokenizer.ggml.unknown_token_id", u32(ids.unknown)],
+    ["tokenizer.ggml.fim_pre_token_id", u32(ids.fimPrefix)],
+    ["tokenizer.ggml.fim_suf_token_id", u32(ids.fimSuffix)],
+    ["tokenizer.ggml.fim_mid_token_id", u32(ids.fimMiddle)],
+    ...noAutoTokens,
+    ["tokenizer.ggml.add_space_prefix", { type: "bool", value: false }],
+  ];
+}
+
+/** Writes LLaMA weights with either vocabulary as a GGUF file node-llama-cpp loads. */
 export async function writeLlamaGguf(path: string, weights: LlamaWeights, options: LlamaGgufOptions): Promise<void> {
   const a = weights.architecture;
-  const { entries, ids } = options.vocabulary;
-  if (entries.length !== a.vocabularySize) {
-    throw new Error(`vocabulary has ${entries.length} tokens, architecture expects ${a.vocabularySize}`);
+  const tokenCount = vocabularySize(options.vocabulary);
+  if (tokenCount !== a.vocabularySize) {
+    throw new Error(`vocabulary has ${tokenCount} tokens, architecture expects ${a.vocabularySize}`);
   }
   const u32 = (value: number): GgufValue => ({ type: "uint32", value });
   const f32 = (value: number): GgufValue => ({ type: "float32", value });
@@ -38,19 +101,7 @@ export async function writeLlamaGguf(path: string, weights: LlamaWeights, option
     ["llama.rope.dimension_count", u32(a.embedding / a.heads)],
     ["llama.rope.freq_base", f32(10000)],
     ["llama.attention.layer_norm_rms_epsilon", f32(1e-5)],
-    ["tokenizer.ggml.model", { type: "string", value: "llama" }],
-    ["tokenizer.ggml.tokens", { type: "stringArray", value: entries.map((e) => e.piece) }],
-    ["tokenizer.ggml.scores", { type: "float32Array", value: entries.map((e) => e.score) }],
-    ["tokenizer.ggml.token_type", { type: "int32Array", value: entries.map((e) => e.type) }],
-    ["tokenizer.ggml.bos_token_id", u32(ids.bos)],
-    ["tokenizer.ggml.eos_token_id", u32(ids.eos)],
-    ["tokenizer.ggml.unknown_token_id", u32(ids.unknown)],
-    ["tokenizer.ggml.fim_pre_token_id", u32(ids.fimPrefix)],
-    ["tokenizer.ggml.fim_suf_token_id", u32(ids.fimSuffix)],
-    ["tokenizer.ggml.fim_mid_token_id", u32(ids.fimMiddle)],
-    ["tokenizer.ggml.add_bos_token", { type: "bool", value: false }],
-    ["tokenizer.ggml.add_eos_token", { type: "bool", value: false }],
-    ["tokenizer.ggml.add_space_prefix", { type: "bool", value: false }],
+    ...tokenizerMetadata(options.vocabulary),
   ]);
 
   const kvDim = (a.embedding / a.heads) * a.kvHeads;

@@ -4,6 +4,26 @@ import { z } from "zod";
 
 /** Bumped when the generator would write different bytes: cached families are then rebuilt. */
 export const MODEL_FAMILY_VERSION = 1;
+/** Version of the trained family's manifest (assets/models/, written by scripts/train/). */
+export const TRAINED_FAMILY_VERSION = 1;
+
+/** How a trained member was made and how well it learned (scripts/train/). */
+export const TrainingFactsSchema = z.object({
+  method: z.enum(["data", "distilled", "quantised-copy"]),
+  /** The tokenizer's name; members sharing it can verify by token ids. */
+  tokenizer: z.string(),
+  vocabularySize: z.number().int().positive(),
+  parameters: z.number().int().positive(),
+  tokensSeen: z.number().int().nonnegative(),
+  minutes: z.number().nonnegative(),
+  /** Mean cross-entropy (nats/token) over the last training steps. */
+  finalLoss: z.number().nonnegative(),
+  /** Mean cross-entropy (nats/token) on the held-out split of the corpus. */
+  heldoutLoss: z.number().nonnegative(),
+  /** Training window in tokens; llama.context_length is set to it. */
+  contextLength: z.number().int().positive(),
+});
+export type TrainingFacts = z.infer<typeof TrainingFactsSchema>;
 
 export const ModelEntrySchema = z.object({
   id: z.string().min(1),
@@ -19,6 +39,8 @@ export const ModelEntrySchema = z.object({
   bytes: z.number().int().positive(),
   /** Greedy per-token acceptance against the target the generator designed for (drafters). */
   expectedAcceptance: z.object({ min: z.number().min(0).max(1), max: z.number().min(0).max(1) }).optional(),
+  /** Present for trained members (assets/models/). */
+  training: TrainingFactsSchema.optional(),
 });
 export type ModelEntry = z.infer<typeof ModelEntrySchema>;
 
@@ -26,6 +48,8 @@ export const ModelManifestSchema = z.object({
   generator: z.literal("configspec"),
   version: z.number().int(),
   seed: z.number().int(),
+  /** `generated`: seeded random weights (the unit-test fixture); `trained`: assets/models/. */
+  family: z.enum(["generated", "trained"]).default("generated"),
   models: z.array(ModelEntrySchema).min(2),
 });
 export type ModelManifest = z.infer<typeof ModelManifestSchema>;

@@ -1,0 +1,264 @@
+"""`npm run train` — corpus → tokenizer → target and drafters → GGUF, resumable and seeded.
+
+  npm run train                 full run (≤ 120 min on 2 CPU cores), writes assets/models/
+  npm run train -- --resume     continue an interrupted full run from its checkpoints
+  npm run train -- --quick      a tiny slice end to end (≤ 60 s) into models/training-quick/,
+                                then node-llama-cpp loads the GGUF and tokenizes identically
+Each step writes its output atomically and is skipped when that output exists (with --resume).
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from common import ASSETS, REPO, WORK, log, read_json, seed_everything, write_json  # noqa: E402
+
+SEED = 20261201
+
+# Members: (id, tokenizer, width, layers, heads, feed-forward, minutes, teacher or None).
+FULL_PLAN = {
+    "seq_len": 512,
+    "batch": 8,
+    "bytes_per_language": 5_000_000,
+    "tokenizer_sample_bytes": 1_500_000,
+    "tokenizers": {"bpe4k": 4096, "bpe2k": 2048},
+    "members": [
+        ("target-4l-192", "bpe4k", 192, 4, 4, 512, 46, None),
+        ("draft-2l-128-distilled", "bpe4k", 128, 2, 2, 352, 12, "target-4l-192"),
+        ("draft-1l-96-data", "bpe4k", 96, 1, 2, 256, 4, None),
+        ("draft-2l-128-bpe2k-data", "bpe2k", 128, 2, 2, 352, 5, None),
+    ],
+    # Exports: (file id, member, quantisation, role).
+    "exports": [
+        ("target-4l-192-f32", "target-4l-192", "F32", "target"),
+        ("draft-4l-192-q8_0", "target-4l-192", "Q8_0", "drafter"),
+        ("draft-2l-128-distilled-f16", "draft-2l-128-distilled", "F16", "drafter"),
+        ("draft-2l-128-distilled-q8_0", "draft-2l-128-distilled", "Q8_0", "drafter"),
+        ("draft-1l-96-data-f32", "draft-1l-96-data", "F32", "drafter"),
+        ("draft-2l-128-bpe2k-data-f16", "draft-2l-128-bpe2k-data", "F16", "drafter"),
+    ],
+}
+
+QUICK_PLAN = {
+    "seq_len": 64,
+    "batch": 2,
+    "bytes_per_language": 20_000,
+    "files_per_language": 3,
+    "tokenizer_sample_bytes": 200_000,
+    "tokenizers": {"bpe-quick": 512},
+    "members": [("quick-1l-32", "bpe-quick", 32, 1, 2, 64, 0.05, None)],
+    "exports": [("quick-1l-32-f32", "quick-1l-32", "F32", "target"), ("quick-1l-32-q8_0", "quick-1l-32", "Q8_0", "drafter")],
+    "max_steps": 3,
+}
+
+
+def step_corpus(plan, work, manifest_path):
+    corpus_dir = os.path.join(work, "corpus")
+    done = os.path.join(work, "corpus.json")
+    if os.path.exists(done):
+        return read_json(done)
+    import corpus
+
+    if os.path.isdir(corpus_dir):
+        shutil.rmtree(corpus_dir)
+    entries = corpus.assemble(corpus_dir, plan["bytes_per_language"], SEED, files_per_language=plan.get("files_per_language"))
+    facts = {"seed": SEED, "files": len(entries), "bytes": sum(e["bytes"] for e in entries),
+             "languages": sorted({e["language"] for e in entries}), "files_entries": entries}
+    write_json(manifest_path, {"description": "Every file the trained family saw (split train) or was scored on (split heldout).", "seed": SEED,
+                               "files": [{k: e[k] for k in ("path", "language", "package", "version", "licence", "sha256", "split", "source")} for e in entries]})
+    write_json(done, facts)
+    return facts
+
+
+def read_texts(work, entries, split):
+    out = []
+    for e in entries:
+        if e["split"] == split:
+            with open(os.path.join(work, "corpus", e["path"]), encoding="utf-8") as f:
+                out.append(f.read())
+    return out
+
+
+def step_tokenizers(plan, work, assets_dir, train_texts):
+    import random
+
+    import bpe
+
+    tokenizers = {}
+    for name, size in plan["tokenizers"].items():
+        path = os.path.join(assets_dir, f"tokenizer-{name}.json")
+        if not os.path.exists(path):
+            rng = random.Random(SEED)
+            sample, total = [], 0
+            for text in rng.sample(train_texts, len(train_texts)):
+                if total >= plan["tokenizer_sample_bytes"]:
+                    break
+                sample.append(text)
+                total += len(text)
+            started = time.time()
+            merges = bpe.train(sample, size)
+            write_json(path, {"name": name, "vocabularySize": size, "pretokenizer": "gpt-2", "specialTokens": list(__import__("common").SPECIAL_TOKENS), "merges": merges})
+            log(f"tokenizer {name}: {size} tokens from {total / 1e6:.1f} MB in {time.time() - started:.0f} s")
+        tokenizers[name] = bpe.Tokenizer(read_json(path)["merges"])
+    return tokenizers
+
+
+def step_streams(work, name, tokenizer, train_texts, heldout_texts):
+    import numpy
+    import torch
+
+    path = os.path.join(work, f"stream-{name}.npz")
+    if not os.path.exists(path):
+        eot = tokenizer.special["<|endoftext|>"]
+        def encode_all(texts):
+            ids = []
+            for text in texts:
+                ids.extend(tokenizer.encode(text))
+                ids.append(eot)
+            return numpy.array(ids, dtype=numpy.int32)
+        started = time.time()
+        train, heldout = encode_all(train_texts), encode_all(heldout_texts)
+        numpy.savez(path + ".tmp.npz", train=train, heldout=heldout)
+        os.replace(path + ".tmp.npz", path)
+        chars = sum(map(len, train_texts))
+        log(f"stream {name}: {len(train) / 1e6:.2f} M training tokens ({chars / max(1, len(train)):.2f} chars/token), {len(heldout) / 1e3:.0f} k held out, {time.time() - started:.0f} s")
+    data = numpy.load(path)
+    return torch.from_numpy(data["train"].astype("int64")), torch.from_numpy(data["heldout"].astype("int64"))
+
+
+def heldout_windows(stream, seq_len, count):
+    import torch
+
+    if len(stream) <= seq_len + 1:
+        return [stream]
+    step = max(1, (len(stream) - seq_len - 1) // count)
+    return [stream[i:i + seq_len + 1] for i in range(0, len(stream) - seq_len - 1, step)][:count]
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Train the ConfigSpec code-model family.")
+    parser.add_argument("--quick", action="store_true", help="a tiny slice end to end (≤ 60 s), into models/training-quick/")
+    parser.add_argument("--resume", action="store_true", help="continue from the checkpoints of an interrupted run")
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("TRAIN_THREADS", "0")) or None, help="torch threads (default: all cores)")
+    args = parser.parse_args()
+
+    import torch
+
+    torch.set_num_threads(args.threads or os.cpu_count() or 1)
+    plan = QUICK_PLAN if args.quick else FULL_PLAN
+    work = os.path.join(REPO, "models", "training-quick") if args.quick else WORK
+    assets_dir = os.path.join(work, "out") if args.quick else ASSETS
+    if args.quick or not args.resume:
+        if os.path.isdir(work):
+            shutil.rmtree(work if args.quick else os.path.join(work, "checkpoints"), ignore_errors=True)
+            if not args.quick:
+                for name in os.listdir(work):
+                    if name.startswith(("corpus", "stream-")):
+                        path = os.path.join(work, name)
+                        shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+        if not args.quick:
+            for name in os.listdir(assets_dir) if os.path.isdir(assets_dir) else []:
+                if name.startswith("tokenizer-"):
+                    os.remove(os.path.join(assets_dir, name))
+    os.makedirs(work, exist_ok=True)
+    os.makedirs(assets_dir, exist_ok=True)
+    seed_everything(SEED)
+    started = time.time()
+
+    corpus_facts = step_corpus(plan, work, os.path.join(assets_dir, "corpus-manifest.json"))
+    entries = corpus_facts["files_entries"]
+    train_texts, heldout_texts = read_texts(work, entries, "train"), read_texts(work, entries, "heldout")
+    if not heldout_texts:  # a tiny quick slice may hold nothing back: score on a training file then
+        heldout_texts = train_texts[:1]
+    tokenizers = step_tokenizers(plan, work, assets_dir, train_texts)
+
+    from export import export_weights, tokenizer_spec, write_plan
+    from samples import SampleSource
+    from train_lm import train_member
+
+    checkpoints = os.path.join(work, "checkpoints")
+    os.makedirs(checkpoints, exist_ok=True)
+    trained = {}
+    for member_id, tok_name, width, layers, heads, ff, minutes, teacher_id in plan["members"]:
+        tokenizer = tokenizers[tok_name]
+        stream, heldout = step_streams(work, tok_name, tokenizer, train_texts, heldout_texts)
+        source = SampleSource(tokenizer, train_texts, stream, plan["seq_len"], fim_share=0.5, seed=SEED + len(trained))
+        config = dict(vocab=tokenizer.vocab_size, width=width, layers=layers, heads=heads, feed_forward=ff, context=plan["seq_len"])
+        teacher = trained[teacher_id][0] if teacher_id else None
+        if teacher is not None:
+            teacher.eval()
+        model, state = train_member(member_id, config, source, minutes, os.path.join(checkpoints, f"{member_id}.pt"), plan["batch"],
+                                    peak_lr=3e-3 if width <= 128 else 2e-3, heldout_windows=heldout_windows(heldout, plan["seq_len"], 16 if not args.quick else 2),
+                                    teacher=teacher, max_steps=plan.get("max_steps"))
+        trained[member_id] = (model, state, tok_name, teacher_id)
+
+    members = []
+    for file_id, member_id, quantization, role in plan["exports"]:
+        model, state, tok_name, teacher_id = trained[member_id]
+        weights = os.path.join(work, f"{member_id}.f32")
+        layout = export_weights(model, weights)
+        method = "distilled" if teacher_id else ("quantised-copy" if role == "drafter" and plan["members"][0][0] == member_id else "data")
+        how = f"distilled from {teacher_id} (KL on its logits + 0.2 cross-entropy)" if teacher_id else "trained on the corpus alone"
+        if method == "quantised-copy":
+            how = f"the target {member_id}, quantised"
+        c = model.config
+        members.append({
+            "id": file_id, "role": role, "quantization": quantization, "tokenizer": tok_name, "weights": weights, "layout": layout,
+            "derivation": f"{how}; {c['layers']} layers x {c['width']}, BPE {tok_name}, {quantization}",
+            "architecture": c,
+            "training": {"method": method, "tokenizer": tok_name, "vocabularySize": c["vocab"], "parameters": model.parameter_count(),
+                         "tokensSeen": int(state["tokens"]), "minutes": round(state["seconds"] / 60, 2), "finalLoss": state["final_loss"],
+                         "heldoutLoss": state["heldout_loss"], "contextLength": plan["seq_len"]},
+        })
+    plan_path = os.path.join(work, "export-plan.json")
+    write_plan(plan_path, members, {name: tokenizer_spec(t) for name, t in tokenizers.items()})
+    node = ["node", "--import", "tsx"]
+    subprocess.run(node + [os.path.join(REPO, "scripts", "train", "writeFamily.ts"), plan_path, assets_dir], check=True, cwd=REPO)
+    samples_path = os.path.join(work, "tokenizer-check.json")
+    write_tokenizer_check(samples_path, tokenizers, heldout_texts + train_texts, entries)
+    subprocess.run(node + [os.path.join(REPO, "scripts", "train", "checkTokenization.ts"), os.path.join(assets_dir, "manifest.json"), samples_path], check=True, cwd=REPO)
+    log(f"done in {(time.time() - started) / 60:.1f} min: {assets_dir}")
+
+
+def write_tokenizer_check(path, tokenizers, texts, entries):
+    """A sample per language (and one with FIM tokens) with the trainer's ids, for checkTokenization.ts."""
+    by_language = {}
+    for e in entries:
+        by_language.setdefault(e["language"], e)
+    samples = []
+    for language, e in sorted(by_language.items()):
+        with open(os.path.join(os.path.dirname(path), "corpus", e["path"]) if os.path.exists(os.path.join(os.path.dirname(path), "corpus", e["path"])) else os.path.join(WORK, "corpus", e["path"]), encoding="utf-8") as f:
+            text = f.read()[:4000]
+        samples.append({"language": language, "text": text})
+    samples.append({"language": "fim", "text": "<|fim_prefix|>def add(a, b):\n    <|fim_suffix|>\n<|fim_middle|>return a + b<|endoftext|>", "special": True})
+    out = {"tokenizers": {}}
+    for name, tokenizer in tokenizers.items():
+        rows = []
+        for s in samples:
+            if s.get("special"):
+                ids = encode_with_specials(tokenizer, s["text"])
+            else:
+                ids = tokenizer.encode(s["text"])
+            rows.append({**s, "ids": ids})
+        out["tokenizers"][name] = rows
+    write_json(path, out)
+
+
+def encode_with_specials(tokenizer, text):
+    import re
+
+    ids = []
+    for part in re.split(r"(<\|[a-z_]+\|>)", text):
+        if part in tokenizer.special:
+            ids.append(tokenizer.special[part])
+        elif part:
+            ids.extend(tokenizer.encode(part))
+    return ids
+
+
+if __name__ == "__main__":
+    main()
