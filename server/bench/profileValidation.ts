@@ -180,7 +180,7 @@ export async function validateProfile(options: ValidationOptions): Promise<Valid
     const check = checkPrediction(prediction, totalStats, profile.prices, entry.joules);
     // Free on both sides: a relative cost error is undefined, not 0.
     if (configurationKind(configuration) === "drafter-only") check.relativeError.usdPerToken = NaN;
-    const decomposition = decomposeCompletions(profile, prediction, entry.traces, rttMs);
+    const decomposition = decomposeCompletions(prediction, entry.traces, rttMs);
     const interval = predictionInterval(profile, configuration, { promptTokens, maxTokens }, { heldBackPrompts: cuts.length }, replicates, prediction);
     const covered = Object.fromEntries(
       VALIDATED_METRICS.map((metric) => {

@@ -160,6 +160,9 @@ export interface Prediction {
   draftMsPerToken: number | null;
   /** Mean context (tokens before the drafts) the drafting and verify speeds were taken at. */
   contextTokens: number;
+  /** Expected drafted tokens and draft calls over the completion (0 without a drafter). */
+  draftedTokens: number;
+  draftCalls: number;
   completionMs: number;
   time: TimeBreakdown;
   billed: BilledTokens;
@@ -197,6 +200,8 @@ interface Completion {
   tokensPerRound: number;
   draftMsPerToken: number | null;
   contextTokens: number;
+  draftedTokens: number;
+  draftCalls: number;
   rounds: number;
   time: TimeBreakdown;
   billed: BilledTokens;
@@ -238,6 +243,8 @@ function speculativeCompletion(profile: Profile, configuration: Configuration, c
     tokensPerRound: M / rounds,
     draftMsPerToken: draftMs,
     contextTokens: context,
+    draftedTokens: overRounds((kr) => kr),
+    draftCalls: overRounds((kr) => (kr > 0 ? 1 : 0)),
     rounds,
     time: {
       // A round with no drafts left to ask for (the last token) makes no draft call.
@@ -268,6 +275,8 @@ function verifierOnlyCompletion(profile: Profile, conditions: Conditions, rttMs:
     tokensPerRound: M,
     draftMsPerToken: null,
     contextTokens: P,
+    draftedTokens: 0,
+    draftCalls: 0,
     rounds: 1,
     time: {
       draftMs: 0,
@@ -295,6 +304,8 @@ function drafterOnlyCompletion(profile: Profile, configuration: Configuration, c
     tokensPerRound: 1,
     draftMsPerToken: draftMs,
     contextTokens: context,
+    draftedTokens: M,
+    draftCalls: calls,
     rounds: M,
     time: {
       draftMs: drafterPrefillMs(drafter, conditions) + M * draftMs + calls * drafter.roundOverheadMs * threadFactor(drafter, configuration.threads),
@@ -332,6 +343,8 @@ function summarize(profile: Profile, configuration: Configuration, kind: Configu
     roundMs: completionMs / completion.rounds,
     draftMsPerToken: completion.draftMsPerToken,
     contextTokens: completion.contextTokens,
+    draftedTokens: completion.draftedTokens,
+    draftCalls: completion.draftCalls,
     completionMs,
     time,
     billed,

@@ -1,5 +1,3 @@
-import type { CompletionTrace } from "../profiler/callTrace.js";
-import type { Profile } from "../profile/profileSchema.js";
 import type { Prediction } from "./performanceModel.js";
 
 /**
@@ -53,8 +51,16 @@ export interface Decomposition {
   tokens: number;
 }
 
+/** What the decomposition reads of a completion's calls (profiler/callTrace.ts records it). */
+export interface TracedCompletion {
+  startMs: number;
+  endMs: number;
+  drafts: readonly { startMs: number; endMs: number; contextTokens: number; tokenMs: readonly number[] }[];
+  verifierCalls: readonly { startMs: number; endMs: number; kind: "verify" | "generate"; contextTokens: number }[];
+}
+
 export interface MeasuredCompletion {
-  trace: CompletionTrace;
+  trace: TracedCompletion;
   /** Verified (or, drafter-only, drafted) tokens the completion produced. */
   tokens: number;
 }
@@ -63,10 +69,8 @@ export interface MeasuredCompletion {
  * Decomposes one configuration's measured completions. `rttMs`: the round trip measured alongside
  * them (the same probe as the profile's), so verifier server time is call time minus it on both sides.
  */
-export function decomposeCompletions(profile: Profile, prediction: Prediction, completions: readonly MeasuredCompletion[], rttMs: number): Decomposition {
+export function decomposeCompletions(prediction: Prediction, completions: readonly MeasuredCompletion[], rttMs: number): Decomposition {
   const M = prediction.tokens;
-  const { configuration } = prediction;
-  const drafter = configuration.drafterId === null ? undefined : profile.drafters.find((d) => d.id === configuration.drafterId);
   const tokens = sum(completions.map((c) => c.tokens));
   const perToken = (ms: number) => (tokens > 0 ? ms / tokens : NaN);
 
@@ -103,14 +107,15 @@ export function decomposeCompletions(profile: Profile, prediction: Prediction, c
   const firstExtra = firstExtras.length > 0 ? mean(firstExtras) : NaN;
 
   const predictedRounds = prediction.rounds;
-  const predictedCalls = prediction.kind === "verifier-only" ? 0 : predictedRounds;
+  const predictedCalls = prediction.draftCalls;
   const predictedPerToken = prediction.draftMsPerToken ?? NaN;
-  const predictedDraftedPerCompletion = prediction.kind === "speculative" ? predictedRounds * configuration.k : prediction.kind === "drafter-only" ? M : 0;
-  const predictedPerCall = prediction.kind === "speculative" ? (drafter?.roundOverheadMs ?? 0) : prediction.kind === "drafter-only" ? 0 : NaN;
+  const predictedDraftedPerCompletion = prediction.draftedTokens;
+  const predictedPerCall = prediction.kind === "verifier-only" ? NaN : predictedCalls > 0 ? (prediction.time.draftMs - predictedDraftedPerCompletion * predictedPerToken) / predictedCalls : 0;
   const predictedRequests = prediction.kind === "drafter-only" ? 0 : predictedRounds;
   const predictedVerify = predictedRequests > 0 ? prediction.time.verifyMs / predictedRequests : NaN;
   const predictedRtt = predictedRequests > 0 ? prediction.rttMs : NaN;
-  const predictedPrefill = prediction.kind === "verifier-only" ? 0 : prediction.time.draftMs - predictedDraftedPerCompletion * (predictedPerToken || 0) - predictedCalls * (predictedPerCall || 0);
+  // Drafter prefill is 0 in the steady state validate measures (conditions.drafterPrefillTokens = 0); prompt building is not modelled.
+  const predictedPrefill = 0;
   const perM = (ms: number) => ms / M;
 
   const networkMs = requests * rttMs;
@@ -178,7 +183,7 @@ function predictedContext(prediction: Prediction): number {
 }
 
 /** Each round's span: a draft call through the verification that follows it, or a lone call. */
-function roundSpans(trace: CompletionTrace): { start: number; end: number }[] {
+function roundSpans(trace: TracedCompletion): { start: number; end: number }[] {
   const events = [
     ...trace.drafts.map((d) => ({ kind: "draft" as const, start: d.startMs, end: d.endMs })),
     ...trace.verifierCalls.map((c) => ({ kind: "verify" as const, start: c.startMs, end: c.endMs })),
