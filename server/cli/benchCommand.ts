@@ -8,6 +8,7 @@ import { runBench, type BenchPlan } from "../bench/runBench.js";
 import type { CliCommand } from "./cliCommand.js";
 import { familyModels } from "./familySetup.js";
 import { integerFlag, parseFlags } from "./parseFlags.js";
+import { MODELS_DIR_FLAG, modelsDirFromFlags } from "./verifierFlags.js";
 
 export const DEFAULT_BENCH_DIR = "bench/results";
 
@@ -59,7 +60,7 @@ export const benchCommand: CliCommand = {
       smoke: { type: "boolean" },
       out: { type: "string" },
       corpus: { type: "string" },
-      models: { type: "string" },
+      ...MODELS_DIR_FLAG,
       prompts: { type: "string" },
       "max-tokens": { type: "string" },
       passes: { type: "string" },
@@ -81,7 +82,7 @@ export const benchCommand: CliCommand = {
       process.stdout.write(`${markdown.split("\n## ")[0]}\n\nreport: ${file.replace(/\.json$/i, ".md")}\n`);
       return 0;
     }
-    const { target, drafters } = await familyModels(flags.models ?? "models", log);
+    const { target, drafters } = await familyModels(modelsDirFromFlags(flags), log);
     const result = await runBench({ plan, target, drafters, corpusDir: flags.corpus === undefined ? undefined : resolve(flags.corpus), log });
     const dir = resolve(flags.out ?? DEFAULT_BENCH_DIR);
     const name = `${stamp(new Date(result.createdAt))}${plan.smoke ? "-smoke" : ""}`;

@@ -5,6 +5,7 @@ import type { CliCommand } from "./cliCommand.js";
 import { familyModels, startFamilyVerifierProcess } from "./familySetup.js";
 import { integerFlag, parseFlags } from "./parseFlags.js";
 import { UsageError } from "./usageError.js";
+import { apiKeyFromFlags, MODELS_DIR_FLAG, modelsDirFromFlags, VERIFIER_ENDPOINT_FLAGS } from "./verifierFlags.js";
 import { VERIFIER_PROTOCOL_SETTINGS, VerifierProtocolSettingSchema } from "../verifier/verifierProtocol.js";
 
 const DEFAULT_MAX_TOKENS = 64;
@@ -27,14 +28,12 @@ export const completeCommand: CliCommand = {
       file: { type: "string" },
       offset: { type: "string" },
       drafter: { type: "string" },
-      "verifier-url": { type: "string" },
-      "verifier-model": { type: "string" },
-      "api-key-env": { type: "string" },
+      ...VERIFIER_ENDPOINT_FLAGS,
       k: { type: "string" },
       "max-tokens": { type: "string" },
       protocol: { type: "string" },
       "no-verifier": { type: "boolean" },
-      models: { type: "string" },
+      ...MODELS_DIR_FLAG,
       json: { type: "boolean" },
     });
     if (flags.file === undefined) throw new UsageError("missing --file");
@@ -50,12 +49,12 @@ export const completeCommand: CliCommand = {
     if (!useVerifier && flags.drafter === undefined) throw new UsageError("--no-verifier needs --drafter");
     if (useVerifier && k > 0 && flags.drafter === undefined) throw new UsageError(`--k ${k} needs --drafter (or --k 0 for verifier-only)`);
     // The key comes from the environment, never from a flag: flags end up in shell history and `ps`.
-    const apiKey = flags["api-key-env"] ? process.env[flags["api-key-env"]] : undefined;
+    const apiKey = apiKeyFromFlags(flags);
 
     const log = (line: string) => process.stderr.write(`${line}\n`);
     const embedded =
       useVerifier && flags["verifier-url"] === undefined
-        ? await startFamilyVerifierProcess((await familyModels(flags.models ?? "models", log)).target)
+        ? await startFamilyVerifierProcess((await familyModels(modelsDirFromFlags(flags), log)).target)
         : undefined;
     try {
       const verifier = !useVerifier

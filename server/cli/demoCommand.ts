@@ -17,6 +17,7 @@ import type { CliCommand } from "./cliCommand.js";
 import { bestKText, configurationTable, drafterSummary, picksText } from "./configurationTable.js";
 import { integerFlag, parseFlags } from "./parseFlags.js";
 import { emulationText, networkDelayFromFlags, profileAndSelect, profileTargetFromFlags } from "./profileCommand.js";
+import { MODELS_DIR_FLAG, modelsDirFromFlags } from "./verifierFlags.js";
 
 /** The sample file completed with each pick, and where (the end of lines a user might pause at). */
 const SAMPLE_FILE = join("python", "lru_cache.py");
@@ -36,7 +37,7 @@ export const demoCommand: CliCommand = {
   usage: "usage: configspec demo [--models DIR] [--out FILE] [--step-ms N (default 25)] [--rtt-ms N] [--force] [--positions N]   (everything local; nothing is downloaded)",
   async run(argv) {
     const flags = parseFlags(argv, {
-      models: { type: "string" },
+      ...MODELS_DIR_FLAG,
       out: { type: "string" },
       "rtt-ms": { type: "string" },
       "jitter-ms": { type: "string" },
@@ -46,7 +47,7 @@ export const demoCommand: CliCommand = {
     });
     const log = (line: string) => process.stderr.write(`${line}\n`);
     const say = (line = "") => process.stdout.write(`${line}\n`);
-    const modelsDir = resolve(flags.models ?? "models");
+    const modelsDir = resolve(modelsDirFromFlags(flags));
     const networkDelay = networkDelayFromFlags(flags);
     const stepMs = flags["step-ms"] ?? String(DEFAULT_DEMO_STEP_MS);
     const target = await profileTargetFromFlags({ models: modelsDir, "step-ms": stepMs }, log);

@@ -6,6 +6,7 @@ import type { CliCommand } from "./cliCommand.js";
 import { familyModels, startFamilyVerifierProcess } from "./familySetup.js";
 import { integerFlag, parseFlags } from "./parseFlags.js";
 import { UsageError } from "./usageError.js";
+import { MODELS_DIR_FLAG, modelsDirFromFlags } from "./verifierFlags.js";
 
 const DEFAULT_PROMPTS = 16;
 const DEFAULT_MAX_TOKENS = 48;
@@ -18,7 +19,7 @@ export const goodputCommand: CliCommand = {
   usage: "usage: configspec goodput [--models DIR] [--prompts N] [--max-tokens M] [--ks 1,2,4,8] [--rtt-ms R] [--step-ms S] [--corpus DIR] [--cold] [--json]\n       --step-ms emulates a larger verifier: S ms more per forward pass;\n       --cold times each prompt's first evaluation too (default: prompt already cached, as while typing in a file)",
   async run(argv) {
     const flags = parseFlags(argv, {
-      models: { type: "string" },
+      ...MODELS_DIR_FLAG,
       prompts: { type: "string" },
       "max-tokens": { type: "string" },
       ks: { type: "string" },
@@ -36,7 +37,7 @@ export const goodputCommand: CliCommand = {
     const stepDelayMs = integerFlag(flags["step-ms"], "step-ms", { fallback: 0 });
     const log = (line: string) => process.stderr.write(`${line}\n`);
 
-    const { target, drafters: entries } = await familyModels(flags.models ?? "models", log);
+    const { target, drafters: entries } = await familyModels(modelsDirFromFlags(flags), log);
     const prompts = cutCompletionPrompts(await readCorpus(flags.corpus ?? bundledCorpusDir()), promptCount, PROMPT_SEED);
     // The verifier runs in its own process, as a remote one would: no shared event loop or cores' bookkeeping.
     await using verifier = await startFamilyVerifierProcess(target, { stepDelayMs });

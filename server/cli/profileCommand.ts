@@ -14,6 +14,7 @@ import { drafterIdOf } from "./completeCommand.js";
 import { drafterSpecsOf, embeddedVerifierIdentity, familyModels, startFamilyVerifierProcess } from "./familySetup.js";
 import { integerFlag, parseFlags } from "./parseFlags.js";
 import { UsageError } from "./usageError.js";
+import { apiKeyFromFlags, MODELS_DIR_FLAG, modelsDirFromFlags, VERIFIER_ENDPOINT_FLAGS, VERIFIER_ENDPOINT_USAGE, type VerifierEndpointFlags } from "./verifierFlags.js";
 
 export const DEFAULT_PROFILE_FILE = "configspec-profile.json";
 
@@ -96,13 +97,13 @@ export async function profileAndSelect(options: {
 
 /** Drafters and verifier from flags; the generated family and an embedded verifier for what is not given. */
 export async function profileTargetFromFlags(
-  flags: { drafters?: string; "verifier-url"?: string; "verifier-model"?: string; "api-key-env"?: string; models?: string; "step-ms"?: string },
+  flags: VerifierEndpointFlags & { drafters?: string; models?: string; "step-ms"?: string },
   log: (line: string) => void,
 ): Promise<ProfileTarget> {
   const stepDelayMs = integerFlag(flags["step-ms"], "step-ms", { fallback: 0 });
   const drafterPaths = flags.drafters?.split(",").map((p) => p.trim()).filter((p) => p !== "");
   const needFamily = drafterPaths === undefined || flags["verifier-url"] === undefined;
-  const family = needFamily ? await familyModels(flags.models ?? "models", log) : undefined;
+  const family = needFamily ? await familyModels(modelsDirFromFlags(flags), log) : undefined;
   const drafters = drafterPaths
     ? drafterPaths.map((p) => ({ id: drafterIdOf(p), path: resolve(p) }))
     : drafterSpecsOf(family!.drafters);
@@ -110,7 +111,7 @@ export async function profileTargetFromFlags(
     const model = flags["verifier-model"];
     if (!model) throw new UsageError("--verifier-url needs --verifier-model");
     // The key comes from the environment, never from a flag: flags end up in shell history and `ps`.
-    const apiKey = flags["api-key-env"] ? process.env[flags["api-key-env"]] : undefined;
+    const apiKey = apiKeyFromFlags(flags);
     return { drafters, verifier: { baseUrl: flags["verifier-url"], model, apiKey }, verifierIdentity: flags["verifier-url"], close: async () => {} };
   }
   if (stepDelayMs > 0 && flags["verifier-url"] !== undefined) throw new UsageError("--step-ms emulates a larger model in the embedded verifier; it cannot slow down --verifier-url");
@@ -140,20 +141,18 @@ export const profileCommand: CliCommand = {
   name: "profile",
   summary: "profile drafters × K × threads against a verifier; print the configuration space and the pick per objective",
   usage:
-    "usage: configspec profile [--drafters P1,P2,...] [--verifier-url URL --verifier-model NAME [--api-key-env VAR]]\n" +
+    "usage: configspec profile [--drafters P1,P2,...] " + VERIFIER_ENDPOINT_USAGE + "\n" +
     "                          [--corpus DIR] [--out FILE] [--json] [--rtt-ms N] [--jitter-ms N] [--force]\n" +
     "                          [--prompts N] [--rounds N] [--k-max N] [--models DIR] [--step-ms N] [--what-if-rtt MS]\n" +
-    "       without --drafters and --verifier-url: the generated family (--models, default ./models, generated if absent)\n" +
+    "       without --drafters and --verifier-url: the trained family in assets/models (or --models DIR; a folder without a family gets the generated one)\n" +
     "       against an embedded verifier; --step-ms makes it emulate a larger model (N ms more per forward pass);\n" +
     "       --rtt-ms emulates a network round trip; --what-if-rtt also prints the model's picks at another RTT;\n" +
     "       --force ignores a still-valid profile",
   async run(argv) {
     const flags = parseFlags(argv, {
       drafters: { type: "string" },
-      "verifier-url": { type: "string" },
-      "verifier-model": { type: "string" },
-      "api-key-env": { type: "string" },
-      models: { type: "string" },
+      ...VERIFIER_ENDPOINT_FLAGS,
+      ...MODELS_DIR_FLAG,
       corpus: { type: "string" },
       out: { type: "string" },
       json: { type: "boolean" },

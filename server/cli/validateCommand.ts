@@ -16,6 +16,7 @@ import { startFamilyVerifierProcess } from "./familySetup.js";
 import { integerFlag, parseFlags, requireFlag } from "./parseFlags.js";
 import { emulationOf, emulationText, networkDelayFromFlags } from "./profileCommand.js";
 import { UsageError } from "./usageError.js";
+import { apiKeyFromFlags, VERIFIER_ENDPOINT_FLAGS, VERIFIER_ENDPOINT_USAGE } from "./verifierFlags.js";
 
 /** Held-back prompts per configuration: one per file of the bundled corpus, the same mix of languages the calibration set covers (acceptance differs a lot between files). */
 export const DEFAULT_VALIDATION_PROMPTS = 8;
@@ -35,7 +36,7 @@ export const validateCommand: CliCommand = {
   summary: "run every configuration of a profile for real on held-back prompts; print predicted vs measured goodput, cost, energy",
   usage:
     "usage: configspec validate --profile FILE [--json] [--prompts N] [--max-tokens M] [--threads 1|all] [--no-unverified] [--all] [--budget-s S] [--seed N]\n" +
-    "                           [--verifier-url URL --verifier-model NAME [--api-key-env VAR]] [--rtt-ms N] [--corpus DIR]\n" +
+    "                           " + VERIFIER_ENDPOINT_USAGE + " [--rtt-ms N] [--corpus DIR]\n" +
     "       measures the picks, the Pareto front, the baselines and a seeded sample of the rest within --budget-s (default 240);\n" +
     "       --all measures the whole grid; without --verifier-url, the generated family's target is served again (the profile's drafters' folder);\n" +
     "       an emulated step (--step-ms) and network delay (--rtt-ms) the profile was measured with are applied again",
@@ -47,9 +48,7 @@ export const validateCommand: CliCommand = {
       "max-tokens": { type: "string" },
       threads: { type: "string" },
       "no-unverified": { type: "boolean" },
-      "verifier-url": { type: "string" },
-      "verifier-model": { type: "string" },
-      "api-key-env": { type: "string" },
+      ...VERIFIER_ENDPOINT_FLAGS,
       "rtt-ms": { type: "string" },
       "jitter-ms": { type: "string" },
       corpus: { type: "string" },
@@ -86,7 +85,7 @@ export const validateCommand: CliCommand = {
       model = server.modelId;
       close = () => server.close();
     }
-    const apiKey = flags["api-key-env"] ? process.env[flags["api-key-env"]] : undefined;
+    const apiKey = apiKeyFromFlags(flags);
     // A cold prompt's first request (prefill with echoed logprobs) can pass the daemon's 10 s on a loaded machine: a lost run costs more than a slow one.
     const client = new VerifierClient({ baseUrl, model, apiKey, networkDelay, timeoutMs: VALIDATION_TIMEOUT_MS });
     const meter = await PowerMeter.detect();
