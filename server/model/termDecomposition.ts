@@ -169,7 +169,8 @@ export function decomposeCompletions(prediction: Prediction, completions: readon
   const totalMs = sum(completions.map((c) => c.trace.endMs - c.trace.startMs));
   return {
     terms,
-    tokensPerRound: { predicted: prediction.tokensPerRound, measured: rounds > 0 ? tokens / rounds : NaN },
+    // Drafter-only's "round" here is a draft call (a chunk), on both sides.
+    tokensPerRound: { predicted: prediction.kind === "drafter-only" ? M / prediction.draftCalls : prediction.tokensPerRound, measured: rounds > 0 ? tokens / rounds : NaN },
     contextTokens: { predicted: predictedContext(prediction), measured: contexts.length > 0 ? mean(contexts) : NaN },
     totalMsPerToken: { predicted: 1000 / prediction.goodput, measured: perToken(totalMs) },
     completions: completions.length,
