@@ -9,7 +9,7 @@ import type { ProfileDrafterSpec } from "../profiler/profileRunner.js";
 import { VerifierClient } from "../verifier/verifierClient.js";
 import type { BenchCondition } from "./benchConditions.js";
 import { BENCH_SCHEMA_VERSION, BenchResultSchema, type BenchResult, type ConditionResultJson } from "./benchSchema.js";
-import { startBenchVerifier } from "./benchVerifier.js";
+import type { StartBenchVerifier } from "./benchVerifier.js";
 import { benchWorkload } from "./benchWorkload.js";
 import { runCondition, TARGET_EFFICIENCY } from "./conditionRun.js";
 import { measureGrid } from "./gridMeasurement.js";
@@ -41,6 +41,8 @@ export interface BenchOptions {
   corpusDir?: string;
   signal?: AbortSignal;
   log: (line: string) => void;
+  /** Starts the verifier for a condition's emulated step time. */
+  startVerifier: StartBenchVerifier;
 }
 
 /** Runs the whole bench: every condition, then the peer comparison on loopback; the result is schema-checked. */
@@ -66,7 +68,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const conditions: ConditionResultJson[] = [];
     const stepValues = [...new Set(plan.conditions.map((c) => c.stepMs))];
     for (const stepMs of stepValues) {
-      await using verifier = await startBenchVerifier(options.target, stepMs);
+      await using verifier = await options.startVerifier(options.target, stepMs);
       for (const condition of plan.conditions.filter((c) => c.stepMs === stepMs)) {
         conditions.push(
           await runCondition(condition, {
@@ -92,7 +94,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     let peer: BenchResult["peer"] = null;
     if (plan.peerPasses > 0) {
       log(`peer: node-llama-cpp DraftSequenceTokenPredictor vs ${configurationLabel(popularDefault)} on loopback`);
-      await using verifier = await startBenchVerifier(options.target, 0);
+      await using verifier = await options.startVerifier(options.target, 0);
       const client = new VerifierClient({ baseUrl: verifier.url, model: verifier.modelId });
       try {
         const defaultEntry = options.drafters.find((d) => d.id === defaultDrafter.id)!;

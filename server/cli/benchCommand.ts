@@ -6,7 +6,7 @@ import { benchMarkdown } from "../bench/benchReport.js";
 import { BenchResultSchema, type BenchResult } from "../bench/benchSchema.js";
 import { runBench, type BenchPlan } from "../bench/runBench.js";
 import type { CliCommand } from "./cliCommand.js";
-import { familyModels } from "./familySetup.js";
+import { familyModels, startFamilyVerifierProcess } from "./familySetup.js";
 import { integerFlag, parseFlags } from "./parseFlags.js";
 import { MODELS_DIR_FLAG, modelsDirFromFlags } from "./verifierFlags.js";
 
@@ -83,7 +83,14 @@ export const benchCommand: CliCommand = {
       return 0;
     }
     const { target, drafters } = await familyModels(modelsDirFromFlags(flags), log);
-    const result = await runBench({ plan, target, drafters, corpusDir: flags.corpus === undefined ? undefined : resolve(flags.corpus), log });
+    const result = await runBench({
+      plan,
+      target,
+      drafters,
+      corpusDir: flags.corpus === undefined ? undefined : resolve(flags.corpus),
+      log,
+      startVerifier: (model, stepMs) => startFamilyVerifierProcess(model, { stepDelayMs: stepMs }),
+    });
     const dir = resolve(flags.out ?? DEFAULT_BENCH_DIR);
     const name = `${stamp(new Date(result.createdAt))}${plan.smoke ? "-smoke" : ""}`;
     await mkdir(dir, { recursive: true });
