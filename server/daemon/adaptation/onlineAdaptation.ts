@@ -1,5 +1,8 @@
 import type { CompletionOutput } from "../../completion/completionSource.js";
-import type { Configuration } from "../../model/configuration.js";
+import { configurationLabel, type Configuration } from "../../model/configuration.js";
+import { OnlineValidation, type PredictedVsMeasured } from "../../model/onlineValidation.js";
+import { predict } from "../../model/performanceModel.js";
+import { predictionInterval, replicateProfiles } from "../../model/predictionInterval.js";
 import { applyRunningEstimates } from "../../model/runningEstimates.js";
 import type { Profile } from "../../profile/profileSchema.js";
 import type { ActiveConfiguration, ProfileView } from "../../protocol.js";
@@ -22,6 +25,8 @@ export interface AdaptationInput {
 
 export interface AdaptationResult {
   decision: SwitchDecision;
+  /** Set the first time served completions drift persistently from the prediction: why (log it, profile again). */
+  drift?: string;
   /** The profile view re-predicted with the running estimates; its picks are what to run when switching. */
   view: ProfileView;
 }
@@ -33,14 +38,52 @@ export interface AdaptationResult {
  */
 export class OnlineAdaptation {
   readonly #estimator = new RunningEstimator();
+  readonly #validation = new OnlineValidation();
+  #validatedKey: string | undefined;
+  #drift: string | undefined;
 
-  /** Records a served completion; returns a decision when it is time to re-select. */
+  /**
+   * Records a served completion: online validation sets it beside the profile's prediction for the
+   * configuration that served it, and the running estimates take it in. Returns a decision when it
+   * is time to re-select, or at once when the completions drifted from the prediction.
+   */
   observe(output: CompletionOutput, input: AdaptationInput): AdaptationResult | undefined {
+    const drift = this.#validate(output, input);
     const before = this.#estimator.samples;
     this.#estimator.observe(output, input.profile);
     const samples = this.#estimator.samples;
-    if (samples === before || samples % ADAPT_EVERY !== 0) return undefined;
-    return this.reselect(input);
+    if (drift) this.#drift = drift;
+    if (!drift && (samples === before || samples % ADAPT_EVERY !== 0)) return undefined;
+    return { ...this.reselect(input), ...(drift ? { drift } : {}) };
+  }
+
+  /** Predicted vs measured over the completions the running configuration served so far. */
+  get predictedVsMeasured(): PredictedVsMeasured {
+    return this.#validation.summary();
+  }
+
+  /** The drift seen since the last reset, if any. */
+  get drift(): string | undefined {
+    return this.#drift;
+  }
+
+  #validate(output: CompletionOutput, input: AdaptationInput): string | undefined {
+    const { stats, configuration: served } = output;
+    if (!served.verified || stats.tokens === 0 || stats.timings.totalMs <= 0) return undefined;
+    const configuration: Configuration = { drafterId: served.drafterId ?? null, k: served.k, threads: input.active.threads ?? 1, verified: true };
+    const key = configurationLabel(configuration);
+    if (key !== this.#validatedKey) {
+      this.#validatedKey = key;
+      const conditions = { maxTokens: input.maxTokens };
+      try {
+        const prediction = predict(input.profile, configuration, conditions);
+        this.#validation.setPrediction(prediction, predictionInterval(input.profile, configuration, conditions, {}, replicateProfiles(input.profile), prediction));
+      } catch {
+        // A configuration the profile cannot predict (another drafter): nothing to validate against.
+        return undefined;
+      }
+    }
+    return this.#validation.observe({ goodput: (stats.tokens * 1000) / stats.timings.totalMs, tokens: stats.tokens, tokensPerRound: stats.rounds > 0 ? stats.tokens / stats.rounds : stats.tokens });
   }
 
   reselect(input: AdaptationInput): AdaptationResult {
@@ -59,6 +102,8 @@ export class OnlineAdaptation {
   /** Forget what was observed (new profile, new settings). */
   reset(): void {
     this.#estimator.reset();
+    this.#validatedKey = undefined;
+    this.#drift = undefined;
   }
 
   get estimates() {

@@ -93,4 +93,16 @@ describe("online adaptation", () => {
     }
     assert.equal(adaptation.estimates.rttMs, undefined);
   });
+
+  test("every served completion is set beside its prediction: predicted vs measured so far", () => {
+    const input = startingPoint(profile);
+    const adaptation = new OnlineAdaptation();
+    for (let i = 0; i < 3; i++) adaptation.observe(served(input, 300, input.active.k), input);
+    const so = adaptation.predictedVsMeasured;
+    assert.equal(so.completions, 3);
+    assert.ok(so.goodputError < -0.3, `a 300 ms round trip where the profile had 5 ms: ${so.goodputError}`);
+    // The synthetic profile has no bootstrap replicates: no interval, so no drift can be claimed.
+    assert.ok(Number.isNaN(so.coverage));
+    assert.equal(adaptation.drift, undefined);
+  });
 });
