@@ -15,15 +15,15 @@ export async function offerDrafterSetupOnFirstRun(ctx: ConfigSpecContext): Promi
 
 /**
  * Offers the recommended real drafters (downloaded with a cancellable progress
- * notification) or the generated model family for an offline trial, then writes
+ * notification) or the bundled trained code models for an offline trial, then writes
  * `configspec.drafters`.
  */
 export async function setUpDrafters(ctx: ConfigSpecContext, options: { firstRun: boolean }): Promise<void> {
   const download = `Download ${DEFAULT_RECOMMENDED_DRAFTER.label} (${DEFAULT_RECOMMENDED_DRAFTER.size})`;
   const choose = "Choose Another…";
-  const generated = "Use Generated Models (offline trial)";
+  const generated = "Use Bundled Code Models (offline trial)";
   const later = "Not Now";
-  const verifierNote = ctx.settings.verifierBaseUrl === "" ? " Real drafters need a verifier endpoint (configspec.verifier.baseUrl); the generated models work with the embedded one." : "";
+  const verifierNote = ctx.settings.verifierBaseUrl === "" ? " Real drafters need a verifier endpoint (configspec.verifier.baseUrl); the bundled code models work with the embedded one." : "";
   const prompt = options.firstRun
     ? `ConfigSpec has no drafter model yet.${verifierNote}`
     : `Choose the drafter models ConfigSpec drafts with.${verifierNote}`;
@@ -44,7 +44,7 @@ export async function setUpDrafters(ctx: ConfigSpecContext, options: { firstRun:
     source = { kind: "download", uris: picked.map((p) => p.uri) };
   }
 
-  const title = source.kind === "download" ? "ConfigSpec: downloading drafters" : "ConfigSpec: generating the model family";
+  const title = source.kind === "download" ? "ConfigSpec: downloading drafters" : "ConfigSpec: preparing the bundled code models";
   const result = await withServerProgress(ctx, title, (workDoneToken, token) => ctx.request(PrepareDraftersRequest, { workDoneToken, source }, token));
   if (!result) {
     ctx.log.info("drafter setup cancelled");

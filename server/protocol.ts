@@ -262,7 +262,7 @@ export type ServerStatus = z.infer<typeof ServerStatusNotification.params>;
 export const InitializationOptionsSchema = z.object({
   /** The extension's global storage folder: downloaded and generated models, the profile. */
   storagePath: z.string().min(1).optional(),
-  /** A folder holding a generated model family (manifest.json); default `<storagePath>/models/family`. */
+  /** A folder holding a model family (manifest.json); default the bundled trained family (assets/models). Tests pass the generated one. */
   modelFamilyDir: z.string().min(1).optional(),
 });
 export type InitializationOptions = z.infer<typeof InitializationOptionsSchema>;

@@ -17,7 +17,7 @@ import type { CliCommand } from "./cliCommand.js";
 import { bestKText, configurationTable, drafterSummary, picksText } from "./configurationTable.js";
 import { integerFlag, parseFlags } from "./parseFlags.js";
 import { emulationText, networkDelayFromFlags, profileAndSelect, profileTargetFromFlags } from "./profileCommand.js";
-import { MODELS_DIR_FLAG, modelsDirFromFlags } from "./verifierFlags.js";
+import { MODELS_DIR_FLAG, modelsDirFromFlags, outputDirFromFlags } from "./verifierFlags.js";
 
 /** The sample file completed with each pick, and where (the end of lines a user might pause at). */
 const SAMPLE_FILE = join("python", "lru_cache.py");
@@ -52,7 +52,7 @@ export const demoCommand: CliCommand = {
     const stepMs = flags["step-ms"] ?? String(DEFAULT_DEMO_STEP_MS);
     const target = await profileTargetFromFlags({ models: modelsDir, "step-ms": stepMs }, log);
     try {
-      const out = resolve(flags.out ?? join(modelsDir, "configspec-profile.json"));
+      const out = resolve(flags.out ?? join(outputDirFromFlags(flags), "configspec-profile.json"));
       const { run, profile, selection, chartFiles } = await profileAndSelect({ target, out, networkDelay, force: flags.force, log });
       say(`ConfigSpec demo: ${profile.drafters.length} drafters × K 1..${profile.kMax} against ${profile.verifier.model} (embedded verifier${emulationText(target.stepDelayMs, networkDelay)})`);
       say(run.reused === "all" ? `profile ${out} is still valid (reused; --force to measure again)` : `profiled in ${(run.wallMs / 1000).toFixed(1)} s → ${out}`);

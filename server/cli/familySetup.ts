@@ -1,14 +1,21 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ensureGeneratedFamily } from "../daemon/models/drafterPreparation.js";
+import { bundledFamilyDir } from "../modelFiles/bundledFamily.js";
 import { MANIFEST_FILE_NAME, readModelManifest, type ResolvedModelEntry } from "../modelFiles/modelManifest.js";
 import type { ProfileDrafterSpec } from "../profiler/profileRunner.js";
 import { startVerifierProcess, type VerifierProcess } from "./verifierProcess.js";
 
-/** The generated model family, written first if `modelsDir` holds none (nothing is downloaded). */
+/**
+ * The model family in `modelsDir`: the bundled trained family by default; another folder is
+ * used as it is, or gets the generated (seeded random) family written first if it holds none.
+ */
 export async function familyModels(modelsDir: string, log: (line: string) => void): Promise<{ target: ResolvedModelEntry; drafters: ResolvedModelEntry[] }> {
   const dir = resolve(modelsDir);
   const manifestPath = join(dir, MANIFEST_FILE_NAME);
+  if (!existsSync(manifestPath) && dir === resolve(bundledFamilyDir())) {
+    throw new Error(`the bundled model family is missing (${manifestPath}); run npm run train, or name a family with --models DIR`);
+  }
   if (!existsSync(manifestPath)) {
     log(`generating the model family in ${dir} (once)`);
     await ensureGeneratedFamily(dir, (p) => log(`  ${p.message}`));

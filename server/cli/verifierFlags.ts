@@ -1,3 +1,5 @@
+import { bundledFamilyDir } from "../modelFiles/bundledFamily.js";
+
 /**
  * The verifier flags every command that talks to a verifier shares, declared once (names,
  * types, usage text, how they are read): `--verifier-url URL --verifier-model NAME
@@ -5,7 +7,11 @@
  * verifier serves when no URL is given.
  */
 
-/** Where the generated model family is looked for (and generated) by default. */
+/**
+ * Where outputs (profiles, charts) go by default; the family itself defaults to the trained one
+ * that ships in assets/models (bundledFamilyDir). `--models DIR` names another family folder
+ * (e.g. one `configspec models --out DIR` generated), which is generated there if absent.
+ */
 export const DEFAULT_MODELS_DIR = "models";
 
 /** `--verifier-url`, `--verifier-model`, `--api-key-env`, for node:util parseArgs. */
@@ -34,7 +40,12 @@ export function apiKeyFromFlags(flags: VerifierEndpointFlags): string | undefine
   return flags["api-key-env"] ? process.env[flags["api-key-env"]] : undefined;
 }
 
-/** `--models`, or {@link DEFAULT_MODELS_DIR}. */
+/** `--models`, or the bundled trained family. */
 export function modelsDirFromFlags(flags: { models?: string }): string {
+  return flags.models ?? bundledFamilyDir();
+}
+
+/** Where a command writes its outputs: the `--models` folder when given, else {@link DEFAULT_MODELS_DIR}. */
+export function outputDirFromFlags(flags: { models?: string }): string {
   return flags.models ?? DEFAULT_MODELS_DIR;
 }

@@ -54,6 +54,7 @@ import { daemonLoggerOf, type DaemonLogger } from "./daemonLogger.js";
 import type { CreateEngine, EngineDrafter, StartEmbeddedVerifier } from "./engineFactory.js";
 import { EngineSlot } from "./engineSlot.js";
 import { downloadDrafters, ensureGeneratedFamily, type PreparationProgress } from "./models/drafterPreparation.js";
+import { bundledFamilyDir } from "../modelFiles/bundledFamily.js";
 import { onParsedRequest } from "./parsedRequest.js";
 import type { ProfileMachine } from "./profiling/profileMachine.js";
 import type { RenderProfileCharts } from "./profiling/profileCharts.js";
@@ -122,7 +123,7 @@ export class ConfigSpecDaemon {
   #adaptedView: ProfileView | null = null;
   /** The first workspace folder on disk: the profiler calibrates on the user's own code. */
   #workspaceFolder: string | undefined;
-  #modelFamilyDir = join(DEFAULT_STORAGE_DIR, "models", "family");
+  #modelFamilyDir = bundledFamilyDir();
   #verifier: VerifierEndpoint;
   #settingsApplied = false;
   #canPullConfiguration = false;
@@ -247,7 +248,7 @@ export class ConfigSpecDaemon {
     if (!options.success) this.#log.warn(`initializationOptions ignored: ${z.prettifyError(options.error)}`);
     const init = options.success ? options.data : {};
     this.#storagePath = init.storagePath ?? DEFAULT_STORAGE_DIR;
-    this.#modelFamilyDir = init.modelFamilyDir ?? join(this.#storagePath, "models", "family");
+    this.#modelFamilyDir = init.modelFamilyDir ?? bundledFamilyDir();
     this.#verifier = this.#createVerifierEndpoint();
     this.#workspaceFolder = firstLocalFolder(params);
     this.#canPullConfiguration = params.capabilities.workspace?.configuration === true;
@@ -532,7 +533,7 @@ export class ConfigSpecDaemon {
 
   async #prepareDrafters(params: z.infer<typeof PrepareDraftersRequest.params>, token: CancellationToken) {
     const { source } = params;
-    const title = source.kind === "download" ? "Downloading drafters" : "Generating the model family";
+    const title = source.kind === "download" ? "Downloading drafters" : "Preparing the bundled code models";
     return this.#withProgress("download", title, params.workDoneToken, token, async (signal, report) => {
       const drafters =
         source.kind === "download"

@@ -58,12 +58,14 @@ describe(".vscodeignore (as vsce applies it)", () => {
     assert.deepEqual(lines.filter((line) => line.startsWith("!")), []);
   });
 
-  it("ships the bundles, the panel's assets, the calibration corpus and the manifest, and no sources, maps or tests", () => {
+  it("ships the bundles, the panel's assets, the bundled models, the calibration corpus and the manifest, and no sources, maps or tests", () => {
     for (const path of ["dist/extension.js", "dist/server.js", "dist/package.json", "media/panel.js", "media/panel.css", "package.json", "README.md"]) assert.ok(files.has(path), path);
     // The profiler calibrates on corpus/ when the workspace has no source (server/corpus/codeCorpus.ts).
     assert.ok([...files].some((path) => path.startsWith("corpus/typescript/")), "corpus/ would be missing from the VSIX");
     const topLevel = new Set([...files].map((path) => path.split("/")[0]));
-    assert.deepEqual([...topLevel].sort(), ["README.md", "corpus", "dist", "media", "node_modules", "package.json"]);
+    // assets/models/ is the bundled trained family: the daemon's default models (server/modelFiles/bundledFamily.ts).
+    assert.ok(files.has("assets/models/manifest.json"), "the bundled model family would be missing from the VSIX");
+    assert.deepEqual([...topLevel].sort(), ["README.md", "assets", "corpus", "dist", "media", "node_modules", "package.json"]);
     // corpus/ is sample code read as data, not the extension's sources.
     assert.deepEqual([...files].filter((path) => /\.map$|(?<!\.d)\.ts$/.test(path) && !path.startsWith("node_modules/") && !path.startsWith("corpus/")), []);
   });
