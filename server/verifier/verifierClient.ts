@@ -103,7 +103,8 @@ export interface PredictRequest {
   signal?: AbortSignal;
 }
 
-export interface Prediction {
+/** A chat completion whose draft went as the `prediction` (predicted outputs), with how much of it the endpoint accepted. */
+export interface PredictedOutputsCompletion {
   text: string;
   acceptedPredictionTokens: number;
   rejectedPredictionTokens: number;
@@ -301,7 +302,7 @@ export class VerifierClient {
   }
 
   /** Predicted outputs: `/v1/chat/completions` with the draft as `prediction`. */
-  async predict(request: PredictRequest): Promise<Prediction> {
+  async predict(request: PredictRequest): Promise<PredictedOutputsCompletion> {
     const body = {
       model: this.model,
       messages: [{ role: "user", content: request.prompt }],

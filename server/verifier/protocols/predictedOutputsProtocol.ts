@@ -1,4 +1,4 @@
-import type { Prediction, VerifierClient } from "../verifierClient.js";
+import type { PredictedOutputsCompletion, VerifierClient } from "../verifierClient.js";
 
 // `predicted-outputs`: the K drafted tokens, as text, are the `prediction` of ONE chat
 // completion of the whole budget (`POST /v1/chat/completions`, `prediction: {type: "content",
@@ -29,7 +29,7 @@ export class PredictedOutputsVerifier {
 
   constructor(private readonly client: VerifierClient) {}
 
-  predict(request: { prompt: string; prediction: string; maxTokens: number; signal?: AbortSignal }): Promise<Prediction> {
+  predict(request: { prompt: string; prediction: string; maxTokens: number; signal?: AbortSignal }): Promise<PredictedOutputsCompletion> {
     return this.client.predict(request);
   }
 }
