@@ -72,6 +72,11 @@ export class Drafter {
     }
   }
 
+  /** The drafter's context window in tokens: prompt, output and draft must fit in it. */
+  get contextSize(): number {
+    return this.context.contextSize;
+  }
+
   get fimTokens(): FimTokens | undefined {
     const { prefix, suffix, middle } = this.model.tokens.infill;
     return prefix != null && suffix != null && middle != null ? { prefix, suffix, middle } : undefined;

@@ -1,4 +1,5 @@
 import type { Token } from "node-llama-cpp";
+import { firstBytes, lastBytes, PromptBudget } from "./promptBudget.js";
 
 /** Lines of context kept before and after the cursor (llama.vscode keeps 64 + 16 by default too). */
 export const DEFAULT_PREFIX_LINES = 64;
@@ -72,20 +73,13 @@ export function buildCompletionPrompt(
   };
 }
 
-/** Characters per token assumed when a prompt is cut without a tokenizer (code averages ~3–4). */
-const CHARS_PER_TOKEN_ESTIMATE = 4;
-
 /**
  * The FIM prompt as text for verifier-only decoding without a drafter (no tokenizer at hand):
- * the same line window, token caps approximated in characters.
+ * the same line window, the token caps applied in UTF-8 bytes through `budget` — never more
+ * bytes than fit the caps in the verifier's own tokens (see {@link PromptBudget.bytesFor}).
  */
-export function buildTextOnlyPrompt(prefix: string, suffix: string, options: PromptWindowOptions = {}): CompletionPrompt {
-  let prefixText = lastLines(prefix, options.prefixLines ?? DEFAULT_PREFIX_LINES);
-  const maxPrefixChars = (options.maxPrefixTokens ?? DEFAULT_MAX_PREFIX_TOKENS) * CHARS_PER_TOKEN_ESTIMATE;
-  if (prefixText.length > maxPrefixChars) prefixText = prefixText.slice(prefixText.length - maxPrefixChars);
-  const suffixText = firstLines(suffix, options.suffixLines ?? DEFAULT_SUFFIX_LINES).slice(
-    0,
-    (options.maxSuffixTokens ?? DEFAULT_MAX_SUFFIX_TOKENS) * CHARS_PER_TOKEN_ESTIMATE,
-  );
+export function buildTextOnlyPrompt(prefix: string, suffix: string, options: PromptWindowOptions = {}, budget: PromptBudget = new PromptBudget()): CompletionPrompt {
+  const prefixText = lastBytes(lastLines(prefix, options.prefixLines ?? DEFAULT_PREFIX_LINES), budget.bytesFor(options.maxPrefixTokens ?? DEFAULT_MAX_PREFIX_TOKENS));
+  const suffixText = firstBytes(firstLines(suffix, options.suffixLines ?? DEFAULT_SUFFIX_LINES), budget.bytesFor(options.maxSuffixTokens ?? DEFAULT_MAX_SUFFIX_TOKENS));
   return { tokens: [], text: `${FIM_TEXT.prefix}${prefixText}${FIM_TEXT.suffix}${suffixText}${FIM_TEXT.middle}`, fim: true };
 }
