@@ -49,6 +49,18 @@ export function bestKText(selection: Selection): string {
     .join("; ");
 }
 
+/** The protocols the verifier answered and their verify ms per round, cold (new context) → cached. */
+function protocolLines(verifier: Profile["verifier"]): string[] {
+  if (!verifier.protocols) return [];
+  const found = verifier.protocols.map((t) => `${t.protocol}${t.variant ? ` (${t.variant})` : ""} ${formatNumber(t.coldMs)} → ${formatNumber(t.verifyMsPerRound)}`);
+  const [first] = verifier.protocols;
+  const missing = (verifier.protocolsMissing ?? []).map((line) => line.split(" needs ")[0]);
+  return [
+    `verifier protocols found (wall ms per round at K = ${first?.k ?? "?"}, ${first?.contextTokens ?? "?"} context tokens; new context → cached): ${found.join(", ") || "none"}` +
+      (missing.length > 0 ? `; not answered: ${missing.join(", ")}` : ""),
+  ];
+}
+
 /** One line per drafter: what the profiler measured. */
 export function drafterSummary(profile: Profile): string {
   const rows = profile.drafters.map((d) => {
@@ -62,6 +74,7 @@ export function drafterSummary(profile: Profile): string {
     ...rows,
     `verifier ${v.model}: RTT ${formatNumber(v.rttMs.median)} ms (p90 ${formatNumber(v.rttMs.p90)}); verify ≈ ${formatNumber(v.verifyMs.fit.baseMs)} + ${formatNumber(v.verifyMs.fit.perDraftTokenMs)}·K + ${formatNumber(v.verifyMs.fit.perPromptTokenMs)}·context ms; ` +
       `verifier-only ${formatNumber(v.generateMsPerToken.median)} ms/token; cached input ${(v.billing.fit.cachedInputFraction * 100).toFixed(0)}%`,
+    ...protocolLines(v),
     `power (${profile.power.source}: ${profile.power.label}): idle ${formatNumber(profile.power.idleWatts)} W, drafting ${formatNumber(profile.power.draftingWatts)} W; on battery: ${profile.machine.onBattery ?? "unknown"}`,
   ].join("\n");
 }

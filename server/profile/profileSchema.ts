@@ -167,6 +167,20 @@ export type BillingFit = z.infer<typeof BillingFitSchema>;
 export const PrefillFitSchema = z.object({ baseMs: nonNegative, perPromptTokenMs: nonNegative });
 export type PrefillFit = z.infer<typeof PrefillFitSchema>;
 
+/** One protocol the endpoint answered, timed on the same rounds (profiler/protocolTimings.ts). */
+export const ProtocolTimingSchema = z.object({
+  protocol: VerifierProtocolSchema,
+  /** prefix-probe: which route (`openai-completions` or `llama-server`). */
+  variant: z.string().optional(),
+  k: count,
+  contextTokens: count,
+  /** The first round at a new context (nothing cached): wall ms of the request, round trip included. */
+  coldMs: nonNegative,
+  /** Median wall ms of the rounds after it (the context cached). */
+  verifyMsPerRound: nonNegative,
+});
+export type ProtocolTiming = z.infer<typeof ProtocolTimingSchema>;
+
 export const VerifierProfileSchema = z.object({
   baseUrl: z.url(),
   model: z.string().min(1),
@@ -180,6 +194,10 @@ export const VerifierProfileSchema = z.object({
   /** Verifier-only streaming decode speed (inter-token time). */
   generateMsPerToken: LatencyStatsSchema,
   prefillMs: PrefillFitSchema,
+  /** Every exact protocol the endpoint answered, with its verify ms per round; absent in older profiles. */
+  protocols: z.array(ProtocolTimingSchema).optional(),
+  /** The protocols it did not answer, each with what was missing. */
+  protocolsMissing: z.array(z.string()).optional(),
 });
 export type VerifierProfile = z.infer<typeof VerifierProfileSchema>;
 

@@ -21,12 +21,15 @@ import { isProfileReusable, validityKeyFor, type ValidityKeyParts } from "./prof
 import { cacheOnlyPrompt, walkRounds, type RoundObservation } from "./roundWalk.js";
 import { sweepThreads } from "./threadSweep.js";
 import { bootstrapProfile } from "./profileBootstrap.js";
+import { measureProtocols } from "./protocolTimings.js";
 import { measureVerifier, verifierProfileOf } from "./verifierProfile.js";
 
 /** Largest K profiled (the issue's Kmax). */
 export const DEFAULT_K_MAX = 10;
 /** Rounds walked per calibration prompt and drafter: 80 rounds per drafter with the default 16 prompts (more prompts, fewer rounds each: the prompt is what acceptance varies with). */
 export const DEFAULT_ROUNDS_PER_PROMPT = 5;
+/** Per verifier request while profiling. */
+const PROFILING_TIMEOUT_MS = 60_000;
 /** Prompts the K sweep of the verifier uses: short, median and long. */
 const SWEEP_PROMPTS = 3;
 
@@ -117,7 +120,8 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
     const reusable = reusableDrafters(previous, keyParts, kMax);
 
     const calibration = await calibrationCuts({ corpusDir: options.corpusDir, count: options.calibrationPrompts });
-    const client = new VerifierClient({ baseUrl: options.verifier.baseUrl, model: options.verifier.model, apiKey: options.verifier.apiKey, networkDelay: options.networkDelay });
+    // Cold calibration prompts (prefill with echoed logprobs) can take longer than a completion's 10 s on a loaded machine.
+    const client = new VerifierClient({ baseUrl: options.verifier.baseUrl, model: options.verifier.model, apiKey: options.verifier.apiKey, networkDelay: options.networkDelay, timeoutMs: PROFILING_TIMEOUT_MS });
     const tally = new PowerTally(meter);
     const loaded: LoadedDrafter[] = [];
     try {
@@ -185,6 +189,11 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
       }
       const alignmentRounds = [...rounds.values()].flat();
       const verifier = verifierProfileOf(measurements, alignmentRounds, options.verifier);
+      // Every exact protocol the endpoint answers, timed cold and cached on one median-length prompt.
+      const median = bySize[Math.floor(bySize.length / 2)].tokens;
+      const surveyed = await measureProtocols({ client, drafter: fastest.drafter, prompt: median, signal });
+      verifier.protocols = surveyed.timings;
+      verifier.protocolsMissing = surveyed.missing;
       const power = powerProfileOf(meter, tally, options.previous?.power);
       const bootstrap = bootstrapProfile({
         roundsByPrompt,
