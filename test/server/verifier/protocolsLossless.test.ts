@@ -3,6 +3,7 @@ import { before, describe, test } from "node:test";
 import type { CompletionCut } from "../../../server/corpus/codeCorpus.js";
 import type { SpeculativeEngine } from "../../../server/engine/speculativeEngine.js";
 import type { VerifierProtocol } from "../../../server/verifier/verifierProtocol.js";
+import { VerifierClient } from "../../../server/verifier/verifierClient.js";
 import { completionInput, corpusPrompts, speculativeFixture } from "../../helpers/speculativeFixture.js";
 
 // Every protocol is lossless: speculative output byte-identical to the verifier's own greedy
@@ -20,6 +21,9 @@ const PROTOCOLS: readonly { protocol: VerifierProtocol; mode: SpeculativeEngine[
 ];
 
 const fixture = await speculativeFixture();
+// A shared 2-core machine can take longer than the 10 s default for one cold request; what is
+// tested here is the output, not the latency.
+const client = new VerifierClient({ baseUrl: fixture.verifier.baseUrl, model: fixture.verifier.model, timeoutMs: 120_000 });
 
 describe("every verifier protocol is lossless", () => {
   let prompts: CompletionCut[];
@@ -27,13 +31,13 @@ describe("every verifier protocol is lossless", () => {
 
   before(async () => {
     prompts = await corpusPrompts(PROMPTS, 20261129);
-    const verifierOnly = await fixture.engine({ k: 0 });
+    const verifierOnly = await fixture.engine({ k: 0, verifier: undefined, verifierClient: client });
     reference = [];
     for (const cut of prompts) reference.push((await verifierOnly.complete(completionInput(cut, MAX_TOKENS))).text);
   });
 
   test("auto on the embedded verifier finds every protocol and picks sglang", async () => {
-    const engine = await fixture.engine({ k: 4, verifier: { ...fixture.verifier, protocol: "auto" } });
+    const engine = await fixture.engine({ k: 4, verifier: undefined, verifierClient: client, protocol: "auto" });
     assert.equal(engine.mode, "tokenIds");
     assert.deepEqual(engine.protocol?.detection?.found, ["sglang", "prefix-probe", "echo-logprobs", "predicted-outputs"]);
     assert.equal(engine.protocol?.choice.protocol, "sglang");
@@ -47,7 +51,7 @@ describe("every verifier protocol is lossless", () => {
       let drafted = 0;
       for (const drafter of fixture.drafters) {
         for (const k of KS) {
-          const engine = await fixture.engine({ k, drafter, verifier: { ...fixture.verifier, protocol } });
+          const engine = await fixture.engine({ k, drafter, verifier: undefined, verifierClient: client, protocol });
           assert.equal(engine.mode, mode);
           for (const [i, cut] of prompts.entries()) {
             const output = await engine.complete(completionInput(cut, MAX_TOKENS));
