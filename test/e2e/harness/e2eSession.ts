@@ -1,6 +1,7 @@
-import { cp, mkdir, rm, symlink } from "node:fs/promises";
+import { cp, mkdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { modelFamilyFixture, type ModelFamilyFixture } from "../../helpers/modelFamilyFixture.js";
+import { bundledFamily } from "../../helpers/bundledFamily.js";
+import type { ModelFamilyFixture } from "../../helpers/modelFamilyFixture.js";
 import { HeadlessChromium } from "./chromium.js";
 import { CodeServer } from "./codeServer.js";
 import { ExtensionLogs } from "./extensionLogs.js";
@@ -14,8 +15,6 @@ export const RUN_DIR = resolve(".cache", "e2e", "run");
 export const ARTIFACTS_DIR = resolve("test", "e2e", "artifacts");
 const SAMPLE_WORKSPACE = resolve("test", "e2e", "fixtures", "sample-workspace");
 export const CLI = resolve("dist", "cli.js");
-/** The extension's global storage, where the daemon looks for the generated family (`models/family`). */
-const GLOBAL_STORAGE = join("user-data", "User", "globalStorage", "configspec.configspec");
 
 /** Most tokens per completion in this suite: long enough to show, short enough for 2 cores. */
 export const MAX_TOKENS = 24;
@@ -31,7 +30,7 @@ function requiredEnv(name: string): string {
 }
 
 /**
- * Everything one suite run drives: the generated model family, a `configspec verifier` on the
+ * Everything one suite run drives: the bundled trained family, a `configspec verifier` on the
  * family's target (for the CLI comparison and the fault tests), code-server with the VSIX and
  * a copy of the sample workspace, and headless Chromium on its workbench.
  */
@@ -58,11 +57,9 @@ export async function startE2eSession(): Promise<E2eSession> {
   const shots = new Screenshots(ARTIFACTS_DIR);
   await shots.reset();
 
-  const family = await modelFamilyFixture();
+  // The daemon's embedded verifier serves the family the VSIX ships (assets/models): the same files.
+  const family = await bundledFamily();
   const drafters = family.drafters.slice(0, DRAFTER_COUNT).map((d) => d.absolutePath);
-  const storage = join(RUN_DIR, GLOBAL_STORAGE, "models");
-  await mkdir(storage, { recursive: true });
-  await symlink(family.dir, join(storage, "family"));
   const workspace = join(RUN_DIR, "workspace");
   await cp(SAMPLE_WORKSPACE, workspace, { recursive: true });
 
@@ -81,7 +78,7 @@ export async function startE2eSession(): Promise<E2eSession> {
         runDir: RUN_DIR,
         vsix,
         userSettings: { "configspec.objective": "latency", "configspec.maxTokens": MAX_TOKENS },
-        // The embedded verifier (no base URL) on the generated family is the default under test.
+        // The embedded verifier (no base URL) on the bundled family is the default under test.
         machineSettings: { "configspec.drafters": drafters },
       }),
       verifier.start(),
