@@ -114,7 +114,8 @@
       if (!c.verified) name.append(el("span", "unverified", "badge warning"));
       tr.append(
         name,
-        el("td", fixed(c.goodputTokensPerSecond, 1), "number"),
+        // The 80% interval beside the prediction, when the profile has bootstrap replicates.
+        el("td", c.goodputInterval ? `${fixed(c.goodputTokensPerSecond, 1)} (${fixed(c.goodputInterval.low, 1)}–${fixed(c.goodputInterval.high, 1)})` : fixed(c.goodputTokensPerSecond, 1), "number"),
         el("td", fixed(c.latencyMs, 0), "number"),
         el("td", dollars(c.costUsd), "number"),
         el("td", fixed(c.energyJ, 2), "number"),

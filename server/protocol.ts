@@ -61,6 +61,8 @@ export type ActiveConfiguration = z.infer<typeof ActiveConfigurationSchema>;
 /** A configuration's modelled figures, per completion, as the panel shows them. */
 export const ConfigurationPointSchema = ConfigurationKeySchema.extend({
   goodputTokensPerSecond: z.number().nonnegative(),
+  /** The goodput's 80% interval (the profile's bootstrap replicates); absent when the profile has none. */
+  goodputInterval: z.object({ low: z.number().nonnegative(), high: z.number().nonnegative() }).optional(),
   latencyMs: z.number().nonnegative(),
   costUsd: z.number().nonnegative(),
   energyJ: z.number().nonnegative(),
@@ -194,6 +196,18 @@ export const StatsRequest = defineRequest(
     last: LastCompletionStatsSchema.nullable(),
     totals: CompletionTotalsSchema,
     counters: CompletionCountersSchema,
+    /** Online validation: the running configuration's served completions beside its prediction; null before any. */
+    predictedVsMeasured: z
+      .object({
+        completions: z.number().int().nonnegative(),
+        predictedGoodput: z.number().nullable(),
+        measuredGoodput: z.number().nullable(),
+        goodputError: z.number().nullable(),
+        /** Share of completions inside the 80% interval; null without intervals. */
+        coverage: z.number().nullable(),
+        drift: z.string().nullable(),
+      })
+      .nullish(),
   }),
 );
 export type StatsResult = z.infer<typeof StatsRequest.result>;

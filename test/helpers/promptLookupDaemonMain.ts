@@ -33,6 +33,6 @@ startDaemon({
       await delay(profileStepMs, undefined, { signal });
     }
     // A fast drafter on a 40 ms link: latency picks a speculative configuration, cost picks verifier-only.
-    return syntheticProfileInput({ rttMs: 40, draftSpeedup: 5 });
+    return syntheticProfileInput({ rttMs: 40, draftSpeedup: 8 });
   },
 });

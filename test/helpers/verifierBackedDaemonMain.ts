@@ -23,5 +23,5 @@ startDaemon({
   circuitBreaker: { failureThreshold: 3, coolDownMs, maxCoolDownMs: coolDownMs * 4 },
   renderProfileCharts: configurationChartList,
   // The shared synthetic profile: what the daemon writes to the profile file is under test, not the measuring.
-  profileMachine: async () => syntheticProfileInput({ rttMs: 40, draftSpeedup: 5 }),
+  profileMachine: async () => syntheticProfileInput({ rttMs: 40, draftSpeedup: 8 }),
 });

@@ -40,6 +40,7 @@ export function profileViewOf(profile: Profile, options: ProfileViewOptions): Pr
       label: scored.label,
       verified: scored.configuration.verified,
       goodputTokensPerSecond: finiteOr(scored.prediction.goodput, 0),
+      ...(scored.interval?.replicates ? { goodputInterval: { low: finiteOr(scored.interval.goodput.low, 0), high: finiteOr(scored.interval.goodput.high, 0) } } : {}),
       latencyMs: finiteOr(scored.prediction.completionMs, 0),
       costUsd: finiteOr(scored.prediction.usd, 0),
       energyJ: finiteOr(scored.prediction.energy.draftingJoules + scored.prediction.energy.waitingJoules, 0),

@@ -18,7 +18,7 @@ describe("active configuration", () => {
   });
 
   it("follows the profile's pick per objective, and notes a pick that is no longer configured", () => {
-    const view = profileViewOf(syntheticProfile({ rttMs: 40, draftSpeedup: 5 }), { allowUnverified: false, maxTokens: 64 }).view;
+    const view = profileViewOf(syntheticProfile({ rttMs: 40, draftSpeedup: 8 }), { allowUnverified: false, maxTokens: 64 }).view;
     const drafters = view.configurations.flatMap((c) => (c.drafterId ? [`/m/${c.drafterId}.gguf`] : []));
     const latency = chooseActiveConfiguration({ objective: "latency", onBattery: null, drafters, profile: view });
     assert.equal(latency.active.source, "profile");
@@ -31,7 +31,7 @@ describe("active configuration", () => {
   });
 
   it("auto serves the battery pick while on battery and the latency pick otherwise", () => {
-    const base = profileViewOf(syntheticProfile({ rttMs: 40, draftSpeedup: 5 }), { allowUnverified: false, maxTokens: 64 }).view;
+    const base = profileViewOf(syntheticProfile({ rttMs: 40, draftSpeedup: 8 }), { allowUnverified: false, maxTokens: 64 }).view;
     // Picks that differ, so the switch is visible whatever the synthetic profile's own picks are.
     const speculative = base.configurations.find((c) => c.drafterId !== null)!;
     const view = { ...base, picks: { ...base.picks, latency: { ...base.picks.latency, drafterId: speculative.drafterId, k: speculative.k, threads: speculative.threads }, battery: { ...base.picks.battery, drafterId: null, k: 0, threads: undefined } } };

@@ -5,7 +5,7 @@ import { ProfileViewSchema } from "../../../server/protocol.js";
 import { SYNTHETIC_DRAFTERS, SYNTHETIC_K_MAX, syntheticProfile } from "../../helpers/syntheticProfile.js";
 
 describe("profile view", () => {
-  const profile = syntheticProfile({ rttMs: 40, draftSpeedup: 5 });
+  const profile = syntheticProfile({ rttMs: 40, draftSpeedup: 8 });
 
   it("lists the whole configuration space as the protocol describes it", () => {
     const view = ProfileViewSchema.parse(profileViewOf(profile, { allowUnverified: false, maxTokens: 64 }).view);
@@ -35,7 +35,7 @@ describe("profile view", () => {
 describe("profile charts (server/charts, as the panel embeds them)", () => {
   it("draws the configuration space as inline SVG the panel's CSP allows", async () => {
     const { configurationChartList } = await import("../../../server/charts/configurationCharts.js");
-    const { selection } = profileViewOf(syntheticProfile({ rttMs: 40, draftSpeedup: 5 }), { allowUnverified: false, maxTokens: 64 });
+    const { selection } = profileViewOf(syntheticProfile({ rttMs: 40, draftSpeedup: 8 }), { allowUnverified: false, maxTokens: 64 });
     const charts = await configurationChartList(selection);
     assert.ok(charts.length >= 1);
     for (const chart of charts) {
