@@ -5,7 +5,7 @@
 //
 //   npm run bench:typing                       # full: RTT 0/25/100 ms × verifier as-is / +25 ms per step
 //   npm run bench:typing -- --smoke --out DIR  # CI: one condition, one short region, no profile
-//   npm run bench:typing -- --corpus ~/project --chars 300 --files 4 --rtt 25 --step-ms 25
+//   npm run bench:typing -- --corpus ~/project --chars 300 --files 4 --rtt 25 --step-ms 25 [--models assets/models]
 import { spawn } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -20,6 +20,7 @@ import { TypingResultSchema, type TypingCondition, type TypingResult, type Typin
 import { isPause, typingRegionOf, typingScriptOf, type TypingRegion } from "../server/bench/typing/typingScript.js";
 import { startVerifierProcess, type VerifierProcess } from "../server/cli/verifierProcess.js";
 import { bundledCorpusDir, readCorpus } from "../server/corpus/codeCorpus.js";
+import { MANIFEST_FILE_NAME, readModelManifest } from "../server/modelFiles/modelManifest.js";
 import { GetProfileRequest, StatsRequest } from "../server/protocol.js";
 import { DaemonProcess } from "../test/helpers/daemonProcess.js";
 import { modelFamilyFixture } from "../test/helpers/modelFamilyFixture.js";
@@ -28,6 +29,7 @@ const { values } = parseArgs({
   options: {
     smoke: { type: "boolean", default: false },
     corpus: { type: "string" },
+    models: { type: "string" },
     out: { type: "string", default: "bench/results" },
     chars: { type: "string" },
     files: { type: "string" },
@@ -37,15 +39,15 @@ const { values } = parseArgs({
     "max-tokens": { type: "string", default: "64" },
     "debounce-ms": { type: "string" },
     configs: { type: "string" },
-    "profile-prompts": { type: "string", default: "4" },
-    "profile-rounds": { type: "string", default: "5" },
+    "profile-prompts": { type: "string", default: "3" },
+    "profile-rounds": { type: "string", default: "4" },
   },
 });
 const smoke = values.smoke ?? false;
 const list = (text: string | undefined, fallback: number[]) => (text === undefined ? fallback : text.split(",").map(Number));
 const rtts = list(values.rtt, smoke ? [25] : [0, 25, 100]);
 const steps = list(values["step-ms"], smoke ? [25] : [0, 25]);
-const chars = Number(values.chars ?? (smoke ? 24 : 160));
+const chars = Number(values.chars ?? (smoke ? 24 : 80));
 const fileCount = Number(values.files ?? (smoke ? 1 : 2));
 const seed = Number(values.seed);
 const maxTokens = Number(values["max-tokens"]);
@@ -60,7 +62,15 @@ const cliPath = resolve("dist/cli.js");
 const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-const family = await modelFamilyFixture();
+/** The model family: --models DIR (a manifest.json with a target and drafters, e.g. a trained family), else the generated one. */
+async function familyFrom(dir: string | undefined) {
+  if (dir === undefined) return modelFamilyFixture();
+  const { models } = await readModelManifest(join(resolve(dir), MANIFEST_FILE_NAME));
+  const target = models.find((m) => m.role === "target");
+  if (!target) throw new Error(`${dir} has no target model`);
+  return { dir: resolve(dir), target, drafters: models.filter((m) => m.role === "drafter") };
+}
+const family = await familyFrom(values.models);
 const corpusDir = resolve(values.corpus ?? bundledCorpusDir());
 const files = await readCorpus(corpusDir);
 const regions: TypingRegion[] = [];
@@ -204,6 +214,8 @@ try {
             usesVerifier: true,
           });
         } else if (kind === "drafter-only") {
+          // No verifier: the condition cannot change it, so it runs in the first condition only.
+          if (conditions.length > 0) continue;
           plans.push({
             label: `drafter-only (${defaultDrafter.id})`,
             configuration: { kind, objectives: [], drafterId: defaultDrafter.id, k: 0, verified: false },

@@ -135,7 +135,8 @@ export function losslessCheckOf(sittings: readonly Sitting[], reference: readonl
     theirs.set(-1, other.settled);
     for (const pause of [...pausesOf(sitting), { index: -1, shown: sitting.settled }]) {
       const reference = theirs.get(pause.index);
-      if (pause.shown === undefined || reference === undefined) continue;
+      // Nothing shown on one side (a settled request that failed or came back empty) compares nothing.
+      if (!pause.shown || !reference) continue;
       check.compared++;
       if (pause.shown === reference) check.identical++;
       else if (pause.shown.startsWith(reference) || reference.startsWith(pause.shown)) check.prefixOnly++;
