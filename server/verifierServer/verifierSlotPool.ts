@@ -47,8 +47,9 @@ export class VerifierSlotPool {
     const contexts: LlamaContext[] = [];
     try {
       for (let i = 0; i < options.slots; i++) {
-        // Room for the last block's padding; requests are still held to options.contextSize.
-        const contextSize = Math.ceil(options.contextSize / blockTokens) * blockTokens;
+        // Room for the last block's padding (node-llama-cpp keeps one cell free, so one block more);
+        // requests are still held to options.contextSize.
+        const contextSize = (Math.ceil(options.contextSize / blockTokens) + 1) * blockTokens;
         contexts.push(await model.createContext({ contextSize, sequences: 1, batchSize: blockTokens, threads: options.threads ?? DEFAULT_THREADS }));
       }
     } catch (error) {

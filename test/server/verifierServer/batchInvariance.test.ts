@@ -90,3 +90,18 @@ test("a position's argmax does not depend on whether logprobs were asked for the
   });
   assert.ok(tokens.length > 40);
 });
+
+test("a slot can fill its whole context: the last block's padding has room", async () => {
+  const slot = await pool.acquire([]);
+  try {
+    await slot.truncate(0);
+    const filler = Array.from({ length: pool.contextSize - 1 }, (_, i) => tokens[i % tokens.length]);
+    await slot.evaluate(filler.slice(0, 500), () => "none");
+    await slot.evaluate(filler.slice(500), () => "token");
+    assert.equal(slot.tokens.length, pool.contextSize - 1);
+    assert.equal(typeof slot.prediction(pool.contextSize - 2)?.token, "number");
+  } finally {
+    await slot.truncate(0);
+    pool.release(slot);
+  }
+});
