@@ -29,7 +29,6 @@ import {
 import type { CompletionSource } from "../completion/completionSource.js";
 import { isRemoteModelUri, resolveModelPath } from "../modelFiles/modelLoader.js";
 import { createOnBatteryReader, type ReadOnBattery } from "../profiler/power/onBatteryReader.js";
-import type { Profile } from "../profile/profileSchema.js";
 import { InvalidProfileError, readProfile, writeProfile } from "../profiler/profileStore.js";
 import {
   GetProfileRequest,
@@ -40,11 +39,9 @@ import {
   SetVerifierApiKeyRequest,
   StatsRequest,
   type ActiveConfiguration,
-  type ProfileView,
 } from "../protocol.js";
 import { chooseActiveConfiguration, type ActiveChoice } from "./activeConfiguration.js";
 import type { CompletionOutput } from "../completion/completionSource.js";
-import { OnlineAdaptation } from "./adaptation/onlineAdaptation.js";
 import { CompletionCache } from "./cache/completionCache.js";
 import { abortSignalOf } from "./cancellation.js";
 import { isAbortError } from "../util/abort.js";
@@ -58,7 +55,7 @@ import { bundledFamilyDir } from "../modelFiles/bundledFamily.js";
 import { onParsedRequest } from "./parsedRequest.js";
 import type { ProfileMachine } from "./profiling/profileMachine.js";
 import type { RenderProfileCharts } from "./profiling/profileCharts.js";
-import { profileViewOf, withPowerState } from "./profiling/profileView.js";
+import { ProfileState, type ProfileViewInputs } from "./profiling/profileState.js";
 import { DEFAULT_POWER_POLL_MS, PowerStateWatch } from "./power/powerStateWatch.js";
 import { createCompletionAccounting, priceTableFor } from "./stats/completionAccounting.js";
 import { CompletionLedger } from "./stats/completionLedger.js";
@@ -111,16 +108,10 @@ export class ConfigSpecDaemon {
   readonly #pipeline: InlineCompletionPipeline;
   #settings: DaemonSettings = structuredClone(DEFAULT_SETTINGS);
   #apiKey: string | undefined;
-  /** The measured profile (server/profiler), and what the panel shows of it under the current settings. */
-  #profile: Profile | null = null;
-  #profileView: ProfileView | null = null;
-  /** Settles when the current view has its charts (they render after the view is in use). */
-  #chartsRendered: Promise<void> = Promise.resolve();
+  /** The measured profile, its view under the current settings, its charts, online adaptation. */
+  readonly #profiles: ProfileState;
   #choice: ActiveChoice;
   #storagePath = DEFAULT_STORAGE_DIR;
-  readonly #adaptation = new OnlineAdaptation();
-  /** The profile re-predicted from real traffic, once online adaptation decided to switch; null until then. */
-  #adaptedView: ProfileView | null = null;
   /** The first workspace folder on disk: the profiler calibrates on the user's own code. */
   #workspaceFolder: string | undefined;
   #modelFamilyDir = bundledFamilyDir();
@@ -134,6 +125,7 @@ export class ConfigSpecDaemon {
     this.#options = options;
     this.#log = daemonLoggerOf(connection.console);
     this.#status = StatusReporter.forConnection(connection);
+    this.#profiles = new ProfileState({ renderProfileCharts: options.renderProfileCharts, log: this.#log });
     this.#verifier = this.#createVerifierEndpoint();
     this.#choice = chooseActiveConfiguration({ objective: this.#settings.objective, onBattery: null, drafters: [], profile: null });
     this.#power = new PowerStateWatch({
@@ -164,7 +156,7 @@ export class ConfigSpecDaemon {
       accounting: () =>
         createCompletionAccounting(
           priceTableFor(this.#settings.verifier.model, this.#settings.prices),
-          this.#profile ? { draftingW: this.#profile.power.draftingWatts, waitingW: this.#profile.power.idleWatts } : undefined,
+          this.#profiles.profile ? { draftingW: this.#profiles.profile.power.draftingWatts, waitingW: this.#profiles.profile.power.idleWatts } : undefined,
         ),
       log: this.#log,
       onServed: (stats, output) => {
@@ -199,8 +191,7 @@ export class ConfigSpecDaemon {
     });
     onParsedRequest(connection, ProfileRequest, this.#log, (params, token) => this.#profileMachine(params.workDoneToken, token));
     onParsedRequest(connection, GetProfileRequest, this.#log, async () => {
-      await this.#chartsRendered;
-      return { profile: this.#profileView, active: this.#choice.active };
+      return { profile: await this.#profiles.viewWithCharts(), active: this.#choice.active };
     });
     onParsedRequest(connection, SetObjectiveRequest, this.#log, (params) => {
       this.#settings = { ...this.#settings, objective: params.objective };
@@ -265,8 +256,9 @@ export class ConfigSpecDaemon {
         await this.#connection.client.register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION });
       }
       try {
-        this.#profile = await readProfile(this.#profilePath);
-        this.#log.info(`profile loaded from ${this.#profilePath} (${this.#profile.createdAt})`);
+        const profile = await readProfile(this.#profilePath);
+        this.#profiles.replace(profile); // its view is derived once the settings are applied, just below
+        this.#log.info(`profile loaded from ${this.#profilePath} (${profile.createdAt})`);
       } catch (error) {
         if (!(error instanceof InvalidProfileError && error.reason === "missing")) this.#log.warn(`stored profile ignored: ${errorMessageOf(error)}`);
       }
@@ -312,53 +304,38 @@ export class ConfigSpecDaemon {
       await this.#verifier.closeEmbedded();
     }
     this.#status.update({ enabled: settings.enabled });
-    if (PROFILE_VIEW_KEYS.some((key) => changed.has(key)) || first) this.#refreshProfileView();
+    if (PROFILE_VIEW_KEYS.some((key) => changed.has(key)) || first) this.#profiles.refresh(this.#viewInputs());
     this.#reselect();
     if (settings.enabled && (first || VERIFIER_KEYS.some((key) => changed.has(key)))) void this.#health.check();
   }
 
-  /**
-   * Online adaptation: running estimates of acceptance and round trip from this completion and
-   * the ones before re-predict the space now and then; a configuration that wins by the margin
-   * replaces the running one, and the status tells the extension.
-   */
+  /** Online adaptation: a configuration that wins by the margin replaces the running one, and the status tells the extension. */
   #adapt(output: CompletionOutput): void {
-    if (!this.#profile || this.#choice.active.source === "default") return;
-    const result = this.#adaptation.observe(output, {
-      profile: this.#profile,
-      active: this.#choice.active,
-      allowUnverified: this.#settings.allowUnverified,
-      maxTokens: this.#settings.maxTokens,
-      onBattery: this.#power.onBattery,
-    });
-    if (!result) return;
-    if (!result.decision.switch) {
-      this.#log.debug(`online adaptation: ${result.decision.reason}`);
-      return;
-    }
-    this.#log.info(`online adaptation: ${result.decision.reason}`);
-    this.#adaptedView = result.view;
-    this.#reselect();
+    if (this.#profiles.observe(output, this.#choice.active, this.#viewInputs())) this.#reselect();
+  }
+
+  /** What the profile's view is derived for. */
+  #viewInputs(): ProfileViewInputs {
+    return { allowUnverified: this.#settings.allowUnverified, maxTokens: this.#settings.maxTokens, onBattery: this.#power.onBattery };
   }
 
   /** Plugged in or unplugged: the status says so, and `auto` re-picks (battery when unplugged, else latency). */
   #powerStateChanged(onBattery: boolean | null): void {
     this.#log.info(`power: ${onBattery === null ? "cannot tell battery from mains" : onBattery ? "on battery" : "on mains"}`);
     this.#status.update({ onBattery });
-    if (this.#profileView) this.#profileView = withPowerState(this.#profileView, onBattery);
-    if (this.#adaptedView) this.#adaptedView = withPowerState(this.#adaptedView, onBattery);
+    this.#profiles.powerChanged(onBattery);
     if (this.#settingsApplied && this.#settings.objective === "auto") this.#reselect();
   }
 
   /** Chooses the configuration for the current objective, drafters and profile; invalidates the engine if it changed. */
   #reselect(): ActiveConfiguration {
     const previous = this.#choice;
-    const adapted = this.#adaptedView !== null;
+    const adapted = this.#profiles.adapted;
     const chosen = chooseActiveConfiguration({
       objective: this.#settings.objective,
       onBattery: this.#power.onBattery,
       drafters: this.#settings.drafters,
-      profile: this.#adaptedView ?? this.#profileView,
+      profile: this.#profiles.servingView,
     });
     const choice = adapted && chosen.active.source === "profile" ? { ...chosen, active: { ...chosen.active, source: "adapted" as const } } : chosen;
     this.#choice = choice;
@@ -375,35 +352,6 @@ export class ConfigSpecDaemon {
       this.#status.update({ active: choice.active });
     });
     return choice.active;
-  }
-
-  /** Re-derives the panel's view of the profile (predictions, picks, front) for the current settings. */
-  #refreshProfileView(): void {
-    // A new profile or new settings: what was learnt online applied to the old ones.
-    this.#adaptation.reset();
-    this.#adaptedView = null;
-    if (!this.#profile) {
-      this.#profileView = null;
-      return;
-    }
-    try {
-      const { view, selection } = profileViewOf(this.#profile, {
-        allowUnverified: this.#settings.allowUnverified,
-        maxTokens: this.#settings.maxTokens,
-        onBattery: this.#power.onBattery,
-      });
-      this.#profileView = view;
-      this.#chartsRendered = this.#options.renderProfileCharts(selection).then(
-        (charts) => {
-          // Only if no newer view replaced this one meanwhile.
-          if (this.#profileView === view) this.#profileView = { ...view, charts };
-        },
-        (error: unknown) => this.#log.warn(`charts not drawn: ${errorMessageOf(error)}`),
-      );
-    } catch (error) {
-      this.#profileView = null;
-      this.#log.warn(`the profile cannot be used (${errorMessageOf(error)}): re-profile`);
-    }
   }
 
   get #profilePath(): string {
@@ -521,10 +469,8 @@ export class ConfigSpecDaemon {
         onProgress: report,
       });
       await mkdir(this.#storagePath, { recursive: true });
-      this.#profile = await writeProfile(this.#profilePath, measured);
-      this.#refreshProfileView();
-      await this.#chartsRendered;
-      const view = this.#profileView;
+      this.#profiles.replace(await writeProfile(this.#profilePath, measured), this.#viewInputs());
+      const view = await this.#profiles.viewWithCharts();
       if (!view) throw new Error("the new profile yields no configuration space (see the log)");
       this.#log.info(`profiled ${view.configurations.length} configurations; saved to ${this.#profilePath}`);
       return { profile: view, active: this.#reselect() };
