@@ -143,7 +143,8 @@ describe("validating the profile on held-back prompts", () => {
   let result: ValidationResult;
   let report = "";
   before(async () => {
-    const client = new VerifierClient({ baseUrl: verifier.url, model: verifier.modelId });
+    // As `configspec validate` does: a cold prompt's first request can pass 10 s on a loaded machine.
+    const client = new VerifierClient({ baseUrl: verifier.url, model: verifier.modelId, timeoutMs: 60_000 });
     const meter = await PowerMeter.detect();
     try {
       const { cuts } = await calibrationCuts({ count: 3, seed: DEFAULT_VALIDATION_SEED });
