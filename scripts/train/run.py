@@ -22,7 +22,7 @@ SEED = 20261201
 # Members: (id, tokenizer, width, layers, heads, feed-forward, minutes, teacher or None).
 FULL_PLAN = {
     "seq_len": 512,
-    "batch": 8,
+    "batch": 4,
     "bytes_per_language": 5_000_000,
     "tokenizer_sample_bytes": 1_500_000,
     "tokenizers": {"bpe4k": 4096, "bpe2k": 2048},

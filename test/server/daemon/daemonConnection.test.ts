@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { existsSync } from "node:fs";
+import { bundledFamily } from "../../helpers/bundledFamily.js";
 import { GetProfileRequest, PrepareDraftersRequest, ProfileRequest, SetObjectiveRequest, StatsRequest } from "../../../server/protocol.js";
 import { DaemonProcess, endPositionOf } from "../../helpers/daemonProcess.js";
 import { startModelsEndpoint, type ModelsEndpoint } from "../../helpers/modelsEndpoint.js";
@@ -52,13 +53,11 @@ describe("daemon over LSP (dist/server.js)", () => {
     assert.ok(daemon.alive);
   });
 
-  it("generates the model family for an offline trial, with progress", async () => {
+  it("offers the bundled trained family for an offline trial, with progress", async () => {
     const { drafters } = await daemon.connection.sendRequest(PrepareDraftersRequest.type, { workDoneToken: "family", source: { kind: "generated" } });
-    assert.equal(drafters.length, 4);
-    for (const path of drafters) {
-      assert.ok(path.startsWith(daemon.storagePath), `${path} is in the extension's storage`);
-      assert.ok(existsSync(path));
-    }
+    const bundled = await bundledFamily();
+    assert.deepEqual(drafters, bundled.drafters.map((d) => d.absolutePath));
+    for (const path of drafters) assert.ok(existsSync(path), path);
     const kinds = daemon.progress.filter((p) => p.token === "family").map((p) => (p.value as { kind: string }).kind);
     assert.deepEqual([kinds[0], kinds.at(-1)], ["begin", "end"]);
   });
