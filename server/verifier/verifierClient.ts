@@ -5,6 +5,7 @@ import { z } from "zod";
 import { createDelayedFetch, type FetchFunction, type NetworkDelayOptions } from "../network/delayedFetch.js";
 import { isAbortError } from "../util/abort.js";
 import { DisposedError } from "../util/disposedError.js";
+import { predictionBody } from "./protocols/predictedOutputsProtocol.js";
 import { acceptDraftText, acceptDraftTokenIds, parseTokenId, type TextAcceptance, type TokenIdAcceptance } from "./logprobsAcceptance.js";
 import { DEFAULT_RETRY_BASE_DELAY_MS, DEFAULT_RETRY_MAX_DELAY_MS } from "./retryPolicy.js";
 import { VerifierAuthError } from "./verifierAuthError.js";
@@ -303,13 +304,7 @@ export class VerifierClient {
 
   /** Predicted outputs: `/v1/chat/completions` with the draft as `prediction`. */
   async predict(request: PredictRequest): Promise<PredictedOutputsCompletion> {
-    const body = {
-      model: this.model,
-      messages: [{ role: "user", content: request.prompt }],
-      prediction: { type: "content", content: request.prediction },
-      max_tokens: request.maxTokens,
-      temperature: 0,
-    } satisfies ChatCompletionCreateParamsNonStreaming;
+    const body = predictionBody(this.model, request.prompt, request.prediction, request.maxTokens) satisfies ChatCompletionCreateParamsNonStreaming;
     const { value, timing } = await this.call(
       "POST /chat/completions",
       request.signal,

@@ -1,5 +1,3 @@
-import type { PredictedOutputsCompletion, VerifierClient } from "../verifierClient.js";
-
 // `predicted-outputs`: the K drafted tokens, as text, are the `prediction` of ONE chat
 // completion of the whole budget (`POST /v1/chat/completions`, `prediction: {type: "content",
 // content}`; openai-node src/resources/chat/completions/completions.ts,
@@ -11,7 +9,7 @@ import type { PredictedOutputsCompletion, VerifierClient } from "../verifierClie
 // Always exact: the server generates greedily from its own tokens and only uses the prediction
 // to go faster, so nothing of the draft reaches the output unless the verifier chose it.
 
-/** The chat body of a prediction (the client sends it; detection sends a one-token one). */
+/** The chat body of a prediction (VerifierClient.predict sends it; detection sends a one-token one). */
 export function predictionBody(model: string, prompt: string, prediction: string, maxTokens: number) {
   return {
     model,
@@ -20,16 +18,4 @@ export function predictionBody(model: string, prompt: string, prediction: string
     max_tokens: maxTokens,
     temperature: 0,
   };
-}
-
-/** The whole-completion protocol: one call per completion, not per round. */
-export class PredictedOutputsVerifier {
-  readonly protocol = "predicted-outputs";
-  readonly route = "POST /chat/completions";
-
-  constructor(private readonly client: VerifierClient) {}
-
-  predict(request: { prompt: string; prediction: string; maxTokens: number; signal?: AbortSignal }): Promise<PredictedOutputsCompletion> {
-    return this.client.predict(request);
-  }
 }
