@@ -1,4 +1,4 @@
-import type { VerifierProtocolSetting } from "../verifier/verifierProtocol.js";
+import type { VerifierProtocol, VerifierProtocolSetting } from "../verifier/verifierProtocol.js";
 
 export interface EngineDrafter {
   /** Stable name shown in the status bar and matched against the profile's drafter ids. */
@@ -13,6 +13,8 @@ export interface EngineVerifier {
   apiKey?: string;
   /** `auto`: the engine probes the endpoint once and picks (server/verifier/protocols/protocolDetection.ts). */
   protocol: VerifierProtocolSetting;
+  /** With `auto`: verify ms per round the profiler measured per protocol (profile.verifier.protocols); the fastest that works wins. */
+  measuredVerifyMs?: Partial<Record<VerifierProtocol, number>>;
 }
 
 /** One point of the configuration space, as the daemon, the profiler and the CLI ask for it. */

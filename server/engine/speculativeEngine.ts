@@ -102,6 +102,7 @@ export class SpeculativeEngine implements CompletionSource {
         resolved = await resolveVerifierProtocol({
           client,
           setting,
+          measuredMs: options.verifier?.measuredVerifyMs,
           signal: options.signal,
           probeTokens: drafter.tokenizeWithSpecialTokens(TOKENIZER_PROBE_TEXT).slice(0, 4),
           sharesTokenizer: idsShared,

@@ -1,5 +1,5 @@
 import type { VerifierClient } from "../verifierClient.js";
-import { isTokenProtocol, type VerifierProtocolSetting } from "../verifierProtocol.js";
+import { isTokenProtocol, type VerifierProtocol, type VerifierProtocolSetting } from "../verifierProtocol.js";
 import { EchoLogprobsVerifier } from "./echoLogprobsProtocol.js";
 import { chooseVerifierProtocol, createTokenVerifier, detectVerifierProtocols, prefixProbeVariantOf, type ProtocolChoice, type ProtocolDetection } from "./protocolDetection.js";
 import { TokenizerMismatchError } from "./tokenizerMismatchError.js";
@@ -20,6 +20,8 @@ export interface ResolveOptions {
   setting: VerifierProtocolSetting;
   /** Whether ids can be exchanged with this verifier (the engine asks it to tokenize a probe). */
   sharesTokenizer: (verifier: TokenVerifier) => Promise<boolean>;
+  /** With `auto`: measured verify ms per round per protocol (the profile's); the fastest that works wins. */
+  measuredMs?: Partial<Record<VerifierProtocol, number>>;
   /** Valid ids for the probe requests (the drafter's). */
   probeTokens?: readonly number[];
   signal?: AbortSignal;
@@ -47,7 +49,7 @@ export async function resolveVerifierProtocol(options: ResolveOptions): Promise<
     return resolved;
   }
   const detection = await detectVerifierProtocols(client, { signal, probeTokens: options.probeTokens });
-  const first = await withTokenizer(chooseVerifierProtocol(detection, "auto"), detection);
+  const first = await withTokenizer(chooseVerifierProtocol(detection, "auto", { measuredMs: options.measuredMs }), detection);
   if (first.shared || !isTokenProtocol(first.choice.protocol) || first.choice.protocol === "echo-logprobs") return first;
   const fallback = chooseVerifierProtocol(detection, "auto", { allowed: ["echo-logprobs", "predicted-outputs"] });
   const reason = `${fallback.reason}; ${first.choice.protocol} needs the drafter's tokenizer, which the verifier does not share`;

@@ -88,3 +88,17 @@ test("when several protocols work, auto takes the measured fastest and says so",
   // A drafter with another tokenizer can only use echo-logprobs (as text) or predicted outputs.
   assert.equal(chooseVerifierProtocol(detection, "auto", { allowed: ["echo-logprobs", "predicted-outputs"] }).protocol, "echo-logprobs");
 });
+
+test("resolution with auto takes the profile's measured verify ms into account", async () => {
+  const { resolveVerifierProtocol } = await import("../../../server/verifier/protocols/protocolResolution.js");
+  const client = new VerifierClient({ baseUrl: servers.sglang.baseUrl, model: "toy", maxRetries: 0 });
+  // Only sglang works here, so a measurement of another protocol cannot pick it.
+  const resolved = await resolveVerifierProtocol({ client, setting: "auto", measuredMs: { "prefix-probe": 1, sglang: 50 }, sharesTokenizer: async () => true, probeTokens: [5, 17, 42] });
+  assert.equal(resolved.choice.protocol, "sglang");
+  assert.equal(resolved.shared, true);
+  assert.equal(resolved.tokenVerifier?.protocol, "sglang");
+  // A token protocol without the shared tokenizer: an explicit setting is refused, auto says why it fell back (or that nothing fits).
+  const { TokenizerMismatchError } = await import("../../../server/verifier/protocols/tokenizerMismatchError.js");
+  await assert.rejects(resolveVerifierProtocol({ client, setting: "sglang", sharesTokenizer: async () => false }), TokenizerMismatchError);
+  await assert.rejects(resolveVerifierProtocol({ client, setting: "auto", sharesTokenizer: async () => false, probeTokens: [5, 17, 42] }), NoVerifierProtocolError);
+});
