@@ -55,6 +55,7 @@ import { bundledFamilyDir } from "../modelFiles/bundledFamily.js";
 import { onParsedRequest } from "./parsedRequest.js";
 import type { ProfileMachine } from "./profiling/profileMachine.js";
 import type { RenderProfileCharts } from "./profiling/profileCharts.js";
+import type { PredictedVsMeasured } from "../model/onlineValidation.js";
 import { ProfileState, type ProfileViewInputs } from "./profiling/profileState.js";
 import { DEFAULT_POWER_POLL_MS, PowerStateWatch } from "./power/powerStateWatch.js";
 import { createCompletionAccounting, priceTableFor } from "./stats/completionAccounting.js";
@@ -203,6 +204,7 @@ export class ConfigSpecDaemon {
       last: this.#ledger.last,
       totals: { ...this.#ledger.totals },
       counters: { ...this.#ledger.counters },
+      predictedVsMeasured: statsOfValidation(this.#profiles.predictedVsMeasured),
     }));
     onParsedRequest(connection, SetVerifierApiKeyRequest, this.#log, (params) => {
       // The key itself is never logged.
@@ -538,4 +540,18 @@ function firstLocalFolder(params: InitializeParams): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** configspec/stats' view of online validation (JSON-safe: NaN becomes null); null before any completion. */
+function statsOfValidation(summary: PredictedVsMeasured) {
+  if (summary.completions === 0) return null;
+  const finite = (value: number) => (Number.isFinite(value) ? value : null);
+  return {
+    completions: summary.completions,
+    predictedGoodput: finite(summary.predictedGoodput),
+    measuredGoodput: finite(summary.measuredGoodput),
+    goodputError: finite(summary.goodputError),
+    coverage: finite(summary.coverage),
+    drift: summary.drift ?? null,
+  };
 }

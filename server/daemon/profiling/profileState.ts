@@ -3,6 +3,7 @@ import type { Profile } from "../../profile/profileSchema.js";
 import type { ActiveConfiguration, ProfileView } from "../../protocol.js";
 import { errorMessageOf } from "../../util/errorMessage.js";
 import { OnlineAdaptation } from "../adaptation/onlineAdaptation.js";
+import type { PredictedVsMeasured } from "../../model/onlineValidation.js";
 import type { DaemonLogger } from "../daemonLogger.js";
 import type { RenderProfileCharts } from "./profileCharts.js";
 import { profileViewOf, withPowerState } from "./profileView.js";
@@ -51,6 +52,11 @@ export class ProfileState {
   /** What serving picks from: the adapted view once adaptation switched, else the panel's. */
   get servingView(): ProfileView | null {
     return this.#adaptedView ?? this.#view;
+  }
+
+  /** Online validation: the running configuration's served completions beside its prediction (configspec/stats). */
+  get predictedVsMeasured(): PredictedVsMeasured {
+    return this.#adaptation.predictedVsMeasured;
   }
 
   /** True once online adaptation replaced the profile's pick. */
@@ -109,6 +115,7 @@ export class ProfileState {
     if (!this.#profile || active.source === "default") return false;
     const result = this.#adaptation.observe(output, { profile: this.#profile, active, ...inputs });
     if (!result) return false;
+    if (result.drift) this.#options.log.warn(`online validation: ${result.drift}; the profile no longer describes this machine or network: profile again`);
     if (!result.decision.switch) {
       this.#options.log.debug(`online adaptation: ${result.decision.reason}`);
       return false;
