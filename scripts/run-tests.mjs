@@ -50,6 +50,11 @@ if (args.includes("--list")) {
   for (const f of files) console.log(`${modelDependent(f) ? "model-dependent" : "standalone     "} ${f}`);
   process.exit(0);
 }
+if (files.length === 0) {
+  // node --test with no files would search the whole tree itself.
+  console.log(`no ${kind === "all" ? "" : `${kind} `}test files match`);
+  process.exit(0);
+}
 // One file at a time: the machine has 2 cores and model tests measure speed.
 const result = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", "--test-timeout=600000", ...files], {
   stdio: "inherit",
