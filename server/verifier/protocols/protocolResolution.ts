@@ -51,6 +51,8 @@ export async function resolveVerifierProtocol(options: ResolveOptions): Promise<
   const detection = await detectVerifierProtocols(client, { signal, probeTokens: options.probeTokens });
   const first = await withTokenizer(chooseVerifierProtocol(detection, "auto", { measuredMs: options.measuredMs }), detection);
   if (first.shared || !isTokenProtocol(first.choice.protocol) || first.choice.protocol === "echo-logprobs") return first;
+  // Drafts as text need echo-logprobs or predicted outputs; without either the mismatch is the reason.
+  if (!detection.found.some((protocol) => protocol === "echo-logprobs" || protocol === "predicted-outputs")) throw new TokenizerMismatchError(client.endpoint, first.choice.protocol);
   const fallback = chooseVerifierProtocol(detection, "auto", { allowed: ["echo-logprobs", "predicted-outputs"] });
   const reason = `${fallback.reason}; ${first.choice.protocol} needs the drafter's tokenizer, which the verifier does not share`;
   const tokenVerifier = fallback.protocol === "echo-logprobs" ? new EchoLogprobsVerifier(client) : undefined;

@@ -97,8 +97,8 @@ test("resolution with auto takes the profile's measured verify ms into account",
   assert.equal(resolved.choice.protocol, "sglang");
   assert.equal(resolved.shared, true);
   assert.equal(resolved.tokenVerifier?.protocol, "sglang");
-  // A token protocol without the shared tokenizer: an explicit setting is refused, auto says why it fell back (or that nothing fits).
+  // A token protocol without the shared tokenizer: refused either way here (nothing takes drafts as text).
   const { TokenizerMismatchError } = await import("../../../server/verifier/protocols/tokenizerMismatchError.js");
   await assert.rejects(resolveVerifierProtocol({ client, setting: "sglang", sharesTokenizer: async () => false }), TokenizerMismatchError);
-  await assert.rejects(resolveVerifierProtocol({ client, setting: "auto", sharesTokenizer: async () => false, probeTokens: [5, 17, 42] }), NoVerifierProtocolError);
+  await assert.rejects(resolveVerifierProtocol({ client, setting: "auto", sharesTokenizer: async () => false, probeTokens: [5, 17, 42] }), TokenizerMismatchError);
 });
