@@ -23,6 +23,7 @@ import {
 } from "./verifierResponses.js";
 import { OPENAI_TIMEOUT_SLACK_MS, validateResponse, VerifierTransport, type CallPolicy, type SendRequest } from "./verifierTransport.js";
 import { VerifierUnavailableError } from "./verifierUnavailableError.js";
+import { errorMessageOf } from "../util/errorMessage.js";
 
 /** The health probe answers fast or counts as unreachable; it is never retried. */
 export const DEFAULT_PROBE_TIMEOUT_MS = 3_000;
@@ -393,7 +394,7 @@ export class VerifierClient {
       return { status: "ok", latencyMs: timing.latencyMs, modelListed: value.includes(this.model) };
     } catch (error) {
       if (isAbortError(error) || error instanceof DisposedError) throw error;
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessageOf(error);
       if (error instanceof VerifierAuthError) return { status: "unauthorized", message };
       if (error instanceof VerifierUnavailableError && error.status === undefined) return { status: "unreachable", message };
       return { status: "failing", message };

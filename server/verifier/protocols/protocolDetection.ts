@@ -13,6 +13,7 @@ import { predictionBody } from "./predictedOutputsProtocol.js";
 import { PrefixProbeVerifier, type PrefixProbeVariant } from "./prefixProbeProtocol.js";
 import { SglangVerifier } from "./sglangProtocol.js";
 import type { TokenVerifier } from "./tokenVerifier.js";
+import { errorMessageOf } from "../../util/errorMessage.js";
 
 // Auto-detection: probe the endpoint once — what it says it is (`GET /v1/models` `owned_by`,
 // SGLang's `GET /get_model_info`, llama-server's `GET /props`) and one tiny request of each
@@ -86,10 +87,6 @@ const PredictionUsageSchema = z.object({
   }),
 });
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 function rethrowCancellation(error: unknown): void {
   if (isAbortError(error) || error instanceof DisposedError) throw error;
 }
@@ -127,7 +124,7 @@ export async function detectVerifierProtocols(client: VerifierClient, options: D
       if ((error instanceof VerifierUnavailableError && error.status === undefined) || error instanceof VerifierTimeoutError) unreachable.push(error);
       else answered++;
       // The endpoint is named once, in the message's head.
-      const message = messageOf(error).replace(`Verifier at ${client.endpoint} `, "");
+      const message = errorMessageOf(error).replace(`Verifier at ${client.endpoint} `, "");
       const detail = error instanceof VerifierRequestError && error.status === 404 ? `${message} (no such route)` : message;
       return { protocol, works: false, ...(variant && { variant }), detail, ms: performance.now() - started };
     }
