@@ -16,7 +16,7 @@ import { describeMachine } from "./machineInfo.js";
 import { PowerMeter } from "./power/powerMeter.js";
 import { draftingLabel, PowerTally, WAITING_LABEL } from "./powerTally.js";
 import { phaseReporter, type ProfileProgressListener } from "./profileProgress.js";
-import { PROFILE_SCHEMA_VERSION, type DrafterProfile, type PowerProfile, type PriceTable, type Profile, type ProfileInput, type ThreadSpeedPoint } from "../profile/profileSchema.js";
+import { PROFILE_SCHEMA_VERSION, type DrafterProfile, type LatencyStats, type PowerProfile, type PriceTable, type Profile, type ProfileInput, type ThreadSpeedPoint } from "../profile/profileSchema.js";
 import { isProfileReusable, validityKeyFor, type ValidityKeyParts } from "./profileStore.js";
 import { cacheOnlyPrompt, walkRounds, type RoundObservation } from "./roundWalk.js";
 import { sweepThreads } from "./threadSweep.js";
@@ -253,7 +253,8 @@ function drafterProfileOf(l: LoadedDrafter, rounds: readonly RoundObservation[],
   const best = sweep.reduce<ThreadSpeedPoint | undefined>((a, b) => (!a || b.draftMsPerToken.median < a.draftMsPerToken.median ? b : a), undefined);
   // The walks drafted with 1 thread; when another count measured faster, their speeds scale by the sweep's ratio.
   const scale = best && one ? best.draftMsPerToken.median / one.draftMsPerToken.median : 1;
-  const scaled = (s: { median: number; p90: number }) => ({ median: s.median * scale, p90: s.p90 * scale });
+  // Every statistic scaled, the mean included: the model drafts at the mean (dropping it fell back to the median).
+  const scaled = (s: LatencyStats): LatencyStats => ({ median: s.median * scale, p90: s.p90 * scale, ...(s.mean === undefined ? {} : { mean: s.mean * scale }) });
   return {
     id: l.spec.id,
     uri: l.spec.path,
