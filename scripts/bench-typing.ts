@@ -192,6 +192,31 @@ async function profileCondition(condition: { rttMs: number; stepMs: number }, di
   }
 }
 
+/** Writes the results so far (after every condition: an interrupted run keeps what it measured). */
+async function writeResults(): Promise<string> {
+  const date = new Date().toISOString();
+  const result: TypingResult = TypingResultSchema.parse({
+    kind: "configspec-typing-bench",
+    version: 1,
+    date,
+    // What ran: `npm run bench:typing -- ARGS` is this after a build.
+    command: ["node --import tsx scripts/bench-typing.ts", ...process.argv.slice(2)].join(" "),
+    smoke,
+    machine: { cpus: cpus().length, loadAtStart, loadAtEnd: load() },
+    settings: { maxTokens, debounceMs: debounceMs ?? null, chars, seed },
+    corpus: values.corpus ?? "corpus/",
+    regions: regions.map((r, i) => ({ file: r.file, chars: r.target.length, keystrokes: scripts[i].length, pauses: scripts[i].filter(isPause).length })),
+    conditions,
+    wallMs: Math.round(performance.now() - started),
+  });
+  const outDir = resolve(values.out!);
+  await mkdir(outDir, { recursive: true });
+  const base = join(outDir, `typing-${smoke ? "smoke-" : ""}${date.slice(0, 10)}`);
+  await writeFile(`${base}.json`, JSON.stringify(result, null, 2) + "\n");
+  await writeFile(`${base}.md`, typingReportOf(result));
+  return base;
+}
+
 const workDir = await mkdtemp(join(tmpdir(), "configspec-typing-bench-"));
 const conditions: TypingCondition[] = [];
 try {
@@ -254,29 +279,12 @@ try {
         rows.push(row);
       }
       conditions.push({ rttMs, stepMs, picks, profileWallMs, rows });
+      await writeResults();
     }
   }
 } finally {
   await rm(workDir, { recursive: true, force: true });
 }
 
-const date = new Date().toISOString();
-const result: TypingResult = TypingResultSchema.parse({
-  kind: "configspec-typing-bench",
-  version: 1,
-  date,
-  command: `npm run bench:typing --${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(" ")}` : ""}`,
-  smoke,
-  machine: { cpus: cpus().length, loadAtStart, loadAtEnd: load() },
-  settings: { maxTokens, debounceMs: debounceMs ?? null, chars, seed },
-  corpus: values.corpus ?? "corpus/",
-  regions: regions.map((r, i) => ({ file: r.file, chars: r.target.length, keystrokes: scripts[i].length, pauses: scripts[i].filter(isPause).length })),
-  conditions,
-  wallMs: Math.round(performance.now() - started),
-});
-const outDir = resolve(values.out!);
-await mkdir(outDir, { recursive: true });
-const base = join(outDir, `typing-${smoke ? "smoke-" : ""}${date.slice(0, 10)}`);
-await writeFile(`${base}.json`, JSON.stringify(result, null, 2) + "\n");
-await writeFile(`${base}.md`, typingReportOf(result));
+const base = await writeResults();
 process.stdout.write(`${base}.json\n${base}.md\n`);

@@ -43,7 +43,7 @@ export function typingReportOf(result: TypingResult): string {
   const out: string[] = [
     `# Typing benchmark ${result.date}${result.smoke ? " (smoke)" : ""}`,
     "",
-    `\`${result.command}\` — ${result.regions.length} regions of ${result.corpus} typed into dist/server.js over LSP ` +
+    `\`${result.command}\` (what \`npm run bench:typing\` runs after its build) — ${result.regions.length} regions of ${result.corpus} typed into dist/server.js over LSP ` +
       `(didChange + automatic inlineCompletion per keystroke, the previous request cancelled), seeded human timing ` +
       `(seed ${result.settings.seed}); maxTokens ${result.settings.maxTokens}. ${result.machine.cpus} CPUs, ` +
       `load ${result.machine.loadAtStart.join(" ")} at start, ${result.machine.loadAtEnd.join(" ")} at the end; ${Math.round(result.wallMs / 1000)} s.`,
