@@ -73,7 +73,12 @@ export function planValidation(profile: Profile, options: ValidationPlanOptions)
     if (best) add(best.configuration, "pick");
   }
   for (const c of selection.paretoFront) add(c.configuration, "pareto");
-  for (const c of space) if (configurationKind(c) !== "speculative") add(c, "baseline");
+  // Baselines: verifier-only, and each drafter alone at its best thread count (the others are sampled like the rest).
+  const bestThreads = new Map(profile.drafters.map((d) => [d.id, d.bestThreads]));
+  for (const c of space) {
+    if (configurationKind(c) === "speculative") continue;
+    if (c.drafterId === null || bestThreads.get(c.drafterId) === c.threads) add(c, "baseline");
+  }
   let predictedMs = planned.reduce((t, p) => t + costMs(p.configuration), 0);
   const budget = options.budgetMs ?? DEFAULT_VALIDATION_BUDGET_MS;
   const random = new SeededRandom(options.seed ?? DEFAULT_SAMPLE_SEED);
