@@ -1,10 +1,15 @@
 import type { VerifierProtocolSetting } from "../../server/verifier/verifierProtocol.js";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { after } from "node:test";
 import { bundledCorpusDir, cutCompletionPrompts, readCorpus, type CompletionCut } from "../../server/corpus/codeCorpus.js";
 import { Drafter } from "../../server/drafter/drafter.js";
 import type { CompletionInput } from "../../server/completion/completionSource.js";
 import { createSpeculativeEngine, type SpeculativeEngine, type SpeculativeEngineOptions } from "../../server/engine/speculativeEngine.js";
 import type { PromptWindowOptions } from "../../server/prompt/completionPrompt.js";
+import { VerifierClient } from "../../server/verifier/verifierClient.js";
 import { startVerifierServer, type VerifierServer } from "../../server/verifierServer/startVerifierServer.js";
 import { modelFamilyFixture, type ModelFamilyFixture } from "./modelFamilyFixture.js";
 
@@ -63,4 +68,44 @@ export async function corpusPrompts(count: number, seed: number): Promise<Comple
 
 export function completionInput(cut: CompletionCut, maxTokens: number, extra: Partial<CompletionInput> = {}): CompletionInput {
   return { prefix: cut.prefix, suffix: cut.suffix, languageId: "", maxTokens, signal: new AbortController().signal, documentKey: cut.file, ...extra };
+}
+
+/** The verifier-only reference the lossless suites compare against: 50 real code positions, 24 tokens each. */
+export const REFERENCE_PROMPTS = 50;
+export const REFERENCE_SEED = 20261129;
+export const REFERENCE_MAX_TOKENS = 24;
+/** Per-request timeout while computing the reference, ms. */
+const REFERENCE_TIMEOUT_MS = 120_000;
+
+export interface VerifierOnlyReference {
+  prompts: CompletionCut[];
+  /** The verifier's own greedy output at each prompt. */
+  texts: string[];
+}
+
+/**
+ * The verifier alone on {@link REFERENCE_PROMPTS} corpus prompts, computed once and kept next
+ * to the generated family (keyed by the target's hash, the prompts and the window), so every
+ * lossless suite compares against the same reference without decoding it again.
+ */
+export async function verifierOnlyReference(fixture: SpeculativeFixture): Promise<VerifierOnlyReference> {
+  const prompts = await corpusPrompts(REFERENCE_PROMPTS, REFERENCE_SEED);
+  const key = createHash("sha256")
+    .update(JSON.stringify({ target: fixture.family.target.sha256, seed: REFERENCE_SEED, maxTokens: REFERENCE_MAX_TOKENS, window: TEST_PROMPT_WINDOW, prompts: prompts.map((p) => [p.file, p.offset]) }))
+    .digest("hex")
+    .slice(0, 16);
+  const path = join(fixture.family.dir, `verifier-only-reference-${key}.json`);
+  if (existsSync(path)) return { prompts, texts: JSON.parse(await readFile(path, "utf8")) as string[] };
+  // A loaded 2-core machine can take longer than the client's 10 s default for a cold request;
+  // the reference is about the output, not the latency.
+  const client = new VerifierClient({ baseUrl: fixture.verifier.baseUrl, model: fixture.verifier.model, timeoutMs: REFERENCE_TIMEOUT_MS });
+  after(() => client.dispose());
+  const verifierOnly = await fixture.engine({ k: 0, verifier: undefined, verifierClient: client });
+  const texts: string[] = [];
+  for (const cut of prompts) texts.push((await verifierOnly.complete(completionInput(cut, REFERENCE_MAX_TOKENS))).text);
+  // Written aside and renamed: a concurrent test file never reads half a reference.
+  const staging = `${path}.${process.pid}.tmp`;
+  await writeFile(staging, JSON.stringify(texts));
+  await rename(staging, path);
+  return { prompts, texts };
 }

@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { CompletionCut } from "../../../server/corpus/codeCorpus.js";
 import type { SpeculativeEngine } from "../../../server/engine/speculativeEngine.js";
-import { completionInput, corpusPrompts, speculativeFixture } from "../../helpers/speculativeFixture.js";
+import { completionInput, REFERENCE_MAX_TOKENS, REFERENCE_PROMPTS, speculativeFixture, verifierOnlyReference } from "../../helpers/speculativeFixture.js";
 
 // The engine's promise: speculative output is byte-identical to what the verifier alone
 // generates greedily, for every drafter and every K — real models, real HTTP verifier.
-const PROMPTS = 50;
+const PROMPTS = REFERENCE_PROMPTS;
 const KS = [1, 2, 4, 8];
-const MAX_TOKENS = 24;
+const MAX_TOKENS = REFERENCE_MAX_TOKENS;
 
 // Top level: the fixture's after() hook then belongs to the file.
 const fixture = await speculativeFixture();
@@ -18,11 +18,8 @@ describe("lossless speculative decoding", () => {
   let reference: string[];
 
   before(async () => {
-    prompts = await corpusPrompts(PROMPTS, 20261129);
-    const verifierOnly = await fixture.engine({ k: 0 });
-    assert.equal(verifierOnly.mode, "verifierOnly");
-    reference = [];
-    for (const cut of prompts) reference.push((await verifierOnly.complete(completionInput(cut, MAX_TOKENS))).text);
+    ({ prompts, texts: reference } = await verifierOnlyReference(fixture));
+    assert.equal((await fixture.engine({ k: 0 })).mode, "verifierOnly");
   });
 
   test("prompts are distinct real code positions and the reference is not trivial", () => {

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { CompletionCut } from "../../../server/corpus/codeCorpus.js";
 import { VerifierClient } from "../../../server/verifier/verifierClient.js";
-import { completionInput, corpusPrompts, speculativeFixture } from "../../helpers/speculativeFixture.js";
+import { completionInput, REFERENCE_MAX_TOKENS, REFERENCE_PROMPTS, speculativeFixture, verifierOnlyReference } from "../../helpers/speculativeFixture.js";
 
 // The other decoding modes of the engine, against the real embedded verifier.
-const PROMPTS = 50;
-const MAX_TOKENS = 24;
+const PROMPTS = REFERENCE_PROMPTS;
+const MAX_TOKENS = REFERENCE_MAX_TOKENS;
 
 const fixture = await speculativeFixture();
 
@@ -15,10 +15,7 @@ describe("decoding modes", () => {
   let reference: string[];
 
   before(async () => {
-    prompts = await corpusPrompts(PROMPTS, 20261129);
-    const verifierOnly = await fixture.engine({ k: 0 });
-    reference = [];
-    for (const cut of prompts) reference.push((await verifierOnly.complete(completionInput(cut, MAX_TOKENS))).text);
+    ({ prompts, texts: reference } = await verifierOnlyReference(fixture));
   });
 
   test(`predicted-outputs: ${PROMPTS} prompts × every drafter × K 4/8 equal verifier-only`, async () => {
