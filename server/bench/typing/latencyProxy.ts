@@ -28,8 +28,32 @@ function emptyTraffic(): VerifierTraffic {
   return { calls: 0, abandoned: 0, promptTokens: 0, cachedTokens: 0, completionTokens: 0, byPath: {} };
 }
 
+interface MetaInfo {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  cached_tokens?: number;
+}
 interface UsageJson {
+  /** OpenAI-style (/v1/completions, batches summed). */
   usage?: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } };
+  /** SGLang's native /generate (one object, or one per prompt of a batch). */
+  meta_info?: MetaInfo;
+}
+
+/** Billed tokens of one answer: OpenAI `usage`, or SGLang `meta_info` (per prompt when the answer is a list). */
+function billedOf(json: UsageJson | UsageJson[]): { prompt: number; completion: number; cached: number } {
+  const answers = Array.isArray(json) ? json : [json];
+  let prompt = 0;
+  let completion = 0;
+  let cached = 0;
+  for (const answer of answers) {
+    const usage = answer.usage;
+    const meta = answer.meta_info;
+    prompt += usage?.prompt_tokens ?? meta?.prompt_tokens ?? 0;
+    completion += usage?.completion_tokens ?? meta?.completion_tokens ?? 0;
+    cached += usage?.prompt_tokens_details?.cached_tokens ?? meta?.cached_tokens ?? 0;
+  }
+  return { prompt, completion, cached };
 }
 
 /**
@@ -73,10 +97,10 @@ export async function startLatencyProxy(targetOrigin: string, rttMs: number): Pr
       const body = Buffer.from(await response.arrayBuffer());
       if (post && response.ok) {
         try {
-          const usage = (JSON.parse(body.toString("utf8")) as UsageJson).usage;
-          counted.promptTokens += usage?.prompt_tokens ?? 0;
-          counted.completionTokens += usage?.completion_tokens ?? 0;
-          counted.cachedTokens += usage?.prompt_tokens_details?.cached_tokens ?? 0;
+          const billed = billedOf(JSON.parse(body.toString("utf8")) as UsageJson | UsageJson[]);
+          counted.promptTokens += billed.prompt;
+          counted.completionTokens += billed.completion;
+          counted.cachedTokens += billed.cached;
         } catch {
           // not JSON: nothing billed that we can read
         }
