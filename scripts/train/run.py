@@ -27,7 +27,7 @@ FULL_PLAN = {
     "tokenizer_sample_bytes": 1_500_000,
     "tokenizers": {"bpe4k": 4096, "bpe2k": 2048},
     "members": [
-        ("target-4l-192", "bpe4k", 192, 4, 4, 512, 46, None),
+        ("target-4l-192", "bpe4k", 192, 4, 4, 512, 60, None),
         ("draft-2l-128-distilled", "bpe4k", 128, 2, 2, 352, 12, "target-4l-192"),
         ("draft-1l-96-data", "bpe4k", 96, 1, 2, 256, 4, None),
         ("draft-2l-128-bpe2k-data", "bpe2k", 128, 2, 2, 352, 5, None),

@@ -50,8 +50,9 @@ def train_member(name, config, source, budget_minutes, checkpoint_path, batch_si
         source.rng.setstate(saved["rng"])
         state = saved["state"]
         log(f"{name}: resumed at step {state['step']} ({state['seconds'] / 60:.1f} of {budget_minutes} min)")
-    if state.get("done"):
+    if state.get("done") and state["seconds"] + 1 >= budget_minutes * 60 and (max_steps is None or state["step"] >= max_steps):
         return model, state
+    state["done"] = False  # a larger budget than the finished run's: keep training from here
     log(f"{name}: {model.parameter_count() / 1e6:.2f} M parameters, {budget_minutes} min budget" + (", distilled from the target" if teacher else ", data alone"))
 
     def save():
