@@ -1,19 +1,8 @@
 import type { Token } from "node-llama-cpp";
 import { firstBytes, lastBytes, PromptBudget } from "./promptBudget.js";
 
-/** Lines of context kept before and after the cursor (llama.vscode keeps 64 + 16 by default too). */
-export const DEFAULT_PREFIX_LINES = 64;
-export const DEFAULT_SUFFIX_LINES = 16;
-/** Token caps on each side, applied after the line window: keeps rounds cheap and the context bounded. */
-export const DEFAULT_MAX_PREFIX_TOKENS = 768;
-export const DEFAULT_MAX_SUFFIX_TOKENS = 256;
-
-export interface PromptWindowOptions {
-  prefixLines?: number;
-  suffixLines?: number;
-  maxPrefixTokens?: number;
-  maxSuffixTokens?: number;
-}
+export { DEFAULT_MAX_PREFIX_TOKENS, DEFAULT_MAX_SUFFIX_TOKENS, DEFAULT_PREFIX_LINES, DEFAULT_SUFFIX_LINES, type PromptWindowOptions } from "./promptWindow.js";
+import { DEFAULT_MAX_PREFIX_TOKENS, DEFAULT_MAX_SUFFIX_TOKENS, DEFAULT_PREFIX_LINES, DEFAULT_SUFFIX_LINES, type PromptWindowOptions } from "./promptWindow.js";
 
 export interface PromptTokenizer {
   tokenize(text: string): Token[];

@@ -1,5 +1,4 @@
-import type { PromptWindowOptions } from "./completionPrompt.js";
-import { DEFAULT_MAX_PREFIX_TOKENS, DEFAULT_MAX_SUFFIX_TOKENS } from "./completionPrompt.js";
+import { DEFAULT_MAX_PREFIX_TOKENS, DEFAULT_MAX_SUFFIX_TOKENS, type PromptWindowOptions } from "./promptWindow.js";
 
 /** Tokens kept free beyond the completion: the FIM markers, the bonus token, a BOS. Default 8. */
 export const PROMPT_MARGIN_TOKENS = 8;

@@ -4,7 +4,7 @@ import { decodeGreedy, type GreedyDecodingResult } from "./greedyDecoding.js";
 import type { GenerateRequest } from "./requestSchemas.js";
 import { findStopSequence, TokenText } from "./tokenText.js";
 import { invalidRequest } from "./verifierHttpError.js";
-import { logprobOf, type Prediction } from "./verifierSlot.js";
+import { logprobOf, type NextTokenPrediction } from "./verifierSlot.js";
 import { checkFits, checkPromptIds, checkTextFits, outputText, stopList, tokenizePrompt, type VerifierEndpointContext } from "./completionEndpoints.js";
 
 /** SGLang's default `max_new_tokens` (python/sglang/srt/sampling/sampling_params.py). */
@@ -95,11 +95,11 @@ export async function createGenerate(context: VerifierEndpointContext, request: 
   }
 
   const tokenText = (token: Token) => (withText ? model.detokenize([token], true) : null);
-  const entry = (token: Token, prediction: Prediction | undefined): SglangLogprobEntry => {
+  const entry = (token: Token, prediction: NextTokenPrediction | undefined): SglangLogprobEntry => {
     const logprob = prediction && logprobOf(prediction, token);
     return [logprob === undefined ? null : clamp(logprob), token, tokenText(token)];
   };
-  const top = (prediction: Prediction | undefined): SglangLogprobEntry[] | null =>
+  const top = (prediction: NextTokenPrediction | undefined): SglangLogprobEntry[] | null =>
     prediction?.top ? prediction.top.slice(0, topCount).map((e) => [clamp(e.logprob), e.token, tokenText(e.token)]) : null;
 
   const generated = outputText(text, prompt, result, stops);

@@ -1,5 +1,5 @@
 import type { Token } from "node-llama-cpp";
-import type { Prediction, PredictionNeed, VerifierSlot } from "./verifierSlot.js";
+import type { NextTokenPrediction, PredictionNeed, VerifierSlot } from "./verifierSlot.js";
 
 export interface GreedyDecodingOptions {
   prompt: readonly Token[];
@@ -36,10 +36,10 @@ export type GreedyStopReason = "length" | "endOfGeneration" | "stopSequence";
 
 export interface GreedyDecodingResult {
   /** `promptPredictions[i]`: the prediction after prompt[0..i] (computed only where it was needed). */
-  promptPredictions: (Prediction | undefined)[];
+  promptPredictions: (NextTokenPrediction | undefined)[];
   output: Token[];
   /** `outputPredictions[j]`: the prediction that produced output[j] (its argmax is output[j]). */
-  outputPredictions: Prediction[];
+  outputPredictions: NextTokenPrediction[];
   stopReason: GreedyStopReason;
   /** The end-of-generation token that ended decoding (not in `output`), when one did. */
   endOfGenerationToken?: Token;
@@ -83,7 +83,7 @@ export async function decodeGreedy(slot: VerifierSlot, options: GreedyDecodingOp
   const promptPredictions = prompt.map((_, position) => slot.prediction(position));
 
   const output: Token[] = [];
-  const outputPredictions: Prediction[] = [];
+  const outputPredictions: NextTokenPrediction[] = [];
   let acceptedDraftTokens = 0;
   let draftPending = draft.length > 0;
   let stopReason: GreedyStopReason = "length";

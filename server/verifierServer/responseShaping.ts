@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Token } from "node-llama-cpp";
 import type { GreedyDecodingResult, GreedyStopReason } from "./greedyDecoding.js";
 import type { CodePointOffsetMirror, TokenText } from "./tokenText.js";
-import { logprobOf, type Prediction } from "./verifierSlot.js";
+import { logprobOf, type NextTokenPrediction } from "./verifierSlot.js";
 
 /** What OpenAI (and vLLM) send instead of -Infinity, which JSON cannot carry. */
 const MIN_LOGPROB = -9999;
@@ -82,7 +82,7 @@ export function finishReason(stopReason: GreedyStopReason): FinishReason {
 }
 
 /** The prediction for token `index` of prompt + output, i.e. the one made after tokens[0..index-1]. */
-function predictionFor(result: GreedyDecodingResult, promptLength: number, index: number): Prediction | undefined {
+function predictionFor(result: GreedyDecodingResult, promptLength: number, index: number): NextTokenPrediction | undefined {
   if (index === 0) return undefined;
   return index < promptLength ? result.promptPredictions[index - 1] : result.outputPredictions[index - promptLength];
 }
@@ -92,7 +92,7 @@ function predictionFor(result: GreedyDecodingResult, promptLength: number, index
  * among them (OpenAI's rule: up to `count + 1` entries). Tokens whose strings collide keep the
  * first (more likely) entry; `return_tokens_as_token_ids` avoids collisions altogether.
  */
-function topAlternatives(actual: Token, prediction: Prediction, count: number): [Token, number][] {
+function topAlternatives(actual: Token, prediction: NextTokenPrediction, count: number): [Token, number][] {
   const entries: [Token, number][] = (prediction.top ?? []).slice(0, count).map((e) => [e.token, clampLogprob(e.logprob)]);
   const actualLogprob = logprobOf(prediction, actual);
   if (!entries.some(([token]) => token === actual) && actualLogprob !== undefined) entries.push([actual, clampLogprob(actualLogprob)]);
@@ -116,9 +116,9 @@ interface FormattedEntry extends CompletionLogprobsEntry {
 // A slot keeps its predictions while their prefix is unchanged, so every speculative round
 // re-sends the same prompt positions: their entries are formatted once, kept with the
 // prediction they come from, and dropped with it.
-const formattedEntries = new WeakMap<Prediction, FormattedEntry>();
+const formattedEntries = new WeakMap<NextTokenPrediction, FormattedEntry>();
 
-function formatEntry(text: TokenText, all: readonly Token[], index: number, prediction: Prediction | undefined, count: number): CompletionLogprobsEntry {
+function formatEntry(text: TokenText, all: readonly Token[], index: number, prediction: NextTokenPrediction | undefined, count: number): CompletionLogprobsEntry {
   const actual = all[index];
   const kept = prediction && formattedEntries.get(prediction);
   if (kept && kept.actual === actual && kept.count === count && kept.asTokenIds === text.asTokenIds) return kept;

@@ -1,3 +1,4 @@
+import { errorMessageOf } from "../util/errorMessage.js";
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
@@ -185,7 +186,7 @@ export class VerifierHttpHandler {
       httpError = new VerifierHttpError(503, "the verifier server is shutting down", "server_error", null, "server_shutting_down");
     } else {
       this.options.onError?.(error);
-      httpError = new VerifierHttpError(500, `internal error: ${error instanceof Error ? error.message : String(error)}`, "server_error");
+      httpError = new VerifierHttpError(500, `internal error: ${errorMessageOf(error)}`, "server_error");
     }
     // After a 413 the rest of the body is not read: close the connection rather than drain it.
     if (httpError.status === 413) response.setHeader("Connection", "close");

@@ -19,7 +19,7 @@ export interface TokenLogprob {
 }
 
 /** The verifier's next-token prediction after the tokens up to and including one position. */
-export interface Prediction {
+export interface NextTokenPrediction {
   /** The greedy (argmax) next token. */
   token: Token;
   /** The most likely next tokens, best first; present when the position was evaluated with probabilities. */
@@ -29,12 +29,12 @@ export interface Prediction {
 }
 
 /** The logprob the prediction gives `token`, if it was kept. */
-export function logprobOf(prediction: Prediction | undefined, token: Token): number | undefined {
+export function logprobOf(prediction: NextTokenPrediction | undefined, token: Token): number | undefined {
   const kept = prediction?.top?.find((entry) => entry.token === token) ?? (prediction?.follower?.token === token ? prediction.follower : undefined);
   return kept?.logprob;
 }
 
-function satisfies(prediction: Prediction | undefined, need: PredictionNeed, follower: Token | undefined): boolean {
+function satisfies(prediction: NextTokenPrediction | undefined, need: PredictionNeed, follower: Token | undefined): boolean {
   if (need === "none") return true;
   if (!prediction) return false;
   if (need === "token") return true;
@@ -42,7 +42,7 @@ function satisfies(prediction: Prediction | undefined, need: PredictionNeed, fol
   return follower === undefined || logprobOf(prediction, follower) !== undefined;
 }
 
-function toPrediction(output: ControlledEvaluateIndexOutput | undefined, follower: Token | undefined): Prediction | undefined {
+function toPrediction(output: ControlledEvaluateIndexOutput | undefined, follower: Token | undefined): NextTokenPrediction | undefined {
   const token = output?.next.token;
   if (token == null) return undefined;
   const probabilities = output?.next.probabilities;
@@ -53,7 +53,7 @@ function toPrediction(output: ControlledEvaluateIndexOutput | undefined, followe
     if (top.length === MAX_LOGPROBS) break;
     top.push({ token: candidate, logprob: Math.log(probability) });
   }
-  const prediction: Prediction = { token, top };
+  const prediction: NextTokenPrediction = { token, top };
   if (follower !== undefined && !top.some((entry) => entry.token === follower)) {
     prediction.follower = { token: follower, logprob: Math.log(probabilities.get(follower) ?? 0) };
   }
@@ -68,7 +68,7 @@ function toPrediction(output: ControlledEvaluateIndexOutput | undefined, followe
  */
 export class VerifierSlot {
   private readonly evaluated: Token[] = [];
-  private readonly predictions: (Prediction | undefined)[] = [];
+  private readonly predictions: (NextTokenPrediction | undefined)[] = [];
   /** Where each token's text started in the last response served from this slot (reused by prefix). */
   readonly textOffsets = new CodePointOffsetMirror();
   /** Release order, for least-recently-used tie breaks. */
@@ -94,7 +94,7 @@ export class VerifierSlot {
   }
 
   /** The prediction after the tokens up to and including `position`, if it was computed. */
-  prediction(position: number): Prediction | undefined {
+  prediction(position: number): NextTokenPrediction | undefined {
     return this.predictions[position];
   }
 

@@ -1,5 +1,11 @@
 import type { VerifierProtocolSetting } from "../verifierProtocol.js";
-import type { ProtocolDetection } from "./protocolDetection.js";
+
+/** What the error reports of a detection (protocolDetection.ts's ProtocolDetection has these). */
+export interface DetectedEndpoint {
+  endpoint: string;
+  engine: string;
+  found: readonly string[];
+}
 
 /**
  * The endpoint answers none of the exact protocols asked for (a chat-only API, llama-server
@@ -8,7 +14,7 @@ import type { ProtocolDetection } from "./protocolDetection.js";
  */
 export class NoVerifierProtocolError extends Error {
   constructor(
-    readonly detection: ProtocolDetection,
+    readonly detection: DetectedEndpoint,
     /** One line per missing protocol: what it needs and what the probe found. */
     readonly missing: readonly string[],
     readonly setting: VerifierProtocolSetting,

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { loadModel } from "../../../server/modelFiles/modelLoader.js";
-import type { Prediction, VerifierSlot } from "../../../server/verifierServer/verifierSlot.js";
+import type { NextTokenPrediction, VerifierSlot } from "../../../server/verifierServer/verifierSlot.js";
 import { VerifierSlotPool } from "../../../server/verifierServer/verifierSlotPool.js";
 import { modelFamilyFixture } from "../../helpers/modelFamilyFixture.js";
 import { CODE_PROMPTS } from "../../helpers/verifierTestKit.js";
@@ -26,7 +26,7 @@ const neighbour = model.tokenize(CODE_PROMPTS.slice(3, 6).join("\n"), true);
  * Every position's kept prediction (argmax and top-5; the follower's logprob is kept only when
  * the follower was in the same call, so it is left out) after the history ran on an emptied slot.
  */
-async function predictionsAfter(history: (slot: VerifierSlot) => Promise<void>): Promise<(Pick<Prediction, "token" | "top"> | undefined)[]> {
+async function predictionsAfter(history: (slot: VerifierSlot) => Promise<void>): Promise<(Pick<NextTokenPrediction, "token" | "top"> | undefined)[]> {
   const slot = await pool.acquire([]);
   try {
     await slot.truncate(0);
