@@ -64,6 +64,7 @@ describe("inline completion path (prompt-lookup engine)", () => {
     // Each test has its own text: the cache is keyed by text, not by document.
     const text = "function mul(a, b) {\n  return a * b;\n}\n\nfunction mul(a, b) {\n  return";
     await daemon.open("file:///typing.ts", text);
+    // The first line is shown as soon as it is verified.
     assert.equal(await completionText(daemon.inlineCompletion("file:///typing.ts", endPositionOf(text))), " a * b;");
     const before = await stats(daemon);
     const typed = `${text} a *`;
@@ -71,11 +72,13 @@ describe("inline completion path (prompt-lookup engine)", () => {
     assert.equal(await completionText(daemon.inlineCompletion("file:///typing.ts", endPositionOf(typed))), " b;");
     const typedAll = `${text} a * b;`;
     await daemon.replace("file:///typing.ts", typedAll);
-    assert.equal(await completionText(daemon.inlineCompletion("file:///typing.ts", endPositionOf(typedAll))), null);
-    await daemon.waitForLog(/no completion at file:\/\/\/typing\.ts:6:16: alreadyTyped/);
+    // The line typed through: nothing left (alreadyTyped), or the rest of the block when the
+    // background continuation has verified it by then; either way from the cache, no engine run.
+    const rest = await completionText(daemon.inlineCompletion("file:///typing.ts", endPositionOf(typedAll)));
+    assert.ok(rest === null || rest === "\n}", `after the typed line: ${JSON.stringify(rest)}`);
     const afterStats = await stats(daemon);
     assert.equal(afterStats.counters.engineRuns, before.counters.engineRuns);
-    assert.equal(afterStats.counters.cacheHits, before.counters.cacheHits + 1);
+    assert.equal(afterStats.counters.cacheHits, before.counters.cacheHits + (rest === null ? 1 : 2));
   });
 
   it("runs only the newest of a cancellation storm", async () => {
