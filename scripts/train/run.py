@@ -22,6 +22,9 @@ SEED = 20261201
 # Members: (id, tokenizer, width, layers, heads, feed-forward, minutes, teacher or None).
 FULL_PLAN = {
     "seq_len": 512,
+    # llama.context_length in the GGUF: the daemon's prompts (768 + 256 tokens) and the profiler's
+    # need more than the 512-token training window; positions past 512 are extrapolated (RoPE).
+    "gguf_context": 2048,
     "batch": 4,
     "bytes_per_language": 5_000_000,
     "tokenizer_sample_bytes": 1_500_000,
@@ -205,7 +208,7 @@ def main():
         how = f"distilled from {teacher_id} (KL on its logits + 0.2 cross-entropy)" if teacher_id else "trained on the corpus alone"
         if method == "quantised-copy":
             how = f"the target {member_id}, quantised"
-        c = model.config
+        c = dict(model.config, context=plan.get("gguf_context", plan["seq_len"]))
         members.append({
             "id": file_id, "role": role, "quantization": quantization, "tokenizer": tok_name, "weights": weights, "layout": layout,
             "derivation": f"{how}; {c['layers']} layers x {c['width']}, BPE {tok_name}, {quantization}",
