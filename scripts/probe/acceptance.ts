@@ -1,7 +1,7 @@
 // Probe: generate target + variants, measure greedy agreement and speed.
-import { buildCodeVocabulary } from "../../server/models/codeVocabulary.js";
-import { randomLlamaWeights, truncateLayers, perturbWeights } from "../../server/models/llamaWeights.js";
-import { writeLlamaGguf } from "../../server/models/llamaGguf.js";
+import { buildCodeVocabulary } from "../../server/modelFiles/codeVocabulary.js";
+import { randomLlamaWeights, truncateLayers, perturbWeights } from "../../server/modelFiles/llamaWeights.js";
+import { writeLlamaGguf } from "../../server/modelFiles/llamaGguf.js";
 import { getSharedLlama } from "../../server/llama/sharedLlama.js";
 import { mkdirSync } from "node:fs";
 
