@@ -82,10 +82,13 @@ describe("decoding modes", () => {
     assert.equal(engine.mode, "verifierOnly");
     assert.equal(engine.configuration.drafterId, undefined);
     const cut = prompts[0];
+    // The prompt as the engine builds it for this request: sized for MAX_TOKENS, and before the
+    // request's own usage refines the measured bytes per token (server/prompt/promptBudget.ts).
+    const sent = engine.promptFor(cut.prefix, cut.suffix, MAX_TOKENS);
     const output = await engine.complete(completionInput(cut, MAX_TOKENS));
     const client = new VerifierClient({ baseUrl: fixture.server.baseUrl, model: fixture.server.modelId });
     try {
-      const direct = await client.generate({ prompt: engine.promptFor(cut.prefix, cut.suffix).text, maxTokens: MAX_TOKENS });
+      const direct = await client.generate({ prompt: sent.text, maxTokens: MAX_TOKENS });
       assert.equal(output.text, direct.text);
       assert.match(engine.promptFor(cut.prefix, cut.suffix).text, /^<\|fim_prefix\|>[\s\S]*<\|fim_suffix\|>[\s\S]*<\|fim_middle\|>$/);
     } finally {
