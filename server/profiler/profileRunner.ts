@@ -139,8 +139,17 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
         loaded.push({ spec, drafter, loadMs, prompts });
       }
       if (loaded.length === 0) throw new RangeError("expected at least one drafter to profile, found none");
-      if (!(await sharesTokenizer(loaded[0].drafter, client, signal))) {
-        throw new Error(`the profiler verifies drafts by token id, so ${loaded[0].spec.id} must share the verifier's tokenizer; ${options.verifier.model} tokenizes differently`);
+      // The profiler verifies drafts by token id: a drafter with another tokenizer (the engine's
+      // text loop can still use it) is left out of the profile, and the notes say so.
+      const otherTokenizer: string[] = [];
+      for (const l of [...loaded]) {
+        if (await sharesTokenizer(l.drafter, client, signal)) continue;
+        otherTokenizer.push(`${l.spec.id}: left out of the profile — it tokenizes differently from ${options.verifier.model}, and the profiler verifies drafts by token id`);
+        loaded.splice(loaded.indexOf(l), 1);
+        await l.drafter.dispose();
+      }
+      if (loaded.length === 0) {
+        throw new Error(`the profiler verifies drafts by token id, so a drafter must share the verifier's tokenizer; ${options.verifier.model} tokenizes differently from every one`);
       }
 
       // --- verifier: with the fastest drafter on short, median and long prompts.
@@ -172,7 +181,7 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
       const threadCounts = options.threadCounts ?? (machine.cores >= 2 ? [1, 2] : [1]);
       const shortestPrompt = bySize[0].index;
       const drafters: DrafterProfile[] = [];
-      const notes: string[] = [];
+      const notes: string[] = [...otherTokenizer];
       for (const [i, l] of loaded.entries()) {
         const old = reusable.get(l.spec.id);
         if (old) {
