@@ -32,6 +32,20 @@ def bytes_to_unicode():
 BYTE_CHARS = bytes_to_unicode()
 
 
+def merge_pair(symbols, pair, new_id):
+    """Every occurrence of `pair` in `symbols`, left to right, replaced by `new_id`."""
+    merged = []
+    i = 0
+    while i < len(symbols):
+        if i + 1 < len(symbols) and symbols[i] == pair[0] and symbols[i + 1] == pair[1]:
+            merged.append(new_id)
+            i += 2
+        else:
+            merged.append(symbols[i])
+            i += 1
+    return merged
+
+
 def train(texts, vocab_size):
     """Returns merges [(a_id, b_id)] so that 256 bytes + merges + specials = vocab_size tokens."""
     word_counts = Counter()
@@ -59,15 +73,7 @@ def train(texts, vocab_size):
         for index in list(where[pair]):
             symbols = words[index]
             freq = freqs[index]
-            merged = []
-            i = 0
-            while i < len(symbols):
-                if i + 1 < len(symbols) and symbols[i] == pair[0] and symbols[i + 1] == pair[1]:
-                    merged.append(new_id)
-                    i += 2
-                else:
-                    merged.append(symbols[i])
-                    i += 1
+            merged = merge_pair(symbols, pair, new_id)
             if len(merged) == len(symbols):
                 continue
             for old in zip(symbols, symbols[1:]):
@@ -118,16 +124,7 @@ class Tokenizer:
             if best is None:
                 break
             _, new_id, pair = best
-            merged = []
-            i = 0
-            while i < len(symbols):
-                if i + 1 < len(symbols) and symbols[i] == pair[0] and symbols[i + 1] == pair[1]:
-                    merged.append(new_id)
-                    i += 2
-                else:
-                    merged.append(symbols[i])
-                    i += 1
-            symbols = merged
+            symbols = merge_pair(symbols, pair, new_id)
         if len(self.cache) < 2_000_000:
             self.cache[word] = symbols
         return symbols
