@@ -72,7 +72,7 @@ export function drafterSummary(profile: Profile): string {
     "| drafter | quant | layers | load ms | ms/token median / p90 | threads (ms/token) → best | accepted / drafted | conditional acceptance by position 1..K |",
     "|---|---|---|---|---|---|---|---|",
     ...rows,
-    `verifier ${v.model}: RTT ${formatNumber(v.rttMs.median)} ms (p90 ${formatNumber(v.rttMs.p90)}); verify ≈ ${formatNumber(v.verifyMs.fit.baseMs)} + ${formatNumber(v.verifyMs.fit.perDraftTokenMs)}·K + ${formatNumber(v.verifyMs.fit.perPromptTokenMs)}·context ms; ` +
+    `verifier ${v.model}: RTT ${formatNumber(v.rttMs.median)} ms (p90 ${formatNumber(v.rttMs.p90)}); verify ≈ ${formatNumber(v.verifyMs.fit.baseMs)} + ${formatNumber(v.verifyMs.fit.perDraftTokenMs)}·K + ${formatNumber(v.verifyMs.fit.perPromptTokenMs)}·context + ${formatNumber(v.verifyMs.fit.perDraftContextMs ?? 0)}·K·context ms; ` +
       `verifier-only ${formatNumber(v.generateMsPerToken.median)} ms/token; cached input ${(v.billing.fit.cachedInputFraction * 100).toFixed(0)}%`,
     ...protocolLines(v),
     `power (${profile.power.source}: ${profile.power.label}): idle ${formatNumber(profile.power.idleWatts)} W, drafting ${formatNumber(profile.power.draftingWatts)} W; on battery: ${profile.machine.onBattery ?? "unknown"}`,

@@ -93,9 +93,9 @@ export function roundSchedule(acceptanceCurve: readonly number[], k: number, max
   return { roundsAtK, rounds, meanOutputBefore: rounds > 0 ? outputBefore / rounds : 0 };
 }
 
-/** Verifier server time of one round, the profile's linear fit: base + perDraftToken·K + perPromptToken·context. */
+/** Verifier server time of one round, the profile's fit: base + perDraftToken·K + perPromptToken·context + perDraftContext·K·context. */
 export function verifyMsFor(fit: VerifyFit, k: number, contextTokens: number): number {
-  return fit.baseMs + fit.perDraftTokenMs * k + fit.perPromptTokenMs * contextTokens;
+  return fit.baseMs + fit.perDraftTokenMs * k + fit.perPromptTokenMs * contextTokens + (fit.perDraftContextMs ?? 0) * k * contextTokens;
 }
 
 /** Verifier prompt processing (time to first token minus the round trip): base + perPromptToken·prompt. */

@@ -8,13 +8,32 @@ import type { BilledRound, BillingFit, PrefillFit, VerifierProtocol, VerifyFit, 
  * in its simplest form). Columns without variation are dropped the same way.
  */
 
-/** verify ms ≈ baseMs + perDraftTokenMs·k + perPromptTokenMs·promptTokens. */
+/**
+ * verify ms ≈ baseMs + perDraftTokenMs·k + perPromptTokenMs·promptTokens + perDraftContextMs·k·promptTokens.
+ * The K·context term is fitted only where the points can tell it from the others: K varied at two
+ * context lengths at least. Otherwise (one prompt length, or context varied at one K only) the
+ * additive fit, whose extrapolation is the conservative one.
+ */
 export function fitVerifyMs(points: readonly VerifyPoint[]): VerifyFit {
-  const [baseMs, perDraftTokenMs, perPromptTokenMs] = nonNegativeLeastSquares(
-    points.map((p) => [1, p.k, p.promptTokens]),
+  if (!separatesDraftFromContext(points)) {
+    const [baseMs, perDraftTokenMs, perPromptTokenMs] = nonNegativeLeastSquares(
+      points.map((p) => [1, p.k, p.promptTokens]),
+      points.map((p) => p.ms),
+    );
+    return { baseMs, perDraftTokenMs, perPromptTokenMs, perDraftContextMs: 0 };
+  }
+  const [baseMs, perDraftTokenMs, perPromptTokenMs, perDraftContextMs] = nonNegativeLeastSquares(
+    points.map((p) => [1, p.k, p.promptTokens, p.k * p.promptTokens]),
     points.map((p) => p.ms),
   );
-  return { baseMs, perDraftTokenMs, perPromptTokenMs };
+  return { baseMs, perDraftTokenMs, perPromptTokenMs, perDraftContextMs };
+}
+
+/** Two context lengths at which at least two different K were measured. */
+function separatesDraftFromContext(points: readonly VerifyPoint[]): boolean {
+  const ksByContext = new Map<number, Set<number>>();
+  for (const p of points) ksByContext.set(p.promptTokens, (ksByContext.get(p.promptTokens) ?? new Set()).add(p.k));
+  return [...ksByContext.values()].filter((ks) => ks.size >= 2).length >= 2;
 }
 
 /** Verifier prefill ms ≈ baseMs + perPromptTokenMs·promptTokens (time to first token minus RTT). */

@@ -39,6 +39,7 @@ export function applyRunningEstimates(profile: Profile, estimates: RunningEstima
           baseMs: verifier.verifyMs.fit.baseMs * v,
           perDraftTokenMs: verifier.verifyMs.fit.perDraftTokenMs * v,
           perPromptTokenMs: verifier.verifyMs.fit.perPromptTokenMs * v,
+          perDraftContextMs: (verifier.verifyMs.fit.perDraftContextMs ?? 0) * v,
         },
       },
       generateMsPerToken: scaleStats(verifier.generateMsPerToken, v),

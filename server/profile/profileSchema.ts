@@ -122,11 +122,18 @@ export const VerifyPointSchema = z.object({
 });
 export type VerifyPoint = z.infer<typeof VerifyPointSchema>;
 
-/** Least-squares fit of the points: ms ≈ baseMs + perDraftTokenMs·k + perPromptTokenMs·promptTokens. */
+/**
+ * Least-squares fit of the points: ms ≈ baseMs + perDraftTokenMs·k + perPromptTokenMs·promptTokens
+ * + perDraftContextMs·k·promptTokens. The last term is attention: each of the k new positions
+ * attends over the whole context, so a draft token costs more in a long file. Without it the
+ * additive fit took the context's cost from long-prompt rounds at large K and charged it to every
+ * K, predicting small-K rounds ~25% slow in validation. Absent in older profiles: 0.
+ */
 export const VerifyFitSchema = z.object({
   baseMs: nonNegative,
   perDraftTokenMs: nonNegative,
   perPromptTokenMs: nonNegative,
+  perDraftContextMs: nonNegative.optional(),
 });
 export type VerifyFit = z.infer<typeof VerifyFitSchema>;
 

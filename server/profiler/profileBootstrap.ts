@@ -53,7 +53,7 @@ export function bootstrapProfile(input: BootstrapInput): ProfileBootstrap {
   for (let b = 0; b < replicates; b++) {
     if (input.verifyPoints.length > 0) {
       const fit = fitVerifyMs(pick(input.verifyPoints));
-      verifyFits.push({ baseMs: round4(fit.baseMs), perDraftTokenMs: round4(fit.perDraftTokenMs), perPromptTokenMs: fit.perPromptTokenMs });
+      verifyFits.push({ baseMs: round4(fit.baseMs), perDraftTokenMs: round4(fit.perDraftTokenMs), perPromptTokenMs: fit.perPromptTokenMs, perDraftContextMs: fit.perDraftContextMs });
     }
     if (input.rttSamplesMs.length > 0) rttMs.push(round4(median(pick(input.rttSamplesMs))));
   }

@@ -12,8 +12,10 @@ import { cacheOnlyPrompt, isWarmRound, walkRounds, type RoundObservation } from 
 /** The profiler verifies by echoed logprobs (`logprobs` in older profiles: the schema reads either name). */
 const ECHO_PROTOCOL = VerifierProtocolSchema.parse("logprobs");
 
-/** Probes timed for the round trip (after one untimed warm-up: connection setup is not RTT). */
+/** Probes timed for the round trip at least (after one untimed warm-up: connection setup is not RTT). */
 export const RTT_PROBES = 10;
+/** Round-trip probes after each sweep prompt, as validation probes between its prompts. */
+const RTT_PROBES_PER_PROMPT = 2;
 /** Passes over K = 0..kMax per sweep prompt. */
 export const K_SWEEP_PASSES = 2;
 /** Tokens generated per verifier-only timing call. */
@@ -67,16 +69,19 @@ export interface VerifierMeasureOptions {
 export async function measureVerifier(options: VerifierMeasureOptions): Promise<VerifierMeasurements> {
   const { client, signal, tally } = options;
   const rttSamples: number[] = [];
-  for (let i = 0; i <= RTT_PROBES; i++) {
+  const probe = async (timed: boolean) => {
     const health = await client.probe({ signal });
     if (health.status !== "ok") throw new VerifierProbeError(client.endpoint, health.status, health.message);
-    if (i > 0) rttSamples.push(health.latencyMs);
-  }
-  const rttMs = latencyStatsOf(rttSamples);
-  options.onProgress?.(0.1, `round trip ${rttMs.median.toFixed(1)} ms`);
+    if (timed) rttSamples.push(health.latencyMs);
+  };
+  // Untimed: the health check, and connection setup is not RTT. The round trip is then timed
+  // between the prompts, in the loop's regime, as validation times it: probed back to back at a
+  // freshly started verifier it read twice the warm figure, which every prediction then carried.
+  await probe(false);
+  options.onProgress?.(0.05, "verifier reachable");
 
   const sweepRounds: RoundObservation[] = [];
-  const prefillPoints: { promptTokens: number; ms: number }[] = [];
+  const prefillCalls: { promptTokens: number; ms: number }[] = [];
   const generateCalls: { promptTokens: number; ms: number }[] = [];
   for (const [index, prompt] of options.prompts.entries()) {
     const ks = Array.from({ length: K_SWEEP_PASSES }, () => shuffled(Array.from({ length: options.kMax + 1 }, (_, k) => k), index + 1)).flat();
@@ -88,7 +93,7 @@ export async function measureVerifier(options: VerifierMeasureOptions): Promise<
     for (let r = 0; r < PREFILL_REPEATS; r++) {
       await cacheOnlyPrompt(client, prompt.tokens, signal);
       const call = await tally.measure(WAITING_LABEL, () => client.generate({ prompt: [...prompt.tokens], maxTokens: 1, signal }));
-      prefillPoints.push({ promptTokens: prompt.tokens.length, ms: Math.max(0, call.stats.latencyMs - rttMs.median) });
+      prefillCalls.push({ promptTokens: prompt.tokens.length, ms: call.stats.latencyMs });
     }
     for (let r = 0; r < GENERATE_REPEATS; r++) {
       await cacheOnlyPrompt(client, prompt.tokens, signal);
@@ -97,8 +102,13 @@ export async function measureVerifier(options: VerifierMeasureOptions): Promise<
       const tokens = call.stats.usage.completionTokens;
       if (tokens === GENERATE_TOKENS) generateCalls.push({ promptTokens: prompt.tokens.length, ms: call.stats.latencyMs });
     }
-    options.onProgress?.(0.1 + (0.9 * (index + 1)) / options.prompts.length, `verify time vs K at ${prompt.tokens.length} prompt tokens`);
+    for (let i = 0; i < RTT_PROBES_PER_PROMPT; i++) await probe(true);
+    options.onProgress?.(0.05 + (0.95 * (index + 1)) / options.prompts.length, `verify time vs K at ${prompt.tokens.length} prompt tokens`);
   }
+  while (rttSamples.length < RTT_PROBES) await probe(true);
+  const rttMs = latencyStatsOf(rttSamples);
+  // Server time of a prefill call: its wall time less the round trip measured alongside.
+  const prefillPoints = prefillCalls.map((c) => ({ promptTokens: c.promptTokens, ms: Math.max(0, c.ms - rttMs.median) }));
   return { rttMs, rttSamplesMs: rttSamples, sweepRounds, prefillPoints, generateCalls };
 }
 

@@ -60,6 +60,8 @@ export class BackgroundContinuation {
     this.#controller = controller;
     void this.#run(shown, controller.signal).finally(() => {
       if (this.#controller === controller) this.#controller = undefined;
+      // Said once per run, however it ended: tests wait for it before changing the verifier.
+      this.#options.log.debug("background continuation finished");
     });
   }
 

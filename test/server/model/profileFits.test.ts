@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { verifyMsFor } from "../../../server/model/performanceModel.js";
 import { defaultBillingFit, fitBilling, fitPrefillMs, fitVerifyMs, nonNegativeLeastSquares } from "../../../server/model/profileFits.js";
 
 const near = (a: number, b: number) => Math.abs(a - b) < 1e-6;
@@ -11,10 +12,23 @@ test("an exact linear verify time is recovered", () => {
   assert.ok(near(fit.baseMs, 30) && near(fit.perDraftTokenMs, 1.5) && near(fit.perPromptTokenMs, 0.01), JSON.stringify(fit));
 });
 
+test("a draft token that costs more in a long context is fitted, not charged to every K", () => {
+  // Attention: each new position attends over the context. The profiler's design — K swept on
+  // short prompts, K = Kmax rounds on long ones — is where an additive fit went wrong.
+  const cost = (k: number, promptTokens: number) => 5 + 0.004 * promptTokens + k * (0.5 + 0.0012 * promptTokens);
+  const points = [];
+  for (const promptTokens of [300, 420, 800]) for (const k of [0, 1, 2, 4, 6, 8, 10]) points.push({ k, promptTokens, ms: cost(k, promptTokens) });
+  for (const promptTokens of [900, 1000, 1100]) points.push({ k: 10, promptTokens, ms: cost(10, promptTokens) });
+  const fit = fitVerifyMs(points);
+  const predicted = verifyMsFor(fit, 2, 1046);
+  assert.ok(Math.abs(predicted - cost(2, 1046)) < 1e-6, `predicted ${predicted} ms, true ${cost(2, 1046)} ms (${JSON.stringify(fit)})`);
+});
+
 test("one prompt length measured: no per-prompt slope, the rest still fitted", () => {
   const fit = fitVerifyMs([1, 2, 4, 8].map((k) => ({ k, promptTokens: 512, ms: 20 + 2 * k })));
   assert.ok(near(fit.baseMs, 20) && near(fit.perDraftTokenMs, 2), JSON.stringify(fit));
   assert.equal(fit.perPromptTokenMs, 0);
+  assert.equal(fit.perDraftContextMs, 0);
 });
 
 test("noise that would make a slope negative pins it at zero", () => {
