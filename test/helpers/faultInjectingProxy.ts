@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { listenOnLoopback } from "../../server/network/loopbackServer.js";
 
 /** What the proxy does with one request. */
 export type ProxyAction =
@@ -35,7 +35,6 @@ export interface FaultInjectingProxy extends AsyncDisposable {
 export async function startFaultInjectingProxy(targetOrigin: string): Promise<FaultInjectingProxy> {
   const queue: ProxyAction[] = [];
   const seen: string[] = [];
-  const sockets = new Set<Socket>();
   let fallback: ProxyAction = { kind: "forward" };
 
   const forward = async (method: string, url: string, headers: Record<string, string>, body: Buffer) => {
@@ -80,19 +79,7 @@ export async function startFaultInjectingProxy(targetOrigin: string): Promise<Fa
       res.destroy(error as Error);
     }
   });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const close = async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
+  const { port, close } = await listenOnLoopback(server);
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     seen,

@@ -1,6 +1,7 @@
 import { after, beforeEach } from "node:test";
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { AddressInfo } from "node:net";
+import { listenOnLoopback } from "../../server/network/loopbackServer.js";
 
 /** How the server answers one request; every kind may wait `delayMs` before it starts. */
 export type FaultyResponse =
@@ -60,7 +61,6 @@ function sendHead(res: ServerResponse, status: number | undefined, headers: Reco
 export async function startFaultyHttpServer(): Promise<FaultyHttpServer> {
   const queue: FaultyResponse[] = [];
   const requests: RecordedRequest[] = [];
-  const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   let handler: FaultyHandler = UNSCRIPTED;
 
@@ -134,22 +134,10 @@ export async function startFaultyHttpServer(): Promise<FaultyHttpServer> {
       else respond(res, response);
     });
   });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-
-  const close = async () => {
+  const { port, close } = await listenOnLoopback(server, () => {
     for (const timer of timers) clearTimeout(timer);
     timers.clear();
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
+  });
 
   return {
     baseUrl: `http://127.0.0.1:${port}`,

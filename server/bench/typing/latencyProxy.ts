@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
+import { listenOnLoopback } from "../../network/loopbackServer.js";
 
 /** What the proxy saw of the verifier traffic since the last {@link LatencyProxy.reset}. */
 export interface VerifierTraffic {
@@ -63,7 +63,6 @@ function billedOf(json: UsageJson | UsageJson[]): { prompt: number; completion: 
  */
 export async function startLatencyProxy(targetOrigin: string, rttMs: number): Promise<LatencyProxy> {
   let traffic = emptyTraffic();
-  const sockets = new Set<Socket>();
   const oneWay = rttMs / 2;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -116,19 +115,7 @@ export async function startLatencyProxy(targetOrigin: string, rttMs: number): Pr
   };
 
   const server: Server = createServer((req, res) => void handle(req, res));
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const close = async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
+  const { port, close } = await listenOnLoopback(server);
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     get traffic() {
