@@ -5,7 +5,8 @@
 //
 //   npm run bench:typing                       # full: RTT 0/25/100 ms × verifier as-is / +25 ms per step
 //   npm run bench:typing -- --smoke --out DIR  # CI: one condition, one short region, no profile
-//   npm run bench:typing -- --corpus ~/project --chars 300 --files 4 --rtt 25 --step-ms 25 [--models assets/models]
+//   npm run bench:typing -- --corpus ~/project --chars 300 --files 4 --rtt 25 --step-ms 25 [--models DIR|generated]
+// Models: the bundled trained family by default; `--models generated` is the seeded random test fixture.
 import { spawn } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -20,6 +21,7 @@ import { TypingResultSchema, type TypingCondition, type TypingResult, type Typin
 import { isPause, typingRegionOf, typingScriptOf, type TypingRegion } from "../server/bench/typing/typingScript.js";
 import { startVerifierProcess, type VerifierProcess } from "../server/cli/verifierProcess.js";
 import { bundledCorpusDir, readCorpus } from "../server/corpus/codeCorpus.js";
+import { bundledFamilyDir } from "../server/modelFiles/bundledFamily.js";
 import { MANIFEST_FILE_NAME, readModelManifest } from "../server/modelFiles/modelManifest.js";
 import { GetProfileRequest, StatsRequest } from "../server/protocol.js";
 import { DaemonProcess } from "../test/helpers/daemonProcess.js";
@@ -53,7 +55,11 @@ const seed = Number(values.seed);
 const maxTokens = Number(values["max-tokens"]);
 const debounceMs = values["debounce-ms"] === undefined ? undefined : Number(values["debounce-ms"]);
 const configKinds = (values.configs ?? (smoke ? "verifier-only,default,drafter-only" : "verifier-only,pick,default,drafter-only")).split(",");
-/** The fixed default: the drafter llama.vscode-style setups start with, at the daemon's K before any profile (4). */
+/**
+ * The fixed default: the drafter a llama.vscode-style setup starts with — the generated
+ * fixture's 4-layer F16, else the smallest drafter sharing the target's tokenizer — at the
+ * daemon's K before any profile (4).
+ */
 const DEFAULT_DRAFTER_ID = "draft-4l-f16";
 /** Nothing listens here: the drafter-only row's verifier, so the daemon serves the drafter alone. */
 const DEAD_VERIFIER_URL = "http://127.0.0.1:9/v1";
@@ -62,9 +68,10 @@ const cliPath = resolve("dist/cli.js");
 const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** The model family: --models DIR (a manifest.json with a target and drafters, e.g. a trained family), else the generated one. */
-async function familyFrom(dir: string | undefined) {
-  if (dir === undefined) return modelFamilyFixture();
+/** The model family: --models DIR (a manifest.json with a target and drafters), `generated` (the test fixture), else the bundled trained family. */
+async function familyFrom(flag: string | undefined) {
+  if (flag === "generated") return modelFamilyFixture();
+  const dir = flag ?? bundledFamilyDir();
   const { models } = await readModelManifest(join(resolve(dir), MANIFEST_FILE_NAME));
   const target = models.find((m) => m.role === "target");
   if (!target) throw new Error(`${dir} has no target model`);
@@ -81,7 +88,11 @@ for (const [i, file] of files.entries()) {
 }
 // Spread over languages: every other file when there are enough.
 const scripts = regions.map((region, i) => typingScriptOf(region.target, seed * 1000 + i));
-const defaultDrafter = family.drafters.find((d) => d.id === DEFAULT_DRAFTER_ID) ?? family.drafters[0];
+const sharesTargetTokenizer = (d: (typeof family.drafters)[number]) => d.training?.tokenizer === family.target.training?.tokenizer;
+const defaultDrafter =
+  family.drafters.find((d) => d.id === DEFAULT_DRAFTER_ID) ??
+  family.drafters.filter(sharesTargetTokenizer).sort((a, b) => a.parameters - b.parameters)[0] ??
+  family.drafters[0];
 const started = performance.now();
 const loadAtStart = load();
 log(`typing bench: ${regions.length} regions, ${scripts.reduce((n, s) => n + s.length, 0)} keystrokes per row; load ${loadAtStart.join(" ")}`);

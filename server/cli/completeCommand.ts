@@ -5,7 +5,7 @@ import type { CliCommand } from "./cliCommand.js";
 import { familyModels, startFamilyVerifierProcess } from "./familySetup.js";
 import { integerFlag, parseFlags } from "./parseFlags.js";
 import { UsageError } from "./usageError.js";
-import { apiKeyFromFlags, MODELS_DIR_FLAG, modelsDirFromFlags, VERIFIER_ENDPOINT_FLAGS } from "./verifierFlags.js";
+import { apiKeyFromFlags, MODELS_DIR_FLAG, MODELS_DIR_USAGE, modelsDirFromFlags, VERIFIER_ENDPOINT_FLAGS } from "./verifierFlags.js";
 import { VERIFIER_PROTOCOL_SETTINGS, VerifierProtocolSettingSchema } from "../verifier/verifierProtocol.js";
 
 const DEFAULT_MAX_TOKENS = 64;
@@ -22,7 +22,7 @@ export const completeCommand: CliCommand = {
   usage:
     "usage: configspec complete --file F --offset N --drafter PATH --verifier-url URL --verifier-model NAME --k K --max-tokens M\n" +
     "                           [--protocol auto|sglang|prefix-probe|echo-logprobs|predicted-outputs] [--no-verifier] [--json]\n" +
-    "       without --verifier-url, the embedded verifier serves the generated family's target (--models DIR, default ./models)",
+    `       without --verifier-url, the embedded verifier serves the family's target (${MODELS_DIR_USAGE}: default the bundled trained family)`,
   async run(argv) {
     const flags = parseFlags(argv, {
       file: { type: "string" },

@@ -95,7 +95,7 @@ export async function profileAndSelect(options: {
   return { run, profile, selection, chartFiles };
 }
 
-/** Drafters and verifier from flags; the generated family and an embedded verifier for what is not given. */
+/** Drafters and verifier from flags; the model family (bundled trained by default) and an embedded verifier for what is not given. */
 export async function profileTargetFromFlags(
   flags: VerifierEndpointFlags & { drafters?: string; models?: string; "step-ms"?: string },
   log: (line: string) => void,

@@ -38,7 +38,7 @@ export const validateCommand: CliCommand = {
     "usage: configspec validate --profile FILE [--json] [--prompts N] [--max-tokens M] [--threads 1|all] [--no-unverified] [--all] [--budget-s S] [--seed N]\n" +
     "                           " + VERIFIER_ENDPOINT_USAGE + " [--rtt-ms N] [--corpus DIR]\n" +
     "       measures the picks, the Pareto front, the baselines and a seeded sample of the rest within --budget-s (default 240);\n" +
-    "       --all measures the whole grid; without --verifier-url, the generated family's target is served again (the profile's drafters' folder);\n" +
+    "       --all measures the whole grid; without --verifier-url, the family's target is served again (from the profile's drafters' folder);\n" +
     "       an emulated step (--step-ms) and network delay (--rtt-ms) the profile was measured with are applied again",
   async run(argv) {
     const flags = parseFlags(argv, {
@@ -75,7 +75,7 @@ export const validateCommand: CliCommand = {
       // The profile's embedded verifier is gone with its process: serve the same target again.
       const manifestPath = resolve(dirname(profile.drafters[0]?.uri ?? "models/x"), MANIFEST_FILE_NAME);
       const { models } = await readModelManifest(manifestPath).catch(() => {
-        throw new UsageError(`no --verifier-url, and no generated family next to the profile's drafters (${manifestPath})`);
+        throw new UsageError(`no --verifier-url, and no model family next to the profile's drafters (${manifestPath})`);
       });
       const target = models.find((m) => m.role === "target" && m.id === profile.verifier.model);
       if (!target) throw new UsageError(`no --verifier-url, and ${manifestPath} has no target ${profile.verifier.model}`);

@@ -3,7 +3,7 @@ import { bundledFamilyDir } from "../modelFiles/bundledFamily.js";
 /**
  * The verifier flags every command that talks to a verifier shares, declared once (names,
  * types, usage text, how they are read): `--verifier-url URL --verifier-model NAME
- * [--api-key-env VAR]`, and `--models DIR`, the generated family whose target the embedded
+ * [--api-key-env VAR]`, and `--models DIR`, the model family (default the bundled trained one) whose target the embedded
  * verifier serves when no URL is given.
  */
 

@@ -20,7 +20,7 @@ export interface EmbeddedVerifier {
 }
 
 export interface EmbeddedVerifierOptions {
-  /** The GGUF model the verifier serves (the generated family's target). */
+  /** The GGUF model the verifier serves (the model family's target: bundled trained, or the generated fixture in tests). */
   modelPath: string;
   /** Default: any free port on 127.0.0.1. */
   port?: number;
@@ -28,5 +28,5 @@ export interface EmbeddedVerifierOptions {
 
 export type StartEmbeddedVerifier = (options: EmbeddedVerifierOptions) => Promise<EmbeddedVerifier>;
 
-/** server/verifierServer on 127.0.0.1, a free port, the generated family's target. */
+/** server/verifierServer on 127.0.0.1, a free port, the model family's target. */
 export const startEmbeddedVerifier: StartEmbeddedVerifier = (options) => startVerifierServer(options);
