@@ -40,11 +40,12 @@ export function drafterOnlyConfiguration(drafterId: string, threads: number): Co
   return { drafterId, k: 0, threads, verified: false };
 }
 
-/** Short human name: "draft-1l K=4 ×2t", "verifier-only", "draft-1l alone (unverified)". */
+/** Short human name: "draft-1l K=4 ×2t", "verifier-only", "draft-1l alone (unverified)", "draft-1l alone ×2t (unverified)". */
 export function configurationLabel(configuration: Configuration): string {
   const { drafterId, k, threads, verified } = configuration;
   if (drafterId === null) return "verifier-only";
-  if (!verified) return `${drafterId} alone (unverified)`;
+  // Threads named when more than one: two drafter-only rows of one drafter read alike otherwise.
+  if (!verified) return threads > 1 ? `${drafterId} alone ×${threads}t (unverified)` : `${drafterId} alone (unverified)`;
   return `${drafterId} K=${k} ×${threads}t`;
 }
 

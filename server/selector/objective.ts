@@ -51,6 +51,8 @@ export function formatMetric(objective: Objective, value: number): string {
 
 /** Three significant digits with k/M suffixes. */
 export function formatNumber(value: number): string {
+  // Drafter-only has no verification rounds: its tokens per round is infinite, printed as n/a.
+  if (!Number.isFinite(value)) return "n/a";
   const abs = Math.abs(value);
   if (abs >= 1e6) return `${trim((value / 1e6).toPrecision(3))}M`;
   if (abs >= 1e4) return `${trim((value / 1e3).toPrecision(3))}k`;
