@@ -67,6 +67,10 @@
       ? `Profiled ${new Date(profile.profiledAt).toLocaleString()} — ${profile.machine}`
       : "Not profiled yet: run “Re-profile” to measure this machine, the drafters and the verifier.";
 
+    // How drafts are verified, and why that protocol (auto-detection's reason, from the status).
+    const protocol = state.status?.verifierProtocol;
+    $("verifier-protocol").textContent = protocol ? `Verifier protocol: ${protocol.reason}` : "";
+
     const picks = $("picks");
     picks.replaceChildren();
     if (profile) {

@@ -4,7 +4,7 @@ import type { CompletionCut } from "../../../server/corpus/codeCorpus.js";
 import type { SpeculativeEngine } from "../../../server/engine/speculativeEngine.js";
 import type { VerifierProtocol } from "../../../server/verifier/verifierProtocol.js";
 import { VerifierClient } from "../../../server/verifier/verifierClient.js";
-import { completionInput, corpusPrompts, speculativeFixture } from "../../helpers/speculativeFixture.js";
+import { completionInput, REFERENCE_MAX_TOKENS, REFERENCE_PROMPTS, speculativeFixture, verifierOnlyReference } from "../../helpers/speculativeFixture.js";
 
 // Every protocol is lossless: speculative output byte-identical to the verifier's own greedy
 // output, for every drafter and K 1/2/4/8, on 50 real code positions — the lossless suite of
@@ -13,9 +13,9 @@ import { completionInput, corpusPrompts, speculativeFixture } from "../../helper
 // 50 prompts per protocol take ~10 min each on 2 cores, so the default run (npm test, CI) takes
 // 12 per protocol; CONFIGSPEC_LOSSLESS_PROMPTS=50 runs the full suite (the closing figures).
 // The default protocol also runs the full 50 × K × drafter grid in test/server/engine/lossless.test.ts.
-const PROMPTS = Number(process.env.CONFIGSPEC_LOSSLESS_PROMPTS ?? 12);
+const PROMPTS = Math.min(REFERENCE_PROMPTS, Number(process.env.CONFIGSPEC_LOSSLESS_PROMPTS ?? 12));
 const KS = [1, 2, 4, 8];
-const MAX_TOKENS = 24;
+const MAX_TOKENS = REFERENCE_MAX_TOKENS;
 const PROTOCOLS: readonly { protocol: VerifierProtocol; mode: SpeculativeEngine["mode"] }[] = [
   { protocol: "sglang", mode: "tokenIds" },
   { protocol: "prefix-probe", mode: "tokenIds" },
@@ -33,10 +33,11 @@ describe("every verifier protocol is lossless", () => {
   let reference: string[];
 
   before(async () => {
-    prompts = await corpusPrompts(PROMPTS, 20261129);
-    const verifierOnly = await fixture.engine({ k: 0, verifier: undefined, verifierClient: client });
-    reference = [];
-    for (const cut of prompts) reference.push((await verifierOnly.complete(completionInput(cut, MAX_TOKENS))).text);
+    // The verifier-only reference every lossless suite shares (computed once per generated
+    // family); the first PROMPTS of its prompts.
+    const shared = await verifierOnlyReference(fixture);
+    prompts = shared.prompts.slice(0, PROMPTS);
+    reference = shared.texts.slice(0, PROMPTS);
   });
 
   test("auto on the embedded verifier finds every protocol and picks sglang", async () => {
