@@ -21,11 +21,9 @@ import { TypingResultSchema, type TypingCondition, type TypingResult, type Typin
 import { isPause, typingRegionOf, typingScriptOf, type TypingRegion } from "../server/bench/typing/typingScript.js";
 import { startVerifierProcess, type VerifierProcess } from "../server/cli/verifierProcess.js";
 import { bundledCorpusDir, readCorpus } from "../server/corpus/codeCorpus.js";
-import { bundledFamilyDir } from "../server/modelFiles/bundledFamily.js";
-import { MANIFEST_FILE_NAME, readModelManifest } from "../server/modelFiles/modelManifest.js";
 import { GetProfileRequest, StatsRequest } from "../server/protocol.js";
 import { DaemonProcess } from "../test/helpers/daemonProcess.js";
-import { modelFamilyFixture } from "../test/helpers/modelFamilyFixture.js";
+import { familyFromModelsFlag } from "../test/helpers/bundledFamily.js";
 
 const { values } = parseArgs({
   options: {
@@ -68,16 +66,7 @@ const cliPath = resolve("dist/cli.js");
 const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** The model family: --models DIR (a manifest.json with a target and drafters), `generated` (the test fixture), else the bundled trained family. */
-async function familyFrom(flag: string | undefined) {
-  if (flag === "generated") return modelFamilyFixture();
-  const dir = flag ?? bundledFamilyDir();
-  const { models } = await readModelManifest(join(resolve(dir), MANIFEST_FILE_NAME));
-  const target = models.find((m) => m.role === "target");
-  if (!target) throw new Error(`${dir} has no target model`);
-  return { dir: resolve(dir), target, drafters: models.filter((m) => m.role === "drafter") };
-}
-const family = await familyFrom(values.models);
+const family = await familyFromModelsFlag(values.models);
 const corpusDir = resolve(values.corpus ?? bundledCorpusDir());
 const files = await readCorpus(corpusDir);
 const regions: TypingRegion[] = [];

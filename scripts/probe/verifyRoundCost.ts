@@ -8,13 +8,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Token } from "node-llama-cpp";
-import { bundledFamilyDir } from "../../server/modelFiles/bundledFamily.js";
 import { loadModel } from "../../server/modelFiles/modelLoader.js";
-import { MANIFEST_FILE_NAME, readModelManifest } from "../../server/modelFiles/modelManifest.js";
 import { predictionBody } from "../../server/verifier/protocols/predictedOutputsProtocol.js";
 import { startVerifierServer } from "../../server/verifierServer/startVerifierServer.js";
 import { bundledCorpusDir } from "../../server/corpus/codeCorpus.js";
-import { modelFamilyFixture } from "../../test/helpers/modelFamilyFixture.js";
+import { familyFromModelsFlag } from "../../test/helpers/bundledFamily.js";
 
 const argument = (name: string, fallback: number) => {
   const at = process.argv.indexOf(`--${name}`);
@@ -25,15 +23,8 @@ const CONTEXT = argument("context", 1000);
 const K = argument("k", 8);
 
 const modelsFlag = process.argv.includes("--models") ? process.argv[process.argv.indexOf("--models") + 1] : undefined;
-/** The verifier's model: the bundled trained target by default, `generated` for the test fixture's. */
-async function targetModel() {
-  if (modelsFlag === "generated") return (await modelFamilyFixture()).target;
-  const dir = modelsFlag ?? bundledFamilyDir();
-  const target = (await readModelManifest(join(dir, MANIFEST_FILE_NAME))).models.find((m) => m.role === "target");
-  if (!target) throw new Error(`${dir} has no target model`);
-  return { ...target, absolutePath: join(dir, target.path) };
-}
-const target = await targetModel();
+/** The verifier's model: the bundled trained target by default, `--models generated` for the test fixture's. */
+const { target } = await familyFromModelsFlag(modelsFlag);
 // Tokenized here, not by the server, so no request warms its cache before the timed ones.
 const tokenizer = await loadModel(target.absolutePath);
 const files = readdirSync(bundledCorpusDir(), { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile() && !entry.name.endsWith(".md"));

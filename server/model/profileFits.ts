@@ -15,15 +15,9 @@ import type { BilledRound, BillingFit, PrefillFit, VerifierProtocol, VerifyFit, 
  * additive fit, whose extrapolation is the conservative one.
  */
 export function fitVerifyMs(points: readonly VerifyPoint[]): VerifyFit {
-  if (!separatesDraftFromContext(points)) {
-    const [baseMs, perDraftTokenMs, perPromptTokenMs] = nonNegativeLeastSquares(
-      points.map((p) => [1, p.k, p.promptTokens]),
-      points.map((p) => p.ms),
-    );
-    return { baseMs, perDraftTokenMs, perPromptTokenMs, perDraftContextMs: 0 };
-  }
-  const [baseMs, perDraftTokenMs, perPromptTokenMs, perDraftContextMs] = nonNegativeLeastSquares(
-    points.map((p) => [1, p.k, p.promptTokens, p.k * p.promptTokens]),
+  const withInteraction = separatesDraftFromContext(points);
+  const [baseMs, perDraftTokenMs, perPromptTokenMs, perDraftContextMs = 0] = nonNegativeLeastSquares(
+    points.map((p) => (withInteraction ? [1, p.k, p.promptTokens, p.k * p.promptTokens] : [1, p.k, p.promptTokens])),
     points.map((p) => p.ms),
   );
   return { baseMs, perDraftTokenMs, perPromptTokenMs, perDraftContextMs };
