@@ -18,26 +18,6 @@ describe("decoding modes", () => {
     ({ prompts, texts: reference } = await verifierOnlyReference(fixture));
   });
 
-  test(`predicted-outputs: ${PROMPTS} prompts × every drafter × K 4/8 equal verifier-only`, async () => {
-    const mismatches: string[] = [];
-    let accepted = 0;
-    let drafted = 0;
-    for (const drafter of fixture.drafters) {
-      for (const k of [4, 8]) {
-        const engine = await fixture.engine({ k, drafter, verifier: { ...fixture.verifier, protocol: "predicted-outputs" } });
-        assert.equal(engine.mode, "predictedOutputs");
-        for (const [i, cut] of prompts.entries()) {
-          const output = await engine.complete(completionInput(cut, MAX_TOKENS));
-          if (output.text !== reference[i]) mismatches.push(`${drafter.id} K=${k} prompt ${i}`);
-          accepted += output.stats.accepted;
-          drafted += output.stats.drafted;
-        }
-      }
-    }
-    assert.deepEqual(mismatches, []);
-    assert.ok(accepted > 0 && accepted <= drafted, `the server reported ${accepted} accepted prediction tokens of ${drafted}`);
-  });
-
   test("token exchange is detected: ids with the family's shared tokenizer", async () => {
     const auto = await fixture.engine({ k: 4 });
     assert.equal(auto.mode, "tokenIds");

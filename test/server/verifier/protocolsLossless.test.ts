@@ -10,9 +10,10 @@ import { completionInput, REFERENCE_MAX_TOKENS, REFERENCE_PROMPTS, speculativeFi
 // output, for every drafter and K 1/2/4/8, on 50 real code positions — the lossless suite of
 // test/server/engine/lossless.test.ts run through each protocol of the real embedded verifier
 // (which serves SGLang's /generate, token-array prompt lists, echo + logprobs and predictions).
-// 50 prompts per protocol take ~10 min each on 2 cores, so the default run (npm test, CI) takes
+// 50 prompts per protocol take minutes each on 2 cores, so the default run (npm test, CI) takes
 // 12 per protocol; CONFIGSPEC_LOSSLESS_PROMPTS=50 runs the full suite (the closing figures).
 // The default protocol also runs the full 50 × K × drafter grid in test/server/engine/lossless.test.ts.
+// This is the one home of "protocol P is lossless"; the engine's own tests cover its loops.
 const PROMPTS = Math.min(REFERENCE_PROMPTS, Number(process.env.CONFIGSPEC_LOSSLESS_PROMPTS ?? 12));
 const KS = [1, 2, 4, 8];
 const MAX_TOKENS = REFERENCE_MAX_TOKENS;
@@ -50,22 +51,25 @@ describe("every verifier protocol is lossless", () => {
 
   for (const { protocol, mode } of PROTOCOLS) {
     test(`${protocol}: ${PROMPTS} prompts × K ${KS.join("/")} × every drafter equal verifier-only`, async () => {
+      const engines: { name: string; engine: SpeculativeEngine }[] = [];
+      for (const drafter of fixture.drafters) {
+        for (const k of KS) engines.push({ name: `${drafter.id} K=${k}`, engine: await fixture.engine({ k, drafter, verifier: undefined, verifierClient: client, protocol }) });
+      }
+      assert.ok(engines.every(({ engine }) => engine.mode === mode), `every engine decodes in ${mode} mode`);
       const mismatches: string[] = [];
       let accepted = 0;
       let drafted = 0;
-      for (const drafter of fixture.drafters) {
-        for (const k of KS) {
-          const engine = await fixture.engine({ k, drafter, verifier: undefined, verifierClient: client, protocol });
-          assert.equal(engine.mode, mode);
-          for (const [i, cut] of prompts.entries()) {
-            const output = await engine.complete(completionInput(cut, MAX_TOKENS));
-            if (output.text !== reference[i]) mismatches.push(`${drafter.id} K=${k} prompt ${i}: ${JSON.stringify(output.text)} ≠ ${JSON.stringify(reference[i])}`);
-            accepted += output.stats.accepted;
-            drafted += output.stats.drafted;
-          }
-          await engine.dispose();
+      // Prompt by prompt, every engine in turn: the verifier's slot keeps the prompt for the next
+      // engine (engine by engine, the prompts cycle through 2 slots and every one is cold).
+      for (const [i, cut] of prompts.entries()) {
+        for (const { name, engine } of engines) {
+          const output = await engine.complete(completionInput(cut, MAX_TOKENS));
+          if (output.text !== reference[i]) mismatches.push(`${name} prompt ${i}: ${JSON.stringify(output.text)} ≠ ${JSON.stringify(reference[i])}`);
+          accepted += output.stats.accepted;
+          drafted += output.stats.drafted;
         }
       }
+      for (const { engine } of engines) await engine.dispose();
       assert.deepEqual(mismatches, []);
       assert.ok(accepted > 0 && accepted <= drafted, `accepted ${accepted} of ${drafted}`);
     });
