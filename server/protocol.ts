@@ -47,6 +47,8 @@ export const ConfigurationKeySchema = z.object({
   k: z.number().int().min(0),
   /** Drafting threads, when the profile chose them. */
   threads: z.number().int().positive().optional(),
+  /** The verifier protocol of the rounds (a name of server/verifier/verifierProtocol.ts), when the profile compared several. */
+  protocol: z.string().min(1).optional(),
 });
 export type ConfigurationKey = z.infer<typeof ConfigurationKeySchema>;
 

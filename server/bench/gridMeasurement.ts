@@ -60,7 +60,8 @@ async function engineFor(configuration: Configuration, drafters: ReadonlyMap<str
   const drafter = drafters.get(configuration.drafterId ?? "");
   if (!drafter) throw new RangeError(`expected drafter ${configuration.drafterId} to be loaded, found ${[...drafters.keys()].join(", ")}`);
   if (kind === "drafter-only") return createSpeculativeEngine({ k: 1, loadedDrafter: drafter });
-  return createSpeculativeEngine({ k: configuration.k, loadedDrafter: drafter, verifierClient: client, tokenExchange: "ids" });
+  // The configuration's protocol when the selector compared several; absent, the one the profile's fits were measured with.
+  return createSpeculativeEngine({ k: configuration.k, loadedDrafter: drafter, verifierClient: client, tokenExchange: "ids", ...(configuration.protocol && { protocol: configuration.protocol }) });
 }
 
 /**

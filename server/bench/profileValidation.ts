@@ -1,6 +1,7 @@
 import type { CompletionCut } from "../corpus/codeCorpus.js";
 import { Drafter } from "../drafter/drafter.js";
 import type { CompletionStats } from "../completion/completionSource.js";
+import type { VerifierProtocol } from "../verifier/verifierProtocol.js";
 import { createSpeculativeEngine, type SpeculativeEngine } from "../engine/speculativeEngine.js";
 import { configurationKind, configurationLabel, type Configuration } from "../model/configuration.js";
 import { predict } from "../model/performanceModel.js";
@@ -138,9 +139,9 @@ export async function validateProfile(options: ValidationOptions): Promise<Valid
         if (!drafterProfile) throw new RangeError(`expected drafter ${id} in the profile, found ${profile.drafters.map((d) => d.id).join(", ")}`);
         drafter = recorder.drafter(await Drafter.load({ id, uriOrPath: drafterProfile.uri, threads: c.drafterId === null ? 1 : c.threads, signal }));
         instances.set(key, drafter);
-        warmUps.set(key, await engineFor(drafter, client, 1, true));
+        warmUps.set(key, await engineFor(drafter, client, 1, true, undefined));
       }
-      engines.set(c, await engineFor(drafter, client, c.k, configurationKind(c) !== "drafter-only"));
+      engines.set(c, await engineFor(drafter, client, c.k, configurationKind(c) !== "drafter-only", c.protocol));
     }
     const promptDrafter = instances.get(instanceKey(configurations[0]))!;
     const promptsOf = cuts.map((cut) => buildCompletionPrompt(cut.prefix, cut.suffix, promptDrafter).tokens);
@@ -201,9 +202,10 @@ export async function validateProfile(options: ValidationOptions): Promise<Valid
   return { rows, summary, coverage, intervalLevel: DEFAULT_INTERVAL_LEVEL, promptTokens, maxTokens, wallMs: performance.now() - started, rttSamples };
 }
 
-function engineFor(drafter: Drafter, client: VerifierClient, k: number, verified: boolean): Promise<SpeculativeEngine> {
+/** `protocol`: the configuration's (the selector compared several); absent, the one the profile's fits were measured with. */
+function engineFor(drafter: Drafter, client: VerifierClient, k: number, verified: boolean, protocol: VerifierProtocol | undefined): Promise<SpeculativeEngine> {
   return verified
-    ? createSpeculativeEngine({ loadedDrafter: drafter, verifierClient: client, k, tokenExchange: "ids" })
+    ? createSpeculativeEngine({ loadedDrafter: drafter, verifierClient: client, k, tokenExchange: "ids", ...(protocol && { protocol }) })
     : createSpeculativeEngine({ loadedDrafter: drafter, k: Math.max(1, k) });
 }
 

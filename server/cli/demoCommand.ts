@@ -118,7 +118,7 @@ async function completeWith(profile: Profile, configuration: Configuration, clie
   const drafterProfile = profile.drafters.find((d) => d.id === drafterId)!;
   const drafter = await Drafter.load({ id: drafterProfile.id, uriOrPath: drafterProfile.uri, threads: configuration.threads });
   const engine = configuration.verified
-    ? await createSpeculativeEngine({ loadedDrafter: drafter, verifierClient: client, k: configuration.k, tokenExchange: "ids" })
+    ? await createSpeculativeEngine({ loadedDrafter: drafter, verifierClient: client, k: configuration.k, tokenExchange: "ids", ...(configuration.protocol && { protocol: configuration.protocol }) })
     : await createSpeculativeEngine({ loadedDrafter: drafter, k: 1 });
   try {
     const usage: CompletionUsage = { promptTokens: 0, cachedTokens: 0, completionTokens: 0 };

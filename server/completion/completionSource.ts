@@ -79,6 +79,8 @@ export interface ServedConfiguration {
   drafterId: string | undefined;
   k: number;
   verified: boolean;
+  /** The verifier protocol that checked the drafts (a name of server/verifier/verifierProtocol.ts); absent without drafting against a verifier. */
+  protocol?: string;
 }
 
 export interface CompletionOutput {

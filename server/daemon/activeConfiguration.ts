@@ -40,7 +40,8 @@ export function chooseActiveConfiguration(input: { objective: Objective; onBatte
     }
     const drafter = drafters.find((d) => d.id === pick.drafterId);
     const threads = pick.threads === undefined ? {} : { threads: pick.threads };
-    if (drafter) return { active: { objective: input.objective, drafterId: drafter.id, k: pick.k, ...threads, source: "profile" }, drafter };
+    const protocol = pick.protocol === undefined ? {} : { protocol: pick.protocol };
+    if (drafter) return { active: { objective: input.objective, drafterId: drafter.id, k: pick.k, ...threads, ...protocol, source: "profile" }, drafter };
     note = `the profile picked drafter "${pick.drafterId}", which is no longer in configspec.drafters: re-profile`;
   }
   const first = drafters[0];

@@ -48,7 +48,8 @@ import { isAbortError } from "../util/abort.js";
 import { InlineCompletionParamsSchema } from "./completion/inlineCompletionParams.js";
 import { InlineCompletionPipeline } from "./completion/inlineCompletionPipeline.js";
 import { daemonLoggerOf, type DaemonLogger } from "./daemonLogger.js";
-import type { CreateEngine, EngineDrafter, StartEmbeddedVerifier } from "./engineFactory.js";
+import type { CreateEngine, EngineDrafter, EngineVerifier, StartEmbeddedVerifier } from "./engineFactory.js";
+import { VerifierProtocolSchema } from "../verifier/verifierProtocol.js";
 import { EngineSlot } from "./engineSlot.js";
 import { downloadDrafters, ensureGeneratedFamily, type PreparationProgress } from "./models/drafterPreparation.js";
 import { bundledFamilyDir } from "../modelFiles/bundledFamily.js";
@@ -342,7 +343,10 @@ export class ConfigSpecDaemon {
     const choice = adapted && chosen.active.source === "profile" ? { ...chosen, active: { ...chosen.active, source: "adapted" as const } } : chosen;
     this.#choice = choice;
     const sameEngine =
-      previous.drafter?.uriOrPath === choice.drafter?.uriOrPath && previous.active.k === choice.active.k && previous.active.threads === choice.active.threads;
+      previous.drafter?.uriOrPath === choice.drafter?.uriOrPath &&
+      previous.active.k === choice.active.k &&
+      previous.active.threads === choice.active.threads &&
+      previous.active.protocol === choice.active.protocol;
     if (!sameEngine) {
       this.#log.info(`active configuration: ${describeConfiguration(choice.active)}`);
       this.#invalidateEngines();
@@ -381,7 +385,7 @@ export class ConfigSpecDaemon {
         drafter,
         k: active.k,
         ...(active.threads === undefined ? {} : { threads: active.threads }),
-        verifier: { baseUrl: verifier.baseUrl, model: verifier.model, apiKey: verifier.apiKey, protocol: verifier.protocol },
+        verifier: { baseUrl: verifier.baseUrl, model: verifier.model, apiKey: verifier.apiKey, protocol: verifier.protocol, ...this.#profiledProtocols(active) },
       });
       if (signal.aborted) {
         // Invalidated while building: this engine is already stale.
@@ -399,6 +403,19 @@ export class ConfigSpecDaemon {
     } finally {
       done();
     }
+  }
+
+  /**
+   * What the profile knows about the protocols, for `auto`: the one the selector chose for the
+   * active configuration, and each one's measured verify ms (the fastest wins without a choice).
+   */
+  #profiledProtocols(active: ActiveConfiguration): Pick<EngineVerifier, "preferredProtocol" | "measuredVerifyMs"> {
+    const preferred = VerifierProtocolSchema.safeParse(active.protocol);
+    const timings = this.#profiles.profile?.verifier.protocols ?? [];
+    return {
+      ...(preferred.success && { preferredProtocol: preferred.data }),
+      ...(timings.length > 0 && { measuredVerifyMs: Object.fromEntries(timings.map((t) => [t.protocol, t.verifyMsPerRound])) }),
+    };
   }
 
   /** The drafter alone (no verifier): the degraded mode's engine, same drafter and K as the active configuration. */
@@ -526,7 +543,7 @@ export class ConfigSpecDaemon {
 }
 
 function describeConfiguration(active: ActiveConfiguration): string {
-  const drafter = active.drafterId === null ? "verifier-only" : `${active.drafterId} K=${active.k}`;
+  const drafter = active.drafterId === null ? "verifier-only" : `${active.drafterId} K=${active.k}${active.protocol ? ` via ${active.protocol}` : ""}`;
   return `${drafter} (${active.objective}, ${active.source})`;
 }
 

@@ -15,6 +15,8 @@ export interface EngineVerifier {
   protocol: VerifierProtocolSetting;
   /** With `auto`: verify ms per round the profiler measured per protocol (profile.verifier.protocols); the fastest that works wins. */
   measuredVerifyMs?: Partial<Record<VerifierProtocol, number>>;
+  /** With `auto`: the protocol the selector chose for this configuration; used when the endpoint answers it. */
+  preferredProtocol?: VerifierProtocol;
 }
 
 /** One point of the configuration space, as the daemon, the profiler and the CLI ask for it. */

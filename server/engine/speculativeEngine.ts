@@ -103,6 +103,7 @@ export class SpeculativeEngine implements CompletionSource {
           client,
           setting,
           measuredMs: options.verifier?.measuredVerifyMs,
+          preferred: options.verifier?.preferredProtocol,
           signal: options.signal,
           probeTokens: drafter.tokenizeWithSpecialTokens(TOKENIZER_PROBE_TEXT).slice(0, 4),
           sharesTokenizer: idsShared,
@@ -128,6 +129,7 @@ export class SpeculativeEngine implements CompletionSource {
         drafterId: mode === "verifierOnly" ? undefined : drafter?.id,
         k: options.k,
         verified: mode !== "drafterOnly",
+        ...(resolved && { protocol: resolved.choice.protocol }),
       };
       const engine = new SpeculativeEngine(mode, configuration, drafter, client, owns, options.promptWindow, options.k, shared, resolved);
       engine.#budget = new PromptBudget({ drafterWindow: drafter?.contextSize, verifierWindow: options.verifier ? await discoverContextWindow({ ...options.verifier, signal: options.signal }) : undefined });

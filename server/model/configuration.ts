@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { VerifierProtocolSchema } from "../profile/profileSchema.js";
 import { InvalidConfigurationError } from "./invalidConfigurationError.js";
 
 /**
@@ -12,6 +13,11 @@ export const ConfigurationSchema = z.object({
   /** Drafting threads; ignored (1) for verifier-only. */
   threads: z.number().int().positive(),
   verified: z.boolean(),
+  /**
+   * How speculative rounds are verified, when the profile timed several protocols and the
+   * selector chooses between them (model/protocolFits.ts); absent: the profile's own protocol.
+   */
+  protocol: VerifierProtocolSchema.optional(),
 });
 export type Configuration = z.infer<typeof ConfigurationSchema>;
 
@@ -40,15 +46,15 @@ export function drafterOnlyConfiguration(drafterId: string, threads: number): Co
   return { drafterId, k: 0, threads, verified: false };
 }
 
-/** Short human name: "draft-1l K=4 ×2t", "verifier-only", "draft-1l alone (unverified)", "draft-1l alone ×2t (unverified)". */
+/** Short human name: "draft-1l K=4 ×2t", "draft-1l K=4 ×2t via sglang", "verifier-only", "draft-1l alone (unverified)", "draft-1l alone ×2t (unverified)". */
 export function configurationLabel(configuration: Configuration): string {
-  const { drafterId, k, threads, verified } = configuration;
+  const { drafterId, k, threads, verified, protocol } = configuration;
   if (drafterId === null) return "verifier-only";
   // Threads named when more than one: two drafter-only rows of one drafter read alike otherwise.
   if (!verified) return threads > 1 ? `${drafterId} alone ×${threads}t (unverified)` : `${drafterId} alone (unverified)`;
-  return `${drafterId} K=${k} ×${threads}t`;
+  return `${drafterId} K=${k} ×${threads}t${protocol ? ` via ${protocol}` : ""}`;
 }
 
 export function sameConfiguration(a: Configuration, b: Configuration): boolean {
-  return a.drafterId === b.drafterId && a.k === b.k && a.threads === b.threads && a.verified === b.verified;
+  return a.drafterId === b.drafterId && a.k === b.k && a.threads === b.threads && a.verified === b.verified && a.protocol === b.protocol;
 }

@@ -2,6 +2,7 @@ import { DRAFTER_ONLY_CHUNK } from "../engine/loops/singleModelModes.js";
 import type { DrafterProfile, LatencyStats, Profile } from "../profile/profileSchema.js";
 import { configurationKind, configurationLabel, type Configuration } from "./configuration.js";
 import { InvalidConfigurationError } from "./invalidConfigurationError.js";
+import { protocolFits } from "./protocolFits.js";
 import { draftMsPerTokenFor, roundSchedule, verifierPrefillMsFor, verifyMsFor } from "./performanceModel.js";
 
 /**
@@ -68,9 +69,10 @@ export function predictFirstLineMs(profile: Profile, configuration: Configuratio
   if (kind === "drafter-only") return drafterStaleMs + L * draftMs + Math.ceil(L / DRAFTER_ONLY_CHUNK) * drafter.roundOverheadMs;
   const schedule = roundSchedule(drafter.acceptanceCurve, configuration.k, L);
   const context = P + schedule.meanOutputBefore;
+  const { verifyFit } = protocolFits(profile, configuration.protocol);
   let roundsMs = 0;
   for (const [k, count] of schedule.roundsAtK.entries()) {
-    if (count > 0) roundsMs += count * (conditions.rttMs + verifyMsFor(verifier.verifyMs.fit, k, context) + k * draftMs + (k > 0 ? drafter.roundOverheadMs : 0));
+    if (count > 0) roundsMs += count * (conditions.rttMs + verifyMsFor(verifyFit, k, context) + k * draftMs + (k > 0 ? drafter.roundOverheadMs : 0));
   }
   return drafterStaleMs + verifierStaleMs + roundsMs;
 }

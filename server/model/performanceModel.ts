@@ -5,6 +5,7 @@ import { usdOf } from "./completionPrice.js";
 import { resolveConditions, type Conditions, type ConditionsInput } from "./conditions.js";
 import { configurationKind, configurationLabel, type Configuration, type ConfigurationKind } from "./configuration.js";
 import { InvalidConfigurationError } from "./invalidConfigurationError.js";
+import { protocolFits } from "./protocolFits.js";
 
 /**
  * The performance model: goodput (verified tokens/s), cost (verified tokens per USD) and
@@ -234,8 +235,7 @@ function speculativeCompletion(profile: Profile, configuration: Configuration, c
   const context = conditions.promptTokens + schedule.meanOutputBefore;
 
   const draftMs = draftMsPerTokenFor(drafter, threads, context);
-  const fit = profile.verifier.verifyMs.fit;
-  const billing = profile.verifier.billing.fit;
+  const { verifyFit: fit, billingFit: billing } = protocolFits(profile, configuration.protocol);
   // Σ over the rounds' K values of each per-round cost (the last rounds draft fewer: see roundSchedule).
   const overRounds = (cost: (k: number) => number) => schedule.roundsAtK.reduce((total, count, kr) => total + (count > 0 ? count * cost(kr) : 0), 0);
   const input = overRounds((kr) => roundInputTokens(billing, context, kr));

@@ -1,4 +1,5 @@
 import { drafterOnlyConfiguration, verifierOnlyConfiguration, type Configuration } from "../model/configuration.js";
+import { comparableProtocols } from "../model/protocolFits.js";
 import type { DrafterProfile, Profile } from "../profile/profileSchema.js";
 
 export interface ConfigurationSpaceOptions {
@@ -12,15 +13,19 @@ export function profiledThreads(drafter: DrafterProfile): number[] {
 }
 
 /**
- * Every configuration the profile can predict: drafters × K 1..kMax × profiled threads, the
- * verifier-only baseline, and drafter-only per drafter and thread count when unverified output
- * is allowed.
+ * Every configuration the profile can predict: drafters × K 1..kMax × profiled threads (× the
+ * verifier protocols the profile compared, when it timed two or more), the verifier-only
+ * baseline, and drafter-only per drafter and thread count when unverified output is allowed.
  */
 export function enumerateConfigurations(profile: Profile, options: ConfigurationSpaceOptions = {}): Configuration[] {
   const configurations: Configuration[] = [verifierOnlyConfiguration()];
+  const protocols = comparableProtocols(profile);
+  const variants = protocols.length > 0 ? protocols.map((protocol) => ({ protocol })) : [{}];
   for (const drafter of profile.drafters) {
     for (const threads of profiledThreads(drafter)) {
-      for (let k = 1; k <= profile.kMax; k++) configurations.push({ drafterId: drafter.id, k, threads, verified: true });
+      for (let k = 1; k <= profile.kMax; k++) {
+        for (const variant of variants) configurations.push({ drafterId: drafter.id, k, threads, verified: true, ...variant });
+      }
       if (options.allowUnverified) configurations.push(drafterOnlyConfiguration(drafter.id, threads));
     }
   }

@@ -3,6 +3,7 @@ import { configurationLabel, type Configuration } from "../../model/configuratio
 import { OnlineValidation, type PredictedVsMeasured } from "../../model/onlineValidation.js";
 import { predict } from "../../model/performanceModel.js";
 import { predictionInterval, replicateProfiles } from "../../model/predictionInterval.js";
+import { comparedProtocolOf } from "../../model/protocolFits.js";
 import { applyRunningEstimates } from "../../model/runningEstimates.js";
 import type { Profile } from "../../profile/profileSchema.js";
 import type { ActiveConfiguration, ProfileView } from "../../protocol.js";
@@ -70,7 +71,7 @@ export class OnlineAdaptation {
   #validate(output: CompletionOutput, input: AdaptationInput): string | undefined {
     const { stats, configuration: served } = output;
     if (!served.verified || stats.tokens === 0 || stats.timings.totalMs <= 0) return undefined;
-    const configuration: Configuration = { drafterId: served.drafterId ?? null, k: served.k, threads: input.active.threads ?? 1, verified: true };
+    const configuration: Configuration = { drafterId: served.drafterId ?? null, k: served.k, threads: input.active.threads ?? 1, verified: true, ...withProtocol(comparedProtocolOf(input.profile, served.protocol)) };
     const key = configurationLabel(configuration);
     if (key !== this.#validatedKey) {
       this.#validatedKey = key;
@@ -95,6 +96,7 @@ export class OnlineAdaptation {
       k: input.active.k,
       threads: input.active.threads ?? 1,
       verified: true,
+      ...withProtocol(comparedProtocolOf(input.profile, input.active.protocol)),
     };
     return { decision: decideSwitch(current, selection.candidates, objective), view };
   }
@@ -109,4 +111,9 @@ export class OnlineAdaptation {
   get estimates() {
     return this.#estimator.estimates();
   }
+}
+
+
+function withProtocol(protocol: Configuration["protocol"]): Pick<Configuration, "protocol"> {
+  return protocol ? { protocol } : {};
 }

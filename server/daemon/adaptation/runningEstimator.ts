@@ -1,5 +1,6 @@
 import type { CompletionOutput } from "../../completion/completionSource.js";
 import { verifyMsFor } from "../../model/performanceModel.js";
+import { servedProtocolFits } from "../../model/protocolFits.js";
 import type { RunningEstimates } from "../../model/runningEstimates.js";
 import type { Profile } from "../../profile/profileSchema.js";
 
@@ -32,7 +33,7 @@ export class RunningEstimator {
     this.#samples++;
     const contextTokens = stats.usage.promptTokens / stats.rounds;
     const roundMs = (stats.timings.verifyMs + stats.timings.networkMs) / stats.rounds;
-    const rtt = Math.max(0, roundMs - verifyMsFor(profile.verifier.verifyMs.fit, configuration.k, contextTokens));
+    const rtt = Math.max(0, roundMs - verifyMsFor(servedProtocolFits(profile, configuration.protocol).verifyFit, configuration.k, contextTokens));
     this.#rttMs = this.#rttMs === undefined ? rtt : this.#rttMs + RTT_SMOOTHING * (rtt - this.#rttMs);
 
     const counts = this.#positions.get(drafterId) ?? { hits: [], trials: [] };

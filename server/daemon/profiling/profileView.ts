@@ -64,8 +64,8 @@ export function withPowerState(view: ProfileView, onBattery: boolean | null): Pr
 }
 
 function keyOf(scored: ScoredConfiguration) {
-  const { drafterId, k, threads } = scored.configuration;
-  return { drafterId, k, ...(drafterId === null ? {} : { threads }) };
+  const { drafterId, k, threads, protocol } = scored.configuration;
+  return { drafterId, k, ...(drafterId === null ? {} : { threads }), ...(protocol && { protocol }) };
 }
 
 function finiteOr(value: number, fallback: number): number {

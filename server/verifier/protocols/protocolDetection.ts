@@ -184,7 +184,7 @@ function workingProbe(detection: ProtocolDetection, protocol: VerifierProtocol):
 export function chooseVerifierProtocol(
   detection: ProtocolDetection,
   setting: VerifierProtocolSetting,
-  options: { measuredMs?: Partial<Record<VerifierProtocol, number>>; allowed?: readonly VerifierProtocol[] } = {},
+  options: { measuredMs?: Partial<Record<VerifierProtocol, number>>; allowed?: readonly VerifierProtocol[]; preferred?: VerifierProtocol } = {},
 ): ProtocolChoice {
   const allowed = options.allowed ?? VERIFIER_PROTOCOLS;
   const usable = detection.found.filter((protocol) => allowed.includes(protocol));
@@ -197,6 +197,10 @@ export function chooseVerifierProtocol(
     throw new NoVerifierProtocolError(detection, describeMissing(detection, [setting]), setting);
   }
   if (usable.length === 0) throw new NoVerifierProtocolError(detection, describeMissing(detection, allowed), setting);
+  if (options.preferred && usable.includes(options.preferred)) {
+    const also = usable.filter((protocol) => protocol !== options.preferred);
+    return choice(options.preferred, `${options.preferred}: auto — the profile's pick for this configuration and objective${also.length > 0 ? `; also works: ${also.join(", ")}` : ""}`);
+  }
   const measured = options.measuredMs ?? {};
   const timed = usable.filter((protocol) => measured[protocol] !== undefined);
   if (timed.length >= 2) {

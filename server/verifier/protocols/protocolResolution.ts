@@ -22,6 +22,8 @@ export interface ResolveOptions {
   sharesTokenizer: (verifier: TokenVerifier) => Promise<boolean>;
   /** With `auto`: measured verify ms per round per protocol (the profile's); the fastest that works wins. */
   measuredMs?: Partial<Record<VerifierProtocol, number>>;
+  /** With `auto`: the selector's protocol for this configuration; wins when the endpoint answers it. */
+  preferred?: VerifierProtocol;
   /** Valid ids for the probe requests (the drafter's). */
   probeTokens?: readonly number[];
   signal?: AbortSignal;
@@ -49,7 +51,7 @@ export async function resolveVerifierProtocol(options: ResolveOptions): Promise<
     return resolved;
   }
   const detection = await detectVerifierProtocols(client, { signal, probeTokens: options.probeTokens });
-  const first = await withTokenizer(chooseVerifierProtocol(detection, "auto", { measuredMs: options.measuredMs }), detection);
+  const first = await withTokenizer(chooseVerifierProtocol(detection, "auto", { measuredMs: options.measuredMs, preferred: options.preferred }), detection);
   if (first.shared || !isTokenProtocol(first.choice.protocol) || first.choice.protocol === "echo-logprobs") return first;
   // Drafts as text need echo-logprobs or predicted outputs; without either the mismatch is the reason.
   if (!detection.found.some((protocol) => protocol === "echo-logprobs" || protocol === "predicted-outputs")) throw new TokenizerMismatchError(client.endpoint, first.choice.protocol);

@@ -85,6 +85,12 @@ test("when several protocols work, auto takes the measured fastest and says so",
   const measured = chooseVerifierProtocol(detection, "auto", { measuredMs: { sglang: 9, "prefix-probe": 4, "echo-logprobs": 30 } });
   assert.equal(measured.protocol, "prefix-probe");
   assert.match(measured.reason, /measured fastest, 4\.0 ms per round \(sglang 9\.0 ms, echo-logprobs 30\.0 ms\)/);
+  // The selector's protocol for the configuration wins over the measured fastest when the endpoint answers it…
+  const preferred = chooseVerifierProtocol(detection, "auto", { measuredMs: { sglang: 9, "prefix-probe": 4, "echo-logprobs": 30 }, preferred: "echo-logprobs" });
+  assert.equal(preferred.protocol, "echo-logprobs");
+  assert.match(preferred.reason, /^echo-logprobs: auto — the profile's pick for this configuration and objective; also works: sglang, prefix-probe$/);
+  // …and is ignored when it does not.
+  assert.equal(chooseVerifierProtocol(detection, "auto", { measuredMs: { sglang: 9, "prefix-probe": 4 }, preferred: "predicted-outputs" }).protocol, "prefix-probe");
   // A drafter with another tokenizer can only use echo-logprobs (as text) or predicted outputs.
   assert.equal(chooseVerifierProtocol(detection, "auto", { allowed: ["echo-logprobs", "predicted-outputs"] }).protocol, "echo-logprobs");
 });
