@@ -30,8 +30,9 @@ export function comparableProtocols(profile: Profile): VerifierProtocol[] {
  * by side. Another protocol's verify fit is the measured fit scaled by the ratio of their server
  * times in that round (wall ms minus the median round trip) — one round at one K and context, so
  * a first-order estimate that validation and online adaptation check. Its billing is the
- * protocol's structure (defaultBillingFit: prefix-probe sends the context K+1 times) with the
- * measured cached share of input, a property of the endpoint's cache rather than the protocol.
+ * measured fit when it is billed alike, else its structure (defaultBillingFit: prefix-probe sends
+ * the context K+1 times) with the measured cached share of input, a property of the endpoint's
+ * cache rather than the protocol.
  * No protocol, or the measured one: the profile's fits as they are.
  */
 export function protocolFits(profile: Profile, protocol: VerifierProtocol | undefined): ProtocolFits {
@@ -48,8 +49,19 @@ export function protocolFits(profile: Profile, protocol: VerifierProtocol | unde
       perPromptTokenMs: fit.perPromptTokenMs * scale,
       ...(fit.perDraftContextMs !== undefined && { perDraftContextMs: fit.perDraftContextMs * scale }),
     },
-    billingFit: { ...defaultBillingFit(protocol), cachedInputFraction: verifier.billing.fit.cachedInputFraction },
+    billingFit: billingFitOf(profile, protocol),
   };
+}
+
+/**
+ * A protocol billed like the measured one (sglang and echo-logprobs: C + K input, 1 output) takes
+ * the measured billing fit as it is; another, its own structure with the measured cached share.
+ */
+function billingFitOf(profile: Profile, protocol: VerifierProtocol): BillingFit {
+  const measured = profile.verifier.billing.fit;
+  const structure = defaultBillingFit(protocol);
+  if (JSON.stringify(structure) === JSON.stringify(defaultBillingFit(profile.verifier.protocol))) return measured;
+  return { ...structure, cachedInputFraction: measured.cachedInputFraction };
 }
 
 /**

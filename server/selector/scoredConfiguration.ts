@@ -32,7 +32,8 @@ const RELATIVE_TIE = 1e-9;
 
 /**
  * Whether `a` is a better choice than `b` for the objective: higher metric; on a tie, verified
- * before unverified, then verifier-only, then smaller K, then fewer threads.
+ * before unverified, then verifier-only, then smaller K, then fewer threads, then higher goodput
+ * (two protocols billed alike tie on cost; the faster one is the better pick).
  */
 export function isBetter(a: ScoredConfiguration, b: ScoredConfiguration, objective: Objective): boolean {
   const x = objectiveMetric(objective, a.prediction);
@@ -44,7 +45,8 @@ export function isBetter(a: ScoredConfiguration, b: ScoredConfiguration, objecti
   if (ca.verified !== cb.verified) return ca.verified;
   if ((ca.drafterId === null) !== (cb.drafterId === null)) return ca.drafterId === null;
   if (ca.k !== cb.k) return ca.k < cb.k;
-  return ca.threads < cb.threads;
+  if (ca.threads !== cb.threads) return ca.threads < cb.threads;
+  return a.prediction.goodput > b.prediction.goodput;
 }
 
 /** The best candidate for the objective; undefined for an empty list. */

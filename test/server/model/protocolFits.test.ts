@@ -59,7 +59,7 @@ test("another protocol's verify fit is the measured one scaled by their server-t
   assert.ok(Math.abs(probe.verifyFit.baseMs - profile.verifier.verifyMs.fit.baseMs * 0.3) < 1e-12);
   assert.ok(Math.abs(probe.verifyFit.perDraftTokenMs - profile.verifier.verifyMs.fit.perDraftTokenMs * 0.3) < 1e-12);
   assert.equal(probe.billingFit.contextCopiesPerDraftToken, 1, "K+1 prompts, each with the whole context");
-  assert.equal(protocolFits(profile, "sglang").billingFit.contextCopiesPerDraftToken, undefined);
+  assert.deepEqual(protocolFits(profile, "sglang").billingFit, profile.verifier.billing.fit, "billed like echo-logprobs: the measured fit");
   assert.throws(() => protocolFits(ProfileSchema.parse(syntheticProfileInput()), "sglang"), /protocol survey to have timed sglang/);
 
   const configuration = { drafterId: "coder-0.5b-q8", k: 4, threads: 4, verified: true } as const;
@@ -77,4 +77,6 @@ test("the optima conflict on the protocol too: latency takes the fastest protoco
   const speculative = selection.candidates.filter((c) => c.prediction.kind === "speculative");
   const cheapest = bestFor(speculative, "cost");
   assert.ok(cheapest && cheapest.configuration.protocol !== "prefix-probe", `cheapest speculative: ${cheapest?.label}`);
+  // sglang and echo-logprobs are billed alike: the tie goes to the faster one.
+  assert.equal(cheapest.configuration.protocol, "sglang");
 });
