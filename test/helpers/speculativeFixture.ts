@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after } from "node:test";
 import { bundledCorpusDir, cutCompletionPrompts, readCorpus, type CompletionCut } from "../../server/corpus/codeCorpus.js";
 import { Drafter } from "../../server/drafter/drafter.js";
-import type { CompletionInput } from "../../server/completion/completionSource.js";
+import type { CompletionInput, CompletionOutput } from "../../server/completion/completionSource.js";
 import { createSpeculativeEngine, type SpeculativeEngine, type SpeculativeEngineOptions } from "../../server/engine/speculativeEngine.js";
 import type { PromptWindowOptions } from "../../server/prompt/completionPrompt.js";
 import { VerifierClient } from "../../server/verifier/verifierClient.js";
@@ -108,4 +108,35 @@ export async function verifierOnlyReference(fixture: SpeculativeFixture): Promis
   await writeFile(staging, JSON.stringify(texts));
   await rename(staging, path);
   return { prompts, texts };
+}
+
+export interface NamedEngine {
+  name: string;
+  engine: SpeculativeEngine;
+}
+
+export interface GridOutcome {
+  /** One line per (engine, prompt) whose text differs from the reference. */
+  mismatches: string[];
+  accepted: number;
+  drafted: number;
+}
+
+/**
+ * Every engine on every prompt against the verifier-only reference: prompt by prompt, every
+ * engine in turn, so the verifier's slot keeps the prompt for the next engine (engine by engine,
+ * the prompts cycle through its slots and every completion is cold). `check` sees each output.
+ */
+export async function completeGrid(engines: readonly NamedEngine[], prompts: readonly CompletionCut[], reference: readonly string[], maxTokens: number, check?: (output: CompletionOutput) => void): Promise<GridOutcome> {
+  const outcome: GridOutcome = { mismatches: [], accepted: 0, drafted: 0 };
+  for (const [i, cut] of prompts.entries()) {
+    for (const { name, engine } of engines) {
+      const output = await engine.complete(completionInput(cut, maxTokens));
+      if (output.text !== reference[i]) outcome.mismatches.push(`${name} prompt ${i}: ${JSON.stringify(output.text)} ≠ ${JSON.stringify(reference[i])}`);
+      check?.(output);
+      outcome.accepted += output.stats.accepted;
+      outcome.drafted += output.stats.drafted;
+    }
+  }
+  return outcome;
 }

@@ -4,7 +4,7 @@ import type { CompletionCut } from "../../../server/corpus/codeCorpus.js";
 import type { SpeculativeEngine } from "../../../server/engine/speculativeEngine.js";
 import type { VerifierProtocol } from "../../../server/verifier/verifierProtocol.js";
 import { VerifierClient } from "../../../server/verifier/verifierClient.js";
-import { completionInput, REFERENCE_MAX_TOKENS, REFERENCE_PROMPTS, speculativeFixture, verifierOnlyReference } from "../../helpers/speculativeFixture.js";
+import { completeGrid, type NamedEngine, REFERENCE_MAX_TOKENS, REFERENCE_PROMPTS, speculativeFixture, verifierOnlyReference } from "../../helpers/speculativeFixture.js";
 
 // Every protocol is lossless: speculative output byte-identical to the verifier's own greedy
 // output, for every drafter and K 1/2/4/8, on 50 real code positions — the lossless suite of
@@ -51,24 +51,12 @@ describe("every verifier protocol is lossless", () => {
 
   for (const { protocol, mode } of PROTOCOLS) {
     test(`${protocol}: ${PROMPTS} prompts × K ${KS.join("/")} × every drafter equal verifier-only`, async () => {
-      const engines: { name: string; engine: SpeculativeEngine }[] = [];
+      const engines: NamedEngine[] = [];
       for (const drafter of fixture.drafters) {
         for (const k of KS) engines.push({ name: `${drafter.id} K=${k}`, engine: await fixture.engine({ k, drafter, verifier: undefined, verifierClient: client, protocol }) });
       }
       assert.ok(engines.every(({ engine }) => engine.mode === mode), `every engine decodes in ${mode} mode`);
-      const mismatches: string[] = [];
-      let accepted = 0;
-      let drafted = 0;
-      // Prompt by prompt, every engine in turn: the verifier's slot keeps the prompt for the next
-      // engine (engine by engine, the prompts cycle through 2 slots and every one is cold).
-      for (const [i, cut] of prompts.entries()) {
-        for (const { name, engine } of engines) {
-          const output = await engine.complete(completionInput(cut, MAX_TOKENS));
-          if (output.text !== reference[i]) mismatches.push(`${name} prompt ${i}: ${JSON.stringify(output.text)} ≠ ${JSON.stringify(reference[i])}`);
-          accepted += output.stats.accepted;
-          drafted += output.stats.drafted;
-        }
-      }
+      const { mismatches, accepted, drafted } = await completeGrid(engines, prompts, reference, MAX_TOKENS);
       for (const { engine } of engines) await engine.dispose();
       assert.deepEqual(mismatches, []);
       assert.ok(accepted > 0 && accepted <= drafted, `accepted ${accepted} of ${drafted}`);
