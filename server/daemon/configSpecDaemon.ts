@@ -86,7 +86,7 @@ export interface ConfigSpecDaemonOptions {
 
 const VERIFIER_KEYS: readonly SettingKey[] = ["verifier.baseUrl", "verifier.model", "verifier.protocol"];
 /** Keys the predictions in the profile view depend on. */
-const PROFILE_VIEW_KEYS: readonly SettingKey[] = ["allowUnverified", "maxTokens"];
+const PROFILE_VIEW_KEYS: readonly SettingKey[] = ["allowUnverified", "maxTokens", "verifier.protocol"];
 
 /**
  * The daemon: document sync, inline completions, the custom `configspec/*` requests, and the
@@ -319,7 +319,7 @@ export class ConfigSpecDaemon {
 
   /** What the profile's view is derived for. */
   #viewInputs(): ProfileViewInputs {
-    return { allowUnverified: this.#settings.allowUnverified, maxTokens: this.#settings.maxTokens, onBattery: this.#power.onBattery };
+    return { allowUnverified: this.#settings.allowUnverified, maxTokens: this.#settings.maxTokens, onBattery: this.#power.onBattery, protocol: this.#settings.verifier.protocol };
   }
 
   /** Plugged in or unplugged: the status says so, and `auto` re-picks (battery when unplugged, else latency). */

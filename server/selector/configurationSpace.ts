@@ -1,10 +1,13 @@
 import { drafterOnlyConfiguration, verifierOnlyConfiguration, type Configuration } from "../model/configuration.js";
 import { comparableProtocols } from "../model/protocolFits.js";
 import type { DrafterProfile, Profile } from "../profile/profileSchema.js";
+import type { VerifierProtocolSetting } from "../verifier/verifierProtocol.js";
 
 export interface ConfigurationSpaceOptions {
   /** Include drafter-only (unverified) configurations. Default false: output is the verifier's. */
   allowUnverified?: boolean;
+  /** configspec.verifier.protocol: `auto` (default) lets the selector choose; a named protocol is the only one considered. */
+  protocol?: VerifierProtocolSetting;
 }
 
 /** Thread counts a drafter was profiled at (the sweep, or just its best). */
@@ -19,7 +22,8 @@ export function profiledThreads(drafter: DrafterProfile): number[] {
  */
 export function enumerateConfigurations(profile: Profile, options: ConfigurationSpaceOptions = {}): Configuration[] {
   const configurations: Configuration[] = [verifierOnlyConfiguration()];
-  const protocols = comparableProtocols(profile);
+  const setting = options.protocol ?? "auto";
+  const protocols = comparableProtocols(profile).filter((protocol) => setting === "auto" || protocol === setting);
   const variants = protocols.length > 0 ? protocols.map((protocol) => ({ protocol })) : [{}];
   for (const drafter of profile.drafters) {
     for (const threads of profiledThreads(drafter)) {

@@ -1,3 +1,4 @@
+import type { VerifierProtocolSetting } from "../../verifier/verifierProtocol.js";
 import type { CompletionOutput } from "../../completion/completionSource.js";
 import { configurationLabel, type Configuration } from "../../model/configuration.js";
 import { OnlineValidation, type PredictedVsMeasured } from "../../model/onlineValidation.js";
@@ -22,6 +23,8 @@ export interface AdaptationInput {
   maxTokens: number;
   /** The live power state, for `auto`. */
   onBattery: boolean | null;
+  /** configspec.verifier.protocol (`auto`: the selector chooses). Default auto. */
+  protocol?: VerifierProtocolSetting;
 }
 
 export interface AdaptationResult {
@@ -89,7 +92,7 @@ export class OnlineAdaptation {
 
   reselect(input: AdaptationInput): AdaptationResult {
     const adapted = applyRunningEstimates(input.profile, this.#estimator.estimates());
-    const { view, selection } = profileViewOf(adapted, { allowUnverified: input.allowUnverified, maxTokens: input.maxTokens, onBattery: input.onBattery });
+    const { view, selection } = profileViewOf(adapted, { allowUnverified: input.allowUnverified, maxTokens: input.maxTokens, onBattery: input.onBattery, protocol: input.protocol });
     const objective = resolveObjective(input.active.objective, input.onBattery);
     const current: Configuration = {
       drafterId: input.active.drafterId,

@@ -1,3 +1,4 @@
+import type { VerifierProtocolSetting } from "../../verifier/verifierProtocol.js";
 import type { CompletionOutput } from "../../completion/completionSource.js";
 import type { Profile } from "../../profile/profileSchema.js";
 import type { ActiveConfiguration, ProfileView } from "../../protocol.js";
@@ -13,6 +14,8 @@ export interface ProfileViewInputs {
   allowUnverified: boolean;
   maxTokens: number;
   onBattery: boolean | null;
+  /** configspec.verifier.protocol (`auto`: the selector chooses). */
+  protocol: VerifierProtocolSetting;
 }
 
 export interface ProfileStateOptions {

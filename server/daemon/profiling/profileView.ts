@@ -1,3 +1,4 @@
+import type { VerifierProtocolSetting } from "../../verifier/verifierProtocol.js";
 import type { Profile } from "../../profile/profileSchema.js";
 import type { Chart, ObjectivePick, ProfileView } from "../../protocol.js";
 import { pickFor, selectConfigurations, type Pick, type Selection } from "../../selector/selectConfiguration.js";
@@ -11,6 +12,8 @@ export interface ProfileViewOptions {
   maxTokens: number;
   /** The live power state the `auto` pick follows (null: cannot tell, so latency). Default: the state stored in the profile. */
   onBattery?: boolean | null;
+  /** configspec.verifier.protocol: with `auto` (default) the protocol is one more dimension; a named one is the only one. */
+  protocol?: VerifierProtocolSetting;
 }
 
 export interface ProfileViewResult {
@@ -25,7 +28,7 @@ export interface ProfileViewResult {
  * front, and the charts. Recomputed, never stored: it follows the settings.
  */
 export function profileViewOf(profile: Profile, options: ProfileViewOptions): ProfileViewResult {
-  const selection = selectConfigurations(profile, { allowUnverified: options.allowUnverified, conditions: { maxTokens: options.maxTokens }, onBattery: options.onBattery });
+  const selection = selectConfigurations(profile, { allowUnverified: options.allowUnverified, conditions: { maxTokens: options.maxTokens }, onBattery: options.onBattery, protocol: options.protocol });
   const front = new Set(selection.paretoFront);
   const acceptance = new Map(profile.drafters.map((d) => [d.id, d.acceptanceMean]));
   const pick = (p: Pick): ObjectivePick => ({ ...keyOf(p.choice), verified: p.choice.configuration.verified, label: p.choice.label, explanation: p.explanation });

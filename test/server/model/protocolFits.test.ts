@@ -45,6 +45,9 @@ test("the token protocols the survey timed are compared; predicted outputs is no
   assert.equal(speculative.length, enumerateConfigurations(ProfileSchema.parse(syntheticProfileInput({ rttMs: RTT }))).filter((c) => c.k > 0).length * 3);
   assert.equal(configurations.filter((c) => c.drafterId === null).length, 1, "verifier-only streams; no protocol to choose");
   assert.equal(configurationLabel(speculative[0]), `${speculative[0].drafterId} K=1 ×1t via sglang`);
+  // A protocol named in the settings is the only one considered; one the model does not compare leaves configurations without.
+  assert.ok(enumerateConfigurations(profile, { protocol: "sglang" }).filter((c) => c.k > 0).every((c) => c.protocol === "sglang"));
+  assert.ok(enumerateConfigurations(profile, { protocol: "predicted-outputs" }).every((c) => c.protocol === undefined));
   assert.equal(comparedProtocolOf(profile, "prefix-probe"), "prefix-probe");
   assert.equal(comparedProtocolOf(profile, "predicted-outputs"), undefined);
 });
