@@ -26,62 +26,93 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** One protocol's walk: its verifier (undefined for predicted-outputs), its context so far, its last draft, its times. */
+interface ProtocolWalk {
+  protocol: VerifierProtocol;
+  variant: string | undefined;
+  verifier: ReturnType<typeof createTokenVerifier>;
+  documentKey: string;
+  context: readonly Token[];
+  startTokens: number;
+  lastDraft: Token[];
+  coldMs: number;
+  k: number;
+  warm: number[];
+  failure?: string;
+}
+
 /**
  * Which exact protocols the endpoint answers (probed once, as `auto` does) and, for each, the
  * verify time of one round at a new context, then of rounds as decoding makes them: the context
  * grown by the last round's draft (cached by the verifier, which scored it) and a new draft from
- * the drafter — the same walk for every protocol, so the numbers compare. Repeating one round
- * instead measured a verifier that had every position cached already: sglang's request then did
- * no model work at all, its ratio to echo-logprobs came out ~0.25, and configurations via sglang
- * were predicted 36–48% too fast in validation. Each protocol gets its own prompt variant (one
- * token fewer at the start per protocol) so none starts with another's cache. predicted-outputs is timed as
- * one call of K+1 tokens with the draft as prediction.
+ * the drafter — the same walk for every protocol, so the numbers compare.
+ * - Repeating one round instead measured a verifier that had every position cached already:
+ *   sglang's request then did no model work, its ratio to echo-logprobs came out ~0.25, and
+ *   configurations via sglang were predicted 36–48% too fast in validation.
+ * - The protocols take their rounds in turn (round 1 of each, then round 2 of each, …), so a
+ *   change in machine load hits all of them alike: one after the other, a busy spell during one
+ *   protocol's rounds made it look slower than the next (the e2e run's profile put echo-logprobs
+ *   ahead of sglang).
+ * - Each protocol's prompt starts at another token of the calibration prompt, so its cold round
+ *   shares no prefix with another protocol's cache.
+ * predicted-outputs is timed as one call of K+1 tokens with the draft as prediction.
  */
 export async function measureProtocols(options: ProtocolTimingOptions): Promise<{ timings: ProtocolTiming[]; missing: string[] }> {
   const { client, drafter, signal } = options;
   const detection = await detectVerifierProtocols(client, { signal, probeTokens: options.prompt.slice(0, 4) });
-  const timings: ProtocolTiming[] = [];
-  const failed: string[] = [];
-  for (const [index, protocol] of detection.found.entries()) {
-    // A distinct context per protocol: the cold round must find nothing cached. Each starts at
-    // another token of the prompt (appending one token instead left the whole prompt in the
-    // previous protocol's cache: prefix-probe's "cold" round read 42 ms against sglang's 1,365).
-    const context = options.prompt.slice(Math.min(index, options.prompt.length - 1));
-    const documentKey = `protocol-timing-${protocol}`;
+  const walks: ProtocolWalk[] = detection.found.map((protocol, index) => {
     const probe = detection.probes.find((p) => p.protocol === protocol && p.works);
-    const verifier = createTokenVerifier(client, { protocol, variant: probe?.variant });
-    const round = async (roundContext: readonly Token[]): Promise<{ ms: number; draft: Token[] }> => {
-      const draft = (await drafter.draft(documentKey, roundContext, PROTOCOL_TIMING_K, signal)).tokens;
-      const started = performance.now();
-      if (verifier) await verifier.verifyDraft({ context: roundContext, draft, signal });
-      else await client.predict({ prompt: drafter.textAfter(roundContext as Token[], []), prediction: drafter.textAfter(draft, roundContext as Token[]), maxTokens: draft.length + 1, signal });
-      return { ms: performance.now() - started, draft };
+    // Appending one token per protocol instead left the whole prompt in the previous protocol's
+    // cache: prefix-probe's "cold" round read 42 ms against sglang's 1,365.
+    const context = options.prompt.slice(Math.min(index, options.prompt.length - 1));
+    return {
+      protocol,
+      variant: probe?.variant,
+      verifier: createTokenVerifier(client, { protocol, variant: probe?.variant }),
+      documentKey: `protocol-timing-${protocol}`,
+      context,
+      startTokens: context.length,
+      lastDraft: [],
+      coldMs: 0,
+      k: PROTOCOL_TIMING_K,
+      warm: [],
     };
-    let coldMs: number;
-    let k = PROTOCOL_TIMING_K;
-    const warm: number[] = [];
-    try {
-      let grown: readonly Token[] = context;
-      const cold = await round(grown);
-      coldMs = cold.ms;
-      k = cold.draft.length;
-      let last = cold.draft;
-      for (let i = 0; i < PROTOCOL_TIMING_WARM_ROUNDS; i++) {
-        grown = [...grown, ...last];
-        const next = await round(grown);
-        warm.push(next.ms);
-        last = next.draft;
+  });
+  /** One round of `walk` on its context grown by its last draft; the drafting is not timed. */
+  const round = async (walk: ProtocolWalk): Promise<number> => {
+    walk.context = [...walk.context, ...walk.lastDraft];
+    const draft = (await drafter.draft(walk.documentKey, walk.context, PROTOCOL_TIMING_K, signal)).tokens;
+    const started = performance.now();
+    if (walk.verifier) await walk.verifier.verifyDraft({ context: walk.context, draft, signal });
+    else await client.predict({ prompt: drafter.textAfter(walk.context as Token[], []), prediction: drafter.textAfter(draft, walk.context as Token[]), maxTokens: draft.length + 1, signal });
+    walk.lastDraft = draft;
+    return performance.now() - started;
+  };
+  /** Runs `step` for every walk still going; a failure ends that walk (one protocol's must not lose the profile). */
+  const eachWalk = async (step: (walk: ProtocolWalk) => Promise<void>) => {
+    for (const walk of walks) {
+      if (walk.failure) continue;
+      try {
+        await step(walk);
+      } catch (error) {
+        if (isAbortError(error)) throw error;
+        walk.failure = `${walk.protocol} answered the probe, but a timed round failed: ${errorMessageOf(error)}`;
       }
-    } catch (error) {
-      // One protocol's failure (a cold round past the timeout on a loaded machine) must not lose the profile.
-      if (isAbortError(error)) throw error;
-      failed.push(`${protocol} answered the probe, but a timed round failed: ${errorMessageOf(error)}`);
-      continue;
-    } finally {
-      await drafter.forgetDocument(documentKey);
     }
-    timings.push({ protocol, ...(probe?.variant && { variant: probe.variant }), k, contextTokens: context.length, coldMs, verifyMsPerRound: median(warm) });
+  };
+  try {
+    await eachWalk(async (walk) => {
+      walk.coldMs = await round(walk);
+      walk.k = walk.lastDraft.length;
+    });
+    for (let i = 0; i < PROTOCOL_TIMING_WARM_ROUNDS; i++) await eachWalk(async (walk) => void walk.warm.push(await round(walk)));
+  } finally {
+    for (const walk of walks) await drafter.forgetDocument(walk.documentKey);
   }
+  const timings: ProtocolTiming[] = walks
+    .filter((walk) => !walk.failure)
+    .map((walk) => ({ protocol: walk.protocol, ...(walk.variant && { variant: walk.variant }), k: walk.k, contextTokens: walk.startTokens, coldMs: walk.coldMs, verifyMsPerRound: median(walk.warm) }));
+  const failed = walks.flatMap((walk) => (walk.failure ? [walk.failure] : []));
   const absent = VERIFIER_PROTOCOLS.filter((protocol: VerifierProtocol) => !detection.found.includes(protocol));
   return { timings, missing: [...describeMissing(detection, absent), ...failed] };
 }
