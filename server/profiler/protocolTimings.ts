@@ -50,9 +50,9 @@ interface ProtocolWalk {
  *   sglang's request then did no model work, its ratio to echo-logprobs came out ~0.25, and
  *   configurations via sglang were predicted 36–48% too fast in validation.
  * - The protocols take their rounds in turn (round 1 of each, then round 2 of each, …), so a
- *   change in machine load hits all of them alike: one after the other, a busy spell during one
- *   protocol's rounds made it look slower than the next (the e2e run's profile put echo-logprobs
- *   ahead of sglang).
+ *   change in machine load hits all of them alike, as validation orders its configurations.
+ * - One context length (the median calibration prompt): at a short one the protocols cost about
+ *   the same, and the ratio carried to long prompts misses echo-logprobs' per-prompt-token work.
  * - Each protocol's prompt starts at another token of the calibration prompt, so its cold round
  *   shares no prefix with another protocol's cache.
  * predicted-outputs is timed as one call of K+1 tokens with the draft as prediction.
