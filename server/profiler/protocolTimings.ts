@@ -4,6 +4,7 @@ import type { ProtocolTiming } from "../profile/profileSchema.js";
 import { describeMissing, createTokenVerifier, detectVerifierProtocols } from "../verifier/protocols/protocolDetection.js";
 import type { VerifierClient } from "../verifier/verifierClient.js";
 import { isAbortError } from "../util/abort.js";
+import { median } from "./latencyStats.js";
 import { errorMessageOf } from "../util/errorMessage.js";
 import { VERIFIER_PROTOCOLS, type VerifierProtocol } from "../verifier/verifierProtocol.js";
 
@@ -18,12 +19,6 @@ export interface ProtocolTimingOptions {
   /** A calibration prompt (token ids of the shared tokenizer). */
   prompt: readonly Token[];
   signal?: AbortSignal;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** One protocol's walk: its verifier (undefined for predicted-outputs), its context so far, its last draft, its times. */

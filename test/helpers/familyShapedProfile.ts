@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { ResolvedModelEntry } from "../../server/modelFiles/modelManifest.js";
 import { ProfileSchema, type Profile } from "../../server/profile/profileSchema.js";
 import { syntheticProfileInput, type SyntheticProfileOptions } from "./syntheticProfile.js";
@@ -17,4 +20,11 @@ export function familyShapedProfile(drafters: readonly ResolvedModelEntry[], opt
       return { ...drafter, id: drafters[i].id, uri: drafters[i].absolutePath, bestThreads: 1, threadSweep: [oneThread], draftMsPerToken: oneThread.draftMsPerToken };
     }),
   });
+}
+
+/** A fresh daemon storage folder holding `profile` where the daemon reads it at start (profile.json). */
+export async function storageWithProfile(profile: Profile, prefix: string): Promise<string> {
+  const storagePath = await mkdtemp(join(tmpdir(), prefix));
+  await writeFile(join(storagePath, "profile.json"), JSON.stringify(profile));
+  return storagePath;
 }

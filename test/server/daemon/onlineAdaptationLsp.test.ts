@@ -4,14 +4,11 @@
 // daemon's running estimates must move it the way the model says — fewer, longer rounds (a
 // larger K) or the verifier alone (one request per completion) — and say so in its status.
 import assert from "node:assert/strict";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, test } from "node:test";
 import { startVerifierServer } from "../../../server/verifierServer/startVerifierServer.js";
 import { DaemonProcess, endPositionOf } from "../../helpers/daemonProcess.js";
 import { startFaultInjectingProxy } from "../../helpers/faultInjectingProxy.js";
-import { familyShapedProfile } from "../../helpers/familyShapedProfile.js";
+import { familyShapedProfile, storageWithProfile } from "../../helpers/familyShapedProfile.js";
 import { modelFamilyFixture } from "../../helpers/modelFamilyFixture.js";
 
 const family = await modelFamilyFixture();
@@ -20,9 +17,8 @@ after(() => server.close());
 const proxy = await startFaultInjectingProxy(server.url);
 after(() => proxy.close());
 
-const storagePath = await mkdtemp(join(tmpdir(), "configspec-adaptation-"));
 const profile = familyShapedProfile(family.drafters, { rttMs: 5, draftSpeedup: 20 });
-await writeFile(join(storagePath, "profile.json"), JSON.stringify(profile));
+const storagePath = await storageWithProfile(profile, "configspec-adaptation-");
 
 test("a round trip that grows from loopback to 1.5 s moves the daemon to a larger K or verifier-only", { timeout: 300_000 }, async () => {
   const daemon = await DaemonProcess.start({

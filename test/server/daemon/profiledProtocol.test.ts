@@ -4,21 +4,17 @@
 // `configspec.verifier.protocol` = auto the engine must verify with the pick's protocol (not
 // the engine-family order, which starts with sglang) and the status must say why.
 import assert from "node:assert/strict";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, test } from "node:test";
 import { ProfileSchema } from "../../../server/profile/profileSchema.js";
 import { startVerifierServer } from "../../../server/verifierServer/startVerifierServer.js";
 import { DaemonProcess, endPositionOf } from "../../helpers/daemonProcess.js";
-import { familyShapedProfile } from "../../helpers/familyShapedProfile.js";
+import { familyShapedProfile, storageWithProfile } from "../../helpers/familyShapedProfile.js";
 import { modelFamilyFixture } from "../../helpers/modelFamilyFixture.js";
 
 const family = await modelFamilyFixture();
 const server = await startVerifierServer({ modelPath: family.target.absolutePath });
 after(() => server.close());
 
-const storagePath = await mkdtemp(join(tmpdir(), "configspec-protocol-"));
 const base = familyShapedProfile(family.drafters, { rttMs: 5, draftSpeedup: 20 });
 // Server ms at the survey's round (wall minus the 5 ms RTT): prefix-probe 0.3×, sglang 0.6× echo-logprobs'.
 const survey = [
@@ -27,7 +23,7 @@ const survey = [
   { protocol: "echo-logprobs", k: 4, contextTokens: 1000, coldMs: 900, verifyMsPerRound: 5 + 40 },
 ];
 const profile = ProfileSchema.parse({ ...base, verifier: { ...base.verifier, protocols: survey } });
-await writeFile(join(storagePath, "profile.json"), JSON.stringify(profile));
+const storagePath = await storageWithProfile(profile, "configspec-protocol-");
 
 test("with auto, the daemon verifies with the protocol of the profile's pick and says why", { timeout: 120_000 }, async () => {
   const daemon = await DaemonProcess.start({
