@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import { OBJECTIVES, ProfileRequest, StatsRequest, type Objective } from "../server/protocol.js";
+import { OBJECTIVES, ProfileRequest, StatsRequest, type Objective } from "../server/lspContract.js";
 import { COMMANDS, type CommandId } from "./commandIds.js";
 import { errorMessageOf } from "../server/util/errorMessage.js";
 import { API_KEY_SECRET, type ConfigSpecContext } from "./configSpecContext.js";

@@ -19,7 +19,7 @@ import {
   type Objective,
   type RequestDescriptor,
   type ServerStatus,
-} from "../server/protocol.js";
+} from "../server/lspContract.js";
 import { errorMessageOf } from "../server/util/errorMessage.js";
 import { readExtensionSettings, SETTINGS_SECTION, type ExtensionSettings } from "./extensionSettings.js";
 import { ServerNotRunningError } from "./serverNotRunningError.js";

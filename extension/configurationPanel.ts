@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import { GetProfileRequest, type GetProfileResult } from "../server/protocol.js";
+import { GetProfileRequest, type GetProfileResult } from "../server/lspContract.js";
 import { errorMessageOf } from "../server/util/errorMessage.js";
 import type { ConfigSpecContext } from "./configSpecContext.js";
 import { panelHtml } from "./panel/panelHtml.js";

@@ -4,7 +4,7 @@
  * requires restarting the daemon). Pure: the caller passes a reader, tests pass a record.
  */
 import { z } from "zod";
-import { ObjectiveSchema, type Objective } from "../server/protocol.js";
+import { ObjectiveSchema, type Objective } from "../server/lspContract.js";
 
 export const SETTINGS_SECTION = "configspec";
 

@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import { PrepareDraftersRequest, type PrepareDraftersParams } from "../server/protocol.js";
+import { PrepareDraftersRequest, type PrepareDraftersParams } from "../server/lspContract.js";
 import type { ConfigSpecContext } from "./configSpecContext.js";
 import { DEFAULT_RECOMMENDED_DRAFTER, RECOMMENDED_DRAFTERS } from "./recommendedDrafters.js";
 import { withServerProgress } from "./serverProgress.js";

@@ -3,7 +3,7 @@
  * the last completion and what the session's completions cost and saved. Pure, so it is
  * tested without `vscode`.
  */
-import type { StatsResult } from "../server/protocol.js";
+import type { StatsResult } from "../server/lspContract.js";
 
 export function summarizeStats(stats: StatsResult): string {
   const { last, totals, counters } = stats;

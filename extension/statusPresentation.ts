@@ -2,7 +2,7 @@
  * What the status bar item shows for a server status: text, markdown tooltip with command
  * links, and background. Pure, so it is tested without `vscode`.
  */
-import type { Objective, ServerStatus } from "../server/protocol.js";
+import type { Objective, ServerStatus } from "../server/lspContract.js";
 
 export type ClientState = "starting" | "running" | "stopped";
 

@@ -21,7 +21,7 @@ import { TypingResultSchema, type TypingCondition, type TypingResult, type Typin
 import { isPause, typingRegionOf, typingScriptOf, type TypingRegion } from "../server/bench/typing/typingScript.js";
 import { startVerifierProcess, type VerifierProcess } from "../server/cli/verifierProcess.js";
 import { bundledCorpusDir, readCorpus } from "../server/corpus/codeCorpus.js";
-import { GetProfileRequest, StatsRequest } from "../server/protocol.js";
+import { GetProfileRequest, StatsRequest } from "../server/lspContract.js";
 import { DaemonProcess } from "../test/helpers/daemonProcess.js";
 import { familyFromModelsFlag } from "../test/helpers/bundledFamily.js";
 

@@ -7,7 +7,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { bundledCorpusDir, cutCompletionPrompts, readCorpus } from "../server/corpus/codeCorpus.js";
-import { StatsRequest } from "../server/protocol.js";
+import { StatsRequest } from "../server/lspContract.js";
 import { DaemonProcess } from "../test/helpers/daemonProcess.js";
 import { modelFamilyFixture } from "../test/helpers/modelFamilyFixture.js";
 

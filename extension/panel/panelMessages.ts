@@ -3,7 +3,7 @@
  * webview sends is parsed with {@link PanelRequestSchema} before it is acted on.
  */
 import { z } from "zod";
-import { ActiveConfigurationSchema, ObjectiveSchema, ProfileViewSchema, ServerStatusNotification } from "../../server/protocol.js";
+import { ActiveConfigurationSchema, ObjectiveSchema, ProfileViewSchema, ServerStatusNotification } from "../../server/lspContract.js";
 
 /** Webview → extension. */
 export const PanelRequestSchema = z.discriminatedUnion("type", [

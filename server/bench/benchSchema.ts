@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ConfigurationSchema } from "../model/configuration.js";
+import { ConfigurationSchema } from "../prediction/configuration.js";
 import { PriceTableSchema } from "../profile/profileSchema.js";
 import { ObjectiveSchema } from "../selector/objective.js";
 

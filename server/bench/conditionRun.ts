@@ -1,6 +1,6 @@
 import type { Drafter } from "../drafter/drafter.js";
-import { configurationLabel, drafterOnlyConfiguration, sameConfiguration, verifierOnlyConfiguration, type Configuration } from "../model/configuration.js";
-import { predict } from "../model/performanceModel.js";
+import { configurationLabel, drafterOnlyConfiguration, sameConfiguration, verifierOnlyConfiguration, type Configuration } from "../prediction/configuration.js";
+import { predict } from "../prediction/performanceModel.js";
 import type { PowerMeter } from "../profiler/power/powerMeter.js";
 import { runProfile, type ProfileDrafterSpec } from "../profiler/profileRunner.js";
 import { ProfileSchema, type PriceTable, type Profile } from "../profile/profileSchema.js";

@@ -1,5 +1,5 @@
-import { configurationKind } from "../model/configuration.js";
-import { TERM_DESCRIPTIONS, TERMS, type Decomposition, type Term } from "../model/termDecomposition.js";
+import { configurationKind } from "../prediction/configuration.js";
+import { TERM_DESCRIPTIONS, TERMS, type Decomposition, type Term } from "../prediction/termDecomposition.js";
 import type { ValidationRow } from "./profileValidation.js";
 
 /** Configurations whose decompositions are pooled in the report: the groups. */

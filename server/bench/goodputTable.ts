@@ -1,6 +1,6 @@
 import type { CompletionCut } from "../corpus/codeCorpus.js";
 import type { Drafter } from "../drafter/drafter.js";
-import type { CompletionStats } from "../completion/completionSource.js";
+import type { CompletionStats } from "../completionContract.js";
 import { createSpeculativeEngine, type SpeculativeEngine } from "../engine/speculativeEngine.js";
 import type { VerifierClient } from "../verifier/verifierClient.js";
 

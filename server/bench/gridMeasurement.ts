@@ -1,8 +1,8 @@
 import type { Drafter } from "../drafter/drafter.js";
-import type { CompletionStopReason } from "../completion/completionSource.js";
+import type { CompletionStopReason } from "../completionContract.js";
 import { createSpeculativeEngine, type SpeculativeEngine } from "../engine/speculativeEngine.js";
-import { usdOf } from "../model/completionPrice.js";
-import { configurationKind, configurationLabel, type Configuration } from "../model/configuration.js";
+import { usdOf } from "../prediction/completionPrice.js";
+import { configurationKind, configurationLabel, type Configuration } from "../prediction/configuration.js";
 import type { PowerMeter } from "../profiler/power/powerMeter.js";
 import type { PriceTable } from "../profile/profileSchema.js";
 import { cacheOnlyPrompt } from "../profiler/roundWalk.js";

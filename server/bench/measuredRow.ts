@@ -1,4 +1,4 @@
-import { configurationKind, configurationLabel, type Configuration, type ConfigurationKind } from "../model/configuration.js";
+import { configurationKind, configurationLabel, type Configuration, type ConfigurationKind } from "../prediction/configuration.js";
 import { median, quantile } from "../profiler/latencyStats.js";
 import type { MeasuredCompletion } from "./gridMeasurement.js";
 

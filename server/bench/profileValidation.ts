@@ -1,11 +1,11 @@
 import type { CompletionCut } from "../corpus/codeCorpus.js";
 import { Drafter } from "../drafter/drafter.js";
-import type { CompletionStats } from "../completion/completionSource.js";
+import type { CompletionStats } from "../completionContract.js";
 import type { VerifierProtocol } from "../verifier/verifierProtocol.js";
 import { createSpeculativeEngine, type SpeculativeEngine } from "../engine/speculativeEngine.js";
-import { configurationKind, configurationLabel, type Configuration } from "../model/configuration.js";
-import { predict } from "../model/performanceModel.js";
-import { checkPrediction, sumCompletionStats, type CheckedFigures } from "../model/predictionCheck.js";
+import { configurationKind, configurationLabel, type Configuration } from "../prediction/configuration.js";
+import { predict } from "../prediction/performanceModel.js";
+import { checkPrediction, sumCompletionStats, type CheckedFigures } from "../prediction/predictionCheck.js";
 import { buildCompletionPrompt } from "../prompt/completionPrompt.js";
 import { enumerateConfigurations } from "../selector/configurationSpace.js";
 import type { VerifierClient } from "../verifier/verifierClient.js";
@@ -14,9 +14,9 @@ import type { PowerMeter } from "../profiler/power/powerMeter.js";
 import type { Profile } from "../profile/profileSchema.js";
 import { cacheOnlyPrompt } from "../profiler/roundWalk.js";
 import { CallRecorder } from "../profiler/callTrace.js";
-import { decomposeCompletions, type Decomposition, type MeasuredCompletion } from "../model/termDecomposition.js";
+import { decomposeCompletions, type Decomposition, type MeasuredCompletion } from "../prediction/termDecomposition.js";
 import { SeededRandom } from "../util/seededRandom.js";
-import { covers, DEFAULT_INTERVAL_LEVEL, predictionInterval, replicateProfiles, type PredictionInterval } from "../model/predictionInterval.js";
+import { covers, DEFAULT_INTERVAL_LEVEL, predictionInterval, replicateProfiles, type PredictionInterval } from "../prediction/predictionInterval.js";
 import type { PlanReason, PlannedConfiguration } from "./validationPlan.js";
 
 /** Tokens per validated completion: the model's default completion length. */

@@ -1,4 +1,4 @@
-import type { Prediction } from "../model/performanceModel.js";
+import type { Prediction } from "../prediction/performanceModel.js";
 import type { Objective } from "../selector/objective.js";
 import type { MeasuredRow } from "./measuredRow.js";
 import { measuredMetric } from "./oracle.js";

@@ -1,8 +1,8 @@
 import { cpus, loadavg } from "node:os";
 import { Drafter } from "../drafter/drafter.js";
-import type { Configuration } from "../model/configuration.js";
-import { configurationLabel } from "../model/configuration.js";
-import { DEFAULT_PRICE_TABLE, findPriceTable } from "../model/priceTables.js";
+import type { Configuration } from "../prediction/configuration.js";
+import { configurationLabel } from "../prediction/configuration.js";
+import { DEFAULT_PRICE_TABLE, findPriceTable } from "../prediction/priceTables.js";
 import type { ResolvedModelEntry } from "../modelFiles/modelManifest.js";
 import { PowerMeter } from "../profiler/power/powerMeter.js";
 import type { ProfileDrafterSpec } from "../profiler/profileRunner.js";

@@ -1,5 +1,5 @@
-import { configurationKind, sameConfiguration, type Configuration } from "../model/configuration.js";
-import { predict } from "../model/performanceModel.js";
+import { configurationKind, sameConfiguration, type Configuration } from "../prediction/configuration.js";
+import { predict } from "../prediction/performanceModel.js";
 import { SeededRandom } from "../util/seededRandom.js";
 import type { Profile } from "../profile/profileSchema.js";
 import { enumerateConfigurations } from "../selector/configurationSpace.js";

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from "vega-lite";
-import type { Chart } from "../protocol.js";
+import type { Chart } from "../lspContract.js";
 import { formatMetric, formatNumber, objectiveMetric, OBJECTIVES, type Objective } from "../selector/objective.js";
 import type { ScoredConfiguration } from "../selector/scoredConfiguration.js";
 import type { Selection } from "../selector/selectConfiguration.js";

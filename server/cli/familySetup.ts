@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { ensureGeneratedFamily } from "../daemon/models/drafterPreparation.js";
+import { ensureGeneratedFamily } from "../modelFiles/drafterPreparation.js";
 import { bundledFamilyDir } from "../modelFiles/bundledFamily.js";
 import { MANIFEST_FILE_NAME, readModelManifest, type ResolvedModelEntry } from "../modelFiles/modelManifest.js";
 import type { ProfileDrafterSpec } from "../profiler/profileRunner.js";

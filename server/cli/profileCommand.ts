@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { renderConfigurationCharts } from "../charts/configurationCharts.js";
-import { DEFAULT_PRICE_TABLE, findPriceTable } from "../model/priceTables.js";
+import { DEFAULT_PRICE_TABLE, findPriceTable } from "../prediction/priceTables.js";
 import type { NetworkDelayOptions } from "../network/delayedFetch.js";
 import { DEFAULT_K_MAX, runProfile, type ProfileDrafterSpec, type ProfileRunResult } from "../profiler/profileRunner.js";
 import type { Profile } from "../profile/profileSchema.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ObjectiveSchema, type Objective } from "../protocol.js";
+import { ObjectiveSchema, type Objective } from "../lspContract.js";
 import { DEFAULT_VERIFIER_PROTOCOL_SETTING, VerifierProtocolSettingSchema, type VerifierProtocolSetting } from "../verifier/verifierProtocol.js";
 
 /** The settings section the daemon pulls with `workspace/configuration`. */

@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import type { ActiveConfiguration, Objective, ProfileView } from "../protocol.js";
+import type { ActiveConfiguration, Objective, ProfileView } from "../lspContract.js";
 import { resolveObjective } from "../selector/objective.js";
 import type { EngineDrafter } from "./engineFactory.js";
 

@@ -26,7 +26,7 @@ import {
   type DaemonSettings,
   type SettingKey,
 } from "../config/daemonSettings.js";
-import type { CompletionSource } from "../completion/completionSource.js";
+import type { CompletionSource } from "../completionContract.js";
 import { isRemoteModelUri, resolveModelPath } from "../modelFiles/modelLoader.js";
 import { createOnBatteryReader, type ReadOnBattery } from "../profiler/power/onBatteryReader.js";
 import { InvalidProfileError, readProfile, writeProfile } from "../profiler/profileStore.js";
@@ -39,9 +39,9 @@ import {
   SetVerifierApiKeyRequest,
   StatsRequest,
   type ActiveConfiguration,
-} from "../protocol.js";
+} from "../lspContract.js";
 import { chooseActiveConfiguration, type ActiveChoice } from "./activeConfiguration.js";
-import type { CompletionOutput } from "../completion/completionSource.js";
+import type { CompletionOutput } from "../completionContract.js";
 import { CompletionCache } from "./cache/completionCache.js";
 import { abortSignalOf } from "./cancellation.js";
 import { isAbortError } from "../util/abort.js";
@@ -51,12 +51,12 @@ import { daemonLoggerOf, type DaemonLogger } from "./daemonLogger.js";
 import type { CreateEngine, EngineDrafter, EngineVerifier, StartEmbeddedVerifier } from "./engineFactory.js";
 import { VerifierProtocolSchema } from "../verifier/verifierProtocol.js";
 import { EngineSlot } from "./engineSlot.js";
-import { downloadDrafters, ensureGeneratedFamily, type PreparationProgress } from "./models/drafterPreparation.js";
+import { downloadDrafters, ensureGeneratedFamily, type PreparationProgress } from "../modelFiles/drafterPreparation.js";
 import { bundledFamilyDir } from "../modelFiles/bundledFamily.js";
 import { onParsedRequest } from "./parsedRequest.js";
 import type { ProfileMachine } from "./profiling/profileMachine.js";
 import type { RenderProfileCharts } from "./profiling/profileCharts.js";
-import type { PredictedVsMeasured } from "../model/onlineValidation.js";
+import type { PredictedVsMeasured } from "../prediction/onlineValidation.js";
 import { ProfileState, type ProfileViewInputs } from "./profiling/profileState.js";
 import { DEFAULT_POWER_POLL_MS, PowerStateWatch } from "./power/powerStateWatch.js";
 import { createCompletionAccounting, priceTableFor } from "./stats/completionAccounting.js";

@@ -3,7 +3,7 @@
  * (server/engine) and the embedded verifier (server/verifierServer). The daemon takes them as
  * options (`ConfigSpecDaemonOptions`), so tests pass stand-ins; these are the real ones.
  */
-import type { CompletionSource } from "../completion/completionSource.js";
+import type { CompletionSource } from "../completionContract.js";
 import type { EngineOptions } from "../engine/engineOptions.js";
 import { createSpeculativeEngine } from "../engine/speculativeEngine.js";
 import { startVerifierServer } from "../verifierServer/startVerifierServer.js";

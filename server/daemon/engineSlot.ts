@@ -1,4 +1,4 @@
-import type { CompletionSource } from "../completion/completionSource.js";
+import type { CompletionSource } from "../completionContract.js";
 import { raceAbort } from "./cancellation.js";
 
 /** After a failed build, completions fail fast for this long instead of rebuilding per keystroke. Default 10 s. */

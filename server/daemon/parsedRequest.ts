@@ -1,6 +1,6 @@
 import { ErrorCodes, LSPErrorCodes, ResponseError, type CancellationToken, type Connection, type Disposable } from "vscode-languageserver";
 import { z } from "zod";
-import type { RequestDescriptor } from "../protocol.js";
+import type { RequestDescriptor } from "../lspContract.js";
 import { isAbortError } from "../util/abort.js";
 import { type DaemonLogger } from "./daemonLogger.js";
 import { errorMessageOf } from "../util/errorMessage.js";

@@ -1,5 +1,5 @@
 import type { Connection } from "vscode-languageserver";
-import { ServerStatusNotification, type ServerStatus } from "../protocol.js";
+import { ServerStatusNotification, type ServerStatus } from "../lspContract.js";
 
 export const INITIAL_SERVER_STATUS: Readonly<ServerStatus> = Object.freeze({
   health: "ok",

@@ -1,4 +1,4 @@
-import type { CompletionStats, CompletionUsage, RoundRecord } from "../completion/completionSource.js";
+import type { CompletionStats, CompletionUsage, RoundRecord } from "../completionContract.js";
 import type { VerifierCallStats } from "../verifier/verifierClient.js";
 
 function sum(values: readonly number[]): number {

@@ -17,7 +17,7 @@ import { resolveVerifierProtocol, type ResolvedProtocol } from "../verifier/prot
 import type { TokenVerifier } from "../verifier/protocols/tokenVerifier.js";
 import type { VerifierProtocolSetting } from "../verifier/verifierProtocol.js";
 import { VerifierRequestError } from "../verifier/verifierRequestError.js";
-import type { CompletionInput, CompletionOutput, CompletionSource, ServedConfiguration } from "../completion/completionSource.js";
+import type { CompletionInput, CompletionOutput, CompletionSource, ServedConfiguration } from "../completionContract.js";
 import type { EngineOptions } from "./engineOptions.js";
 
 /** How draft tokens travel to a logprobs verifier: ids need a shared tokenizer, text always works. */

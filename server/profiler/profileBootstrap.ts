@@ -1,4 +1,4 @@
-import { fitVerifyMs } from "../model/profileFits.js";
+import { fitVerifyMs } from "../prediction/profileFits.js";
 import { SeededRandom } from "../util/seededRandom.js";
 import type { ProfileBootstrap, VerifyPoint } from "../profile/profileSchema.js";
 import { estimateAcceptanceCurve } from "./acceptanceCurve.js";

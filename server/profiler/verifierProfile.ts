@@ -1,7 +1,7 @@
 import type { Token } from "node-llama-cpp";
 import type { Drafter } from "../drafter/drafter.js";
-import { fitBilling, fitPrefillMs, fitVerifyMs } from "../model/profileFits.js";
-import { verifierPrefillMsFor } from "../model/performanceModel.js";
+import { fitBilling, fitPrefillMs, fitVerifyMs } from "../prediction/profileFits.js";
+import { verifierPrefillMsFor } from "../prediction/performanceModel.js";
 import { SeededRandom } from "../util/seededRandom.js";
 import type { VerifierClient } from "../verifier/verifierClient.js";
 import { latencyStatsOf } from "./latencyStats.js";

@@ -1,5 +1,5 @@
-import { drafterOnlyConfiguration, verifierOnlyConfiguration, type Configuration } from "../model/configuration.js";
-import { comparableProtocols } from "../model/protocolFits.js";
+import { drafterOnlyConfiguration, verifierOnlyConfiguration, type Configuration } from "../prediction/configuration.js";
+import { comparableProtocols } from "../prediction/protocolFits.js";
 import type { DrafterProfile, Profile } from "../profile/profileSchema.js";
 import type { VerifierProtocolSetting } from "../verifier/verifierProtocol.js";
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { Prediction } from "../model/performanceModel.js";
-import type { MetricInterval, PredictionInterval } from "../model/predictionInterval.js";
+import type { Prediction } from "../prediction/performanceModel.js";
+import type { MetricInterval, PredictionInterval } from "../prediction/predictionInterval.js";
 
 /** What the user optimises: `latency` max goodput, `cost` max tokens per USD, `battery` max tokens per joule. */
 export const ObjectiveSchema = z.enum(["latency", "cost", "battery"]);

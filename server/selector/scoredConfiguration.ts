@@ -1,7 +1,7 @@
-import type { Conditions } from "../model/conditions.js";
-import { configurationLabel, type Configuration } from "../model/configuration.js";
-import { predict, type Prediction } from "../model/performanceModel.js";
-import { predictionInterval, replicateProfiles, type PredictionInterval } from "../model/predictionInterval.js";
+import type { Conditions } from "../prediction/conditions.js";
+import { configurationLabel, type Configuration } from "../prediction/configuration.js";
+import { predict, type Prediction } from "../prediction/performanceModel.js";
+import { predictionInterval, replicateProfiles, type PredictionInterval } from "../prediction/predictionInterval.js";
 import type { Profile } from "../profile/profileSchema.js";
 import { objectiveMetric, type Objective } from "./objective.js";
 

@@ -1,4 +1,4 @@
-import { resolveConditions, type Conditions, type ConditionsInput } from "../model/conditions.js";
+import { resolveConditions, type Conditions, type ConditionsInput } from "../prediction/conditions.js";
 import type { Profile } from "../profile/profileSchema.js";
 import { enumerateConfigurations, type ConfigurationSpaceOptions } from "./configurationSpace.js";
 import { OBJECTIVES, objectiveMetric, resolveObjective, type Objective, type ObjectiveChoice } from "./objective.js";
@@ -7,7 +7,7 @@ import { explainPick } from "./pickExplanation.js";
 import { bestFor, scoreConfigurations, type ScoredConfiguration } from "./scoredConfiguration.js";
 
 export interface SelectionOptions extends ConfigurationSpaceOptions {
-  /** Prompt length, completion length, RTT override; defaults in model/conditions.ts. */
+  /** Prompt length, completion length, RTT override; defaults in prediction/conditions.ts. */
   conditions?: ConditionsInput;
   /** Power state for `auto`; default: the profile's `machine.onBattery`. */
   onBattery?: boolean | null;

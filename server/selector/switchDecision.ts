@@ -1,4 +1,4 @@
-import { sameConfiguration, type Configuration } from "../model/configuration.js";
+import { sameConfiguration, type Configuration } from "../prediction/configuration.js";
 import { formatMetric, objectiveInterval, objectiveMetric, type Objective } from "./objective.js";
 import { bestFor, type ScoredConfiguration } from "./scoredConfiguration.js";
 

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { CrashRestartPolicy } from "../../extension/crashRestartPolicy.js";
-import { StatsRequest } from "../../server/protocol.js";
+import { StatsRequest } from "../../server/lspContract.js";
 import { DaemonProcess, endPositionOf } from "../helpers/daemonProcess.js";
 import { modelFamilyFixture } from "../helpers/modelFamilyFixture.js";
 

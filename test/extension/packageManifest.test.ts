@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { z } from "zod";
 import { DEFAULT_SETTINGS, SETTING_KEYS, settingValueAt } from "../../server/config/daemonSettings.js";
-import { OBJECTIVES } from "../../server/protocol.js";
+import { OBJECTIVES } from "../../server/lspContract.js";
 import { COMMAND_CATEGORY, COMMANDS } from "../../extension/commandIds.js";
 import { DEFAULT_EXTENSION_SETTINGS } from "../../extension/extensionSettings.js";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { StatsResult } from "../../server/protocol.js";
+import type { StatsResult } from "../../server/lspContract.js";
 import { summarizeStats } from "../../extension/statsSummary.js";
 
 const TOTALS: StatsResult["totals"] = {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ServerStatus } from "../../server/protocol.js";
+import type { ServerStatus } from "../../server/lspContract.js";
 import { announcedError, escapeMarkdown, presentStatus } from "../../extension/statusPresentation.js";
 
 const OK: ServerStatus = {

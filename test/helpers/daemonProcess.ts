@@ -9,7 +9,7 @@ import {
   StreamMessageWriter,
   type MessageConnection,
 } from "vscode-jsonrpc/node";
-import { ServerStatusNotification, type ServerStatus } from "../../server/protocol.js";
+import { ServerStatusNotification, type ServerStatus } from "../../server/lspContract.js";
 
 /**
  * Which daemon to spawn:

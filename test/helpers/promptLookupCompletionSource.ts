@@ -1,5 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
-import type { CompletionInput, CompletionOutput, CompletionSource } from "../../server/completion/completionSource.js";
+import type { CompletionInput, CompletionOutput, CompletionSource } from "../../server/completionContract.js";
 
 /** Tokens emitted per round. Default 4. */
 export const DEFAULT_PROMPT_LOOKUP_K = 4;

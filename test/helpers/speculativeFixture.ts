@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after } from "node:test";
 import { bundledCorpusDir, cutCompletionPrompts, readCorpus, type CompletionCut } from "../../server/corpus/codeCorpus.js";
 import { Drafter } from "../../server/drafter/drafter.js";
-import type { CompletionInput, CompletionOutput } from "../../server/completion/completionSource.js";
+import type { CompletionInput, CompletionOutput } from "../../server/completionContract.js";
 import { createSpeculativeEngine, type SpeculativeEngine, type SpeculativeEngineOptions } from "../../server/engine/speculativeEngine.js";
 import type { PromptWindowOptions } from "../../server/prompt/completionPrompt.js";
 import { VerifierClient } from "../../server/verifier/verifierClient.js";

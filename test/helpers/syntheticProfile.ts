@@ -1,4 +1,4 @@
-import { DEFAULT_PRICE_TABLES } from "../../server/model/priceTables.js";
+import { DEFAULT_PRICE_TABLES } from "../../server/prediction/priceTables.js";
 import { ProfileSchema, type Profile, type ProfileInput } from "../../server/profile/profileSchema.js";
 import { validityKeyFor } from "../../server/profiler/profileStore.js";
 

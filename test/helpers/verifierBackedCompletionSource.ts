@@ -1,4 +1,4 @@
-import type { CompletionInput, CompletionOutput, CompletionSource } from "../../server/completion/completionSource.js";
+import type { CompletionInput, CompletionOutput, CompletionSource } from "../../server/completionContract.js";
 import type { EngineOptions } from "../../server/daemon/engineFactory.js";
 import { VerifierClient } from "../../server/verifier/verifierClient.js";
 import { PromptLookupCompletionSource } from "./promptLookupCompletionSource.js";

@@ -1,7 +1,7 @@
-import type { CompletionOutput } from "../../completion/completionSource.js";
-import { verifyMsFor } from "../../model/performanceModel.js";
-import { servedProtocolFits } from "../../model/protocolFits.js";
-import type { RunningEstimates } from "../../model/runningEstimates.js";
+import type { CompletionOutput } from "../../completionContract.js";
+import { verifyMsFor } from "../../prediction/performanceModel.js";
+import { servedProtocolFits } from "../../prediction/protocolFits.js";
+import type { RunningEstimates } from "../../prediction/runningEstimates.js";
 import type { Profile } from "../../profile/profileSchema.js";
 
 /** Weight of the newest round-trip sample: ~5 completions make most of the estimate. */

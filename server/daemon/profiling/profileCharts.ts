@@ -3,7 +3,7 @@
  * panel (the daemon attaches the charts to the profile view once they are drawn).
  */
 import { configurationChartList } from "../../charts/configurationCharts.js";
-import type { Chart } from "../../protocol.js";
+import type { Chart } from "../../lspContract.js";
 import type { Selection } from "../../selector/selectConfiguration.js";
 
 export type RenderProfileCharts = (selection: Selection) => Promise<Chart[]>;

@@ -1,10 +1,10 @@
 import type { VerifierProtocolSetting } from "../../verifier/verifierProtocol.js";
-import type { CompletionOutput } from "../../completion/completionSource.js";
+import type { CompletionOutput } from "../../completionContract.js";
 import type { Profile } from "../../profile/profileSchema.js";
-import type { ActiveConfiguration, ProfileView } from "../../protocol.js";
+import type { ActiveConfiguration, ProfileView } from "../../lspContract.js";
 import { errorMessageOf } from "../../util/errorMessage.js";
 import { OnlineAdaptation } from "../adaptation/onlineAdaptation.js";
-import type { PredictedVsMeasured } from "../../model/onlineValidation.js";
+import type { PredictedVsMeasured } from "../../prediction/onlineValidation.js";
 import type { DaemonLogger } from "../daemonLogger.js";
 import type { RenderProfileCharts } from "./profileCharts.js";
 import { profileViewOf, withPowerState } from "./profileView.js";

@@ -1,6 +1,6 @@
 import type { VerifierProtocolSetting } from "../../verifier/verifierProtocol.js";
 import type { Profile } from "../../profile/profileSchema.js";
-import type { Chart, ObjectivePick, ProfileView } from "../../protocol.js";
+import type { Chart, ObjectivePick, ProfileView } from "../../lspContract.js";
 import { pickFor, selectConfigurations, type Pick, type Selection } from "../../selector/selectConfiguration.js";
 import { resolveObjective } from "../../selector/objective.js";
 import type { ScoredConfiguration } from "../../selector/scoredConfiguration.js";

@@ -1,7 +1,7 @@
-import type { CompletionStats } from "../../completion/completionSource.js";
+import type { CompletionStats } from "../../completionContract.js";
 import type { PriceOverride } from "../../config/daemonSettings.js";
-import { usdOf } from "../../model/completionPrice.js";
-import { DEFAULT_PRICE_TABLE, findPriceTable, overridePrices } from "../../model/priceTables.js";
+import { usdOf } from "../../prediction/completionPrice.js";
+import { DEFAULT_PRICE_TABLE, findPriceTable, overridePrices } from "../../prediction/priceTables.js";
 import type { PriceTable } from "../../profile/profileSchema.js";
 
 /**

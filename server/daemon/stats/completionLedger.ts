@@ -1,5 +1,5 @@
-import type { CompletionOutput } from "../../completion/completionSource.js";
-import type { CompletionCounters, CompletionTotals, LastCompletionStats } from "../../protocol.js";
+import type { CompletionOutput } from "../../completionContract.js";
+import type { CompletionCounters, CompletionTotals, LastCompletionStats } from "../../lspContract.js";
 import type { CompletionAccounting } from "./completionAccounting.js";
 
 export type CompletionCounter = keyof CompletionCounters;

@@ -1,6 +1,6 @@
 import type { Token } from "node-llama-cpp";
 import type { Drafter } from "../../drafter/drafter.js";
-import type { CompletionStopReason } from "../../completion/completionSource.js";
+import type { CompletionStopReason } from "../../completionContract.js";
 import type { CompletionPrompt } from "../../prompt/completionPrompt.js";
 import type { TokenVerifier } from "../../verifier/protocols/tokenVerifier.js";
 import type { VerifierClient } from "../../verifier/verifierClient.js";

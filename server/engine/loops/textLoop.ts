@@ -1,4 +1,4 @@
-import type { CompletionStopReason } from "../../completion/completionSource.js";
+import type { CompletionStopReason } from "../../completionContract.js";
 import type { LoopResult, SpeculativeLoopInput } from "./loopTypes.js";
 
 /**

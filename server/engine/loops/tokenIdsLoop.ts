@@ -1,5 +1,5 @@
 import type { Token } from "node-llama-cpp";
-import type { CompletionStopReason } from "../../completion/completionSource.js";
+import type { CompletionStopReason } from "../../completionContract.js";
 import { tokenLoopResult, type LoopResult, type TokenIdsLoopInput } from "./loopTypes.js";
 
 /**

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { configurationChartList, renderConfigurationCharts } from "../../../server/charts/configurationCharts.js";
-import { ChartSchema } from "../../../server/protocol.js";
+import { ChartSchema } from "../../../server/lspContract.js";
 import { formatMetric } from "../../../server/selector/objective.js";
 import { selectConfigurations } from "../../../server/selector/selectConfiguration.js";
 import { SYNTHETIC_DRAFTERS, syntheticProfile } from "../../helpers/syntheticProfile.js";

@@ -1,7 +1,7 @@
 // Broken drafter files configured in the shipped daemon (dist/server.js, real engine, embedded
 // verifier on the generated family): each is refused with a clear error before llama.cpp sees it
 // (a missing key would otherwise abort the whole process), the status says so, the daemon lives,
-// and a good drafter afterwards serves completions. test/server/models covers the validator itself.
+// and a good drafter afterwards serves completions. test/server/modelFiles covers the validator itself.
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createCompletionAccounting, priceTableFor } from "../../../server/daemon/stats/completionAccounting.js";
-import type { CompletionStats } from "../../../server/completion/completionSource.js";
+import type { CompletionStats } from "../../../server/completionContract.js";
 
 // Timings as CompletionTimings defines them: draft, verify (emulated network already taken out)
 // and network do not overlap, and add up to the total here.

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import { StatsRequest, type StatsResult } from "../../../server/protocol.js";
+import { StatsRequest, type StatsResult } from "../../../server/lspContract.js";
 import { CancellationTokenSource, DaemonProcess, endPositionOf } from "../../helpers/daemonProcess.js";
 import { startModelsEndpoint, type ModelsEndpoint } from "../../helpers/modelsEndpoint.js";
 

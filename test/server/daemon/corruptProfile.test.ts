@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { readProfile } from "../../../server/profiler/profileStore.js";
-import { GetProfileRequest, ProfileRequest } from "../../../server/protocol.js";
+import { GetProfileRequest, ProfileRequest } from "../../../server/lspContract.js";
 import { DaemonProcess, endPositionOf } from "../../helpers/daemonProcess.js";
 import { SYNTHETIC_DRAFTERS } from "../../helpers/syntheticProfile.js";
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { existsSync } from "node:fs";
 import { bundledFamily } from "../../helpers/bundledFamily.js";
-import { GetProfileRequest, PrepareDraftersRequest, ProfileRequest, SetObjectiveRequest, StatsRequest } from "../../../server/protocol.js";
+import { GetProfileRequest, PrepareDraftersRequest, ProfileRequest, SetObjectiveRequest, StatsRequest } from "../../../server/lspContract.js";
 import { DaemonProcess, endPositionOf } from "../../helpers/daemonProcess.js";
 import { startModelsEndpoint, type ModelsEndpoint } from "../../helpers/modelsEndpoint.js";
 

@@ -3,7 +3,7 @@
 // type-through, the cancellation storm.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { PrepareDraftersRequest, StatsRequest, type StatsResult } from "../../../server/protocol.js";
+import { PrepareDraftersRequest, StatsRequest, type StatsResult } from "../../../server/lspContract.js";
 import { CancellationTokenSource, DaemonProcess, endPositionOf } from "../../helpers/daemonProcess.js";
 import { modelFamilyFixture } from "../../helpers/modelFamilyFixture.js";
 

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { PrepareDraftersRequest } from "../../../server/protocol.js";
+import { PrepareDraftersRequest } from "../../../server/lspContract.js";
 import { CancellationTokenSource, DaemonProcess } from "../../helpers/daemonProcess.js";
 import { modelFamilyFixture } from "../../helpers/modelFamilyFixture.js";
 import { serveModelFile, type ModelFileServer } from "../../helpers/modelFileServer.js";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
 import { describe, it } from "node:test";
 import { EngineSlot } from "../../../server/daemon/engineSlot.js";
-import type { CompletionInput, CompletionOutput, CompletionSource } from "../../../server/completion/completionSource.js";
+import type { CompletionInput, CompletionOutput, CompletionSource } from "../../../server/completionContract.js";
 
 /** A CompletionSource that records overlap and disposal (the slot is what is under test). */
 class RecordingSource implements CompletionSource {

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { EngineSlot } from "../../../server/daemon/engineSlot.js";
-import type { CompletionSource } from "../../../server/completion/completionSource.js";
+import type { CompletionSource } from "../../../server/completionContract.js";
 
 const engine: CompletionSource = {
   complete: async () => assert.fail("not called"),

@@ -4,7 +4,7 @@
 // "no completion", never a dead or stuck daemon — checked by a served completion afterwards.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { GetProfileRequest, PrepareDraftersRequest, SetObjectiveRequest, SetVerifierApiKeyRequest, StatsRequest } from "../../../server/protocol.js";
+import { GetProfileRequest, PrepareDraftersRequest, SetObjectiveRequest, SetVerifierApiKeyRequest, StatsRequest } from "../../../server/lspContract.js";
 import { DaemonProcess, endPositionOf } from "../../helpers/daemonProcess.js";
 import { modelFamilyFixture } from "../../helpers/modelFamilyFixture.js";
 import { processRssMb } from "../../helpers/processRss.js";

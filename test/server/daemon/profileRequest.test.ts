@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { GetProfileRequest, ProfileRequest, SetObjectiveRequest } from "../../../server/protocol.js";
+import { GetProfileRequest, ProfileRequest, SetObjectiveRequest } from "../../../server/lspContract.js";
 import { CancellationTokenSource, DaemonProcess } from "../../helpers/daemonProcess.js";
 import { SYNTHETIC_DRAFTERS } from "../../helpers/syntheticProfile.js";
 

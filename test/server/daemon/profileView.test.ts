@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { profileViewOf } from "../../../server/daemon/profiling/profileView.js";
-import { ProfileViewSchema } from "../../../server/protocol.js";
+import { ProfileViewSchema } from "../../../server/lspContract.js";
 import { SYNTHETIC_DRAFTERS, SYNTHETIC_K_MAX, syntheticProfile } from "../../helpers/syntheticProfile.js";
 
 describe("profile view", () => {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { GetProfileRequest, ProfileRequest, SetVerifierApiKeyRequest, StatsRequest } from "../../../server/protocol.js";
+import { GetProfileRequest, ProfileRequest, SetVerifierApiKeyRequest, StatsRequest } from "../../../server/lspContract.js";
 import { DaemonProcess, endPositionOf } from "../../helpers/daemonProcess.js";
 import { startFaultyHttpServer, type FaultyHandler, type FaultyHttpServer } from "../../helpers/faultyHttpServer.js";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { StatusReporter } from "../../../server/daemon/statusReporter.js";
-import type { ServerStatus } from "../../../server/protocol.js";
+import type { ServerStatus } from "../../../server/lspContract.js";
 
 describe("StatusReporter", () => {
   it("derives health from the worst problem and sends only changes", () => {

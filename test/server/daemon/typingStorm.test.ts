@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { SeededRandom } from "../../../server/util/seededRandom.js";
-import { StatsRequest } from "../../../server/protocol.js";
+import { StatsRequest } from "../../../server/lspContract.js";
 import { CancellationTokenSource, DaemonProcess, endPositionOf } from "../../helpers/daemonProcess.js";
 import { modelFamilyFixture } from "../../helpers/modelFamilyFixture.js";
 import { processRssMb } from "../../helpers/processRss.js";

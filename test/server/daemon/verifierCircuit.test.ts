@@ -4,7 +4,7 @@
 // allowUnverified is on), the status says so, and a probe brings verified completions back.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { StatsRequest } from "../../../server/protocol.js";
+import { StatsRequest } from "../../../server/lspContract.js";
 import { DaemonProcess, endPositionOf } from "../../helpers/daemonProcess.js";
 import { startFaultyHttpServer, type FaultyHandler, type FaultyHttpServer } from "../../helpers/faultyHttpServer.js";
 import { completionBody } from "../../helpers/completionFixtures.js";

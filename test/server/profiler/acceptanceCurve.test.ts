@@ -2,7 +2,7 @@
 // whose answers are computed by hand in the comments.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { expectedTokensPerRound } from "../../../server/model/performanceModel.js";
+import { expectedTokensPerRound } from "../../../server/prediction/performanceModel.js";
 import { CURVE_PRIOR_ROUNDS, estimateAcceptanceCurve } from "../../../server/profiler/acceptanceCurve.js";
 import { drafterSpeedOf } from "../../../server/profiler/drafterSpeed.js";
 import { latencyStatsOf, quantile } from "../../../server/profiler/latencyStats.js";

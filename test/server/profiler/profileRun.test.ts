@@ -1,6 +1,6 @@
 // Model-dependent: the profiler on the generated family against the embedded verifier in its own
 // process (as a remote verifier would be), then a validation of a few configurations against it.
-import { comparableProtocols } from "../../../server/model/protocolFits.js";
+import { comparableProtocols } from "../../../server/prediction/protocolFits.js";
 import { median } from "../../../server/profiler/latencyStats.js";
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startVerifierProcess, type VerifierProcess } from "../../../server/cli/verifierProcess.js";
-import { drafterOnlyConfiguration, verifierOnlyConfiguration, type Configuration } from "../../../server/model/configuration.js";
-import { DEFAULT_PRICE_TABLE } from "../../../server/model/priceTables.js";
+import { drafterOnlyConfiguration, verifierOnlyConfiguration, type Configuration } from "../../../server/prediction/configuration.js";
+import { DEFAULT_PRICE_TABLE } from "../../../server/prediction/priceTables.js";
 import { calibrationCuts, DEFAULT_VALIDATION_SEED } from "../../../server/profiler/calibrationPrompts.js";
 import { PowerMeter } from "../../../server/profiler/power/powerMeter.js";
 import { runProfile, type ProfileRunOptions, type ProfileRunResult } from "../../../server/profiler/profileRunner.js";

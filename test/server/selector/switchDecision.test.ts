@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { applyRunningEstimates } from "../../../server/model/runningEstimates.js";
+import { applyRunningEstimates } from "../../../server/prediction/runningEstimates.js";
 import { objectiveMetric } from "../../../server/selector/objective.js";
 import { selectConfigurations } from "../../../server/selector/selectConfiguration.js";
 import { DEFAULT_SWITCH_MARGIN, decideSwitch } from "../../../server/selector/switchDecision.js";

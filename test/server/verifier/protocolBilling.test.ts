@@ -4,13 +4,13 @@ import { faultyHttpServerForFile } from "../../helpers/faultyHttpServer.js";
 import { fakeLlamaServer, fakeSglang, fakeVllmPrefixOnly } from "../../helpers/fakeVerifierEngines.js";
 import { VerifierClient } from "../../../server/verifier/verifierClient.js";
 import { createTokenVerifier } from "../../../server/verifier/protocols/protocolDetection.js";
-import { defaultBillingFit, fitBilling, roundInputTokens } from "../../../server/model/profileFits.js";
-import { usdOf } from "../../../server/model/completionPrice.js";
-import { DEFAULT_PRICE_TABLES, selfHostedPriceTable } from "../../../server/model/priceTables.js";
+import { defaultBillingFit, fitBilling, roundInputTokens } from "../../../server/prediction/profileFits.js";
+import { usdOf } from "../../../server/prediction/completionPrice.js";
+import { DEFAULT_PRICE_TABLES, selfHostedPriceTable } from "../../../server/prediction/priceTables.js";
 import type { VerifierProtocol } from "../../../server/verifier/verifierProtocol.js";
 
 // What each protocol is billed per round, from the usage its (fake, source-shaped) engine
-// reports, against the billing facts the cost model assumes (server/model/priceTables.ts).
+// reports, against the billing facts the cost model assumes (server/prediction/priceTables.ts).
 
 const sglang = await faultyHttpServerForFile(fakeSglang);
 const vllm = await faultyHttpServerForFile(fakeVllmPrefixOnly);

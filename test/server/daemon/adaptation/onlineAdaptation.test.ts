@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { CompletionOutput } from "../../../../server/completion/completionSource.js";
+import type { CompletionOutput } from "../../../../server/completionContract.js";
 import { ADAPT_EVERY, OnlineAdaptation, type AdaptationInput } from "../../../../server/daemon/adaptation/onlineAdaptation.js";
 import { profileViewOf } from "../../../../server/daemon/profiling/profileView.js";
-import { verifyMsFor } from "../../../../server/model/performanceModel.js";
+import { verifyMsFor } from "../../../../server/prediction/performanceModel.js";
 import type { Profile } from "../../../../server/profile/profileSchema.js";
 import { syntheticProfile } from "../../../helpers/syntheticProfile.js";
 

@@ -1,4 +1,4 @@
-import type { CompletionUsage } from "../completion/completionSource.js";
+import type { CompletionUsage } from "../completionContract.js";
 import type { PriceTable } from "../profile/profileSchema.js";
 
 const TOKENS_PER_MILLION = 1_000_000;

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { predict } from "../../../server/model/performanceModel.js";
-import { covers, predictionInterval, replicateProfile } from "../../../server/model/predictionInterval.js";
+import { predict } from "../../../server/prediction/performanceModel.js";
+import { covers, predictionInterval, replicateProfile } from "../../../server/prediction/predictionInterval.js";
 import type { Profile } from "../../../server/profile/profileSchema.js";
 import { decideSwitch } from "../../../server/selector/switchDecision.js";
 import { scoreConfigurations } from "../../../server/selector/scoredConfiguration.js";
-import { resolveConditions } from "../../../server/model/conditions.js";
+import { resolveConditions } from "../../../server/prediction/conditions.js";
 import { SMALLEST_DRAFTER, syntheticProfile } from "../../helpers/syntheticProfile.js";
 
 /** The synthetic profile with replicates: acceptance ±`spread` around the curve, drafting ±`spread`. */

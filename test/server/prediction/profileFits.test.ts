@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { verifyMsFor } from "../../../server/model/performanceModel.js";
-import { defaultBillingFit, fitBilling, fitPrefillMs, fitVerifyMs, nonNegativeLeastSquares } from "../../../server/model/profileFits.js";
+import { verifyMsFor } from "../../../server/prediction/performanceModel.js";
+import { defaultBillingFit, fitBilling, fitPrefillMs, fitVerifyMs, nonNegativeLeastSquares } from "../../../server/prediction/profileFits.js";
 
 const near = (a: number, b: number) => Math.abs(a - b) < 1e-6;
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { predict } from "../../../server/model/performanceModel.js";
-import { applyRunningEstimates } from "../../../server/model/runningEstimates.js";
-import { DEFAULT_PRICE_TABLE, findPriceTable, overridePrices } from "../../../server/model/priceTables.js";
+import { predict } from "../../../server/prediction/performanceModel.js";
+import { applyRunningEstimates } from "../../../server/prediction/runningEstimates.js";
+import { DEFAULT_PRICE_TABLE, findPriceTable, overridePrices } from "../../../server/prediction/priceTables.js";
 import { PriceTableSchema } from "../../../server/profile/profileSchema.js";
 import { SMALLEST_DRAFTER, syntheticProfile } from "../../helpers/syntheticProfile.js";
 

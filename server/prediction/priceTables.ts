@@ -111,7 +111,7 @@ export const ENGINE_BILLING: readonly EngineBilling[] = [
 
 /**
  * What one round of each protocol is billed for, context C tokens and K drafts (the billing fit's
- * defaults in server/model/profileFits.ts follow these; measured `usage` replaces them):
+ * defaults in server/prediction/profileFits.ts follow these; measured `usage` replaces them):
  * - `echo-logprobs`: C + K input (the whole echoed prompt; vLLM recomputes it: prompt logprobs
  *   skip its prefix cache), 1 output.
  * - `sglang`: C + K input, of which the radix cache serves the context, 1 output.

@@ -1,4 +1,4 @@
-import type { CompletionStats } from "../completion/completionSource.js";
+import type { CompletionStats } from "../completionContract.js";
 import type { PriceTable } from "../profile/profileSchema.js";
 import { usdOf } from "./completionPrice.js";
 import type { Prediction } from "./performanceModel.js";

@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { generateModelFamily } from "../../modelFiles/modelFamily.js";
-import { MANIFEST_FILE_NAME, readModelManifest } from "../../modelFiles/modelManifest.js";
-import { isRemoteModelUri, resolveModelPath } from "../../modelFiles/modelLoader.js";
+import { generateModelFamily } from "./modelFamily.js";
+import { MANIFEST_FILE_NAME, readModelManifest } from "./modelManifest.js";
+import { isRemoteModelUri, resolveModelPath } from "./modelLoader.js";
 
 export interface PreparationProgress {
   message: string;

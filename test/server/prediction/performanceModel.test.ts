@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { drafterOnlyConfiguration, verifierOnlyConfiguration, type Configuration } from "../../../server/model/configuration.js";
-import { InvalidConfigurationError } from "../../../server/model/invalidConfigurationError.js";
+import { drafterOnlyConfiguration, verifierOnlyConfiguration, type Configuration } from "../../../server/prediction/configuration.js";
+import { InvalidConfigurationError } from "../../../server/prediction/invalidConfigurationError.js";
 import {
   draftMsPerTokenFor,
   expectedTokensPerRound,
   roundSchedule,
   expectedTokensPerRoundIid,
   predict,
-} from "../../../server/model/performanceModel.js";
+} from "../../../server/prediction/performanceModel.js";
 import { ProfileSchema, type Profile, type ProfileInput } from "../../../server/profile/profileSchema.js";
 import { validityKeyFor } from "../../../server/profiler/profileStore.js";
 import { syntheticProfile } from "../../helpers/syntheticProfile.js";

@@ -15,7 +15,7 @@ export const ConfigurationSchema = z.object({
   verified: z.boolean(),
   /**
    * How speculative rounds are verified, when the profile timed several protocols and the
-   * selector chooses between them (model/protocolFits.ts); absent: the profile's own protocol.
+   * selector chooses between them (prediction/protocolFits.ts); absent: the profile's own protocol.
    */
   protocol: VerifierProtocolSchema.optional(),
 });

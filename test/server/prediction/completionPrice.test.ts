@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { usdOf } from "../../../server/model/completionPrice.js";
-import { DEFAULT_PRICE_TABLES } from "../../../server/model/priceTables.js";
+import { usdOf } from "../../../server/prediction/completionPrice.js";
+import { DEFAULT_PRICE_TABLES } from "../../../server/prediction/priceTables.js";
 
 const table = { ...DEFAULT_PRICE_TABLES[0], inputPerMillion: 2, cachedInputPerMillion: 1, outputPerMillion: 8, perServerSecond: 0.5 };
 

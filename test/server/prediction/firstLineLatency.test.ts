@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { predictFirstLineMs } from "../../../server/model/firstLineLatency.js";
+import { predictFirstLineMs } from "../../../server/prediction/firstLineLatency.js";
 import { syntheticProfile, LARGEST_DRAFTER } from "../../helpers/syntheticProfile.js";
 
 describe("first-line latency (what the typing benchmark measures)", () => {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { CompletionStats } from "../../../server/completion/completionSource.js";
-import { predict } from "../../../server/model/performanceModel.js";
-import { checkPrediction, sumCompletionStats } from "../../../server/model/predictionCheck.js";
+import type { CompletionStats } from "../../../server/completionContract.js";
+import { predict } from "../../../server/prediction/performanceModel.js";
+import { checkPrediction, sumCompletionStats } from "../../../server/prediction/predictionCheck.js";
 import { SMALLEST_DRAFTER, syntheticProfile } from "../../helpers/syntheticProfile.js";
 
 const profile = syntheticProfile();

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { configurationLabel } from "../../../server/model/configuration.js";
-import { predict } from "../../../server/model/performanceModel.js";
-import { comparableProtocols, comparedProtocolOf, protocolFits, serverTimeRatio } from "../../../server/model/protocolFits.js";
+import { configurationLabel } from "../../../server/prediction/configuration.js";
+import { predict } from "../../../server/prediction/performanceModel.js";
+import { comparableProtocols, comparedProtocolOf, protocolFits, serverTimeRatio } from "../../../server/prediction/protocolFits.js";
 import { ProfileSchema, type Profile, type ProtocolTiming } from "../../../server/profile/profileSchema.js";
 import { enumerateConfigurations } from "../../../server/selector/configurationSpace.js";
 import { bestFor } from "../../../server/selector/scoredConfiguration.js";

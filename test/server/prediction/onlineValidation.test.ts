@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { DRIFT_MIN_COMPLETIONS, OnlineValidation } from "../../../server/model/onlineValidation.js";
-import { predict } from "../../../server/model/performanceModel.js";
-import type { PredictionInterval } from "../../../server/model/predictionInterval.js";
+import { DRIFT_MIN_COMPLETIONS, OnlineValidation } from "../../../server/prediction/onlineValidation.js";
+import { predict } from "../../../server/prediction/performanceModel.js";
+import type { PredictionInterval } from "../../../server/prediction/predictionInterval.js";
 import { SMALLEST_DRAFTER, syntheticProfile } from "../../helpers/syntheticProfile.js";
 
 const prediction = predict(syntheticProfile(), { drafterId: SMALLEST_DRAFTER, k: 4, threads: 4, verified: true }, {});
