@@ -1,4 +1,4 @@
-import type { CompletionOutput } from "../../completion/completionSource.js";
+import type { CompletionOutput } from "../../completionContract.js";
 import { isAbortError } from "../../util/abort.js";
 import { errorMessageOf } from "../../util/errorMessage.js";
 import type { CompletionCache } from "../cache/completionCache.js";

@@ -1,5 +1,5 @@
 import type { Token } from "node-llama-cpp";
-import type { CompletionStopReason } from "../../completion/completionSource.js";
+import type { CompletionStopReason } from "../../completionContract.js";
 import type { Drafter } from "../../drafter/drafter.js";
 import type { VerifierClient } from "../../verifier/verifierClient.js";
 import { tokenLoopResult, type LoopInput, type LoopResult } from "./loopTypes.js";

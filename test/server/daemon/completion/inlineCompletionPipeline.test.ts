@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import type { CompletionInput, CompletionOutput, CompletionSource } from "../../../../server/completion/completionSource.js";
+import type { CompletionInput, CompletionOutput, CompletionSource } from "../../../../server/completionContract.js";
 import { DEFAULT_SETTINGS, type DaemonSettings } from "../../../../server/config/daemonSettings.js";
 import { CompletionCache } from "../../../../server/daemon/cache/completionCache.js";
 import { InlineCompletionPipeline, type VerifierCircuit } from "../../../../server/daemon/completion/inlineCompletionPipeline.js";
@@ -11,7 +11,7 @@ import type { DaemonLogger } from "../../../../server/daemon/daemonLogger.js";
 import { EngineSlot } from "../../../../server/daemon/engineSlot.js";
 import { createCompletionAccounting } from "../../../../server/daemon/stats/completionAccounting.js";
 import { CompletionLedger } from "../../../../server/daemon/stats/completionLedger.js";
-import { DEFAULT_PRICE_TABLE } from "../../../../server/model/priceTables.js";
+import { DEFAULT_PRICE_TABLE } from "../../../../server/prediction/priceTables.js";
 import { VerifierUnavailableError } from "../../../../server/verifier/verifierUnavailableError.js";
 
 /** An engine that answers a fixed text (or throws), verified unless told otherwise. */
