@@ -7,7 +7,7 @@ import { CodePointOffsetMirror } from "./tokenText.js";
  * Positions per canonical decode (see {@link VerifierSlot.evaluate}). Every decode computes a
  * whole block, so a generated token costs this many positions, while a cold prompt pays a
  * fixed per-decode overhead per block. Measured at a 1,000-token context (block 2 / 4 / 8 / 16;
- * scripts/probe/blockSize.ts, a later run of it in bench/results/2026-12-02-session5/),
+ * scripts/probe/blockSize.ts, a later run of it in bench/results/2026-12-02-quiet-run-2/),
  * the trained target: cold prefill 2.9 / 2.3 / 2.1 / 1.9 s, generation 10 / 18 / 30 / 52 ms per
  * token; the generated fixture's target: 2.2 / 1.4 / 1.1 / 0.8 s, 6 / 7 / 13 / 16 ms per token.
  * 4 is the balance for the model that writes code: 3x cheaper generation and verify rounds than
