@@ -1,5 +1,5 @@
 #!/bin/bash
-# Session 5 quiet-machine measurements, one after another (nothing else running). Each step logs its own file.
+# Quiet-machine measurements of 2026-12-02 03:26 UTC, one after another (nothing else running). Each step logs its own file.
 M=/work/measure5
 step() { local name=$1; shift; echo "=== $(date +%T) $name: $* (load $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a $M/steps.log; local t0=$(date +%s); ( "$@" ) > $M/$name.txt 2>&1; echo "    rc=$? $(( $(date +%s) - t0 )) s" | tee -a $M/steps.log; }
 cd /work/main && npm run build --silent

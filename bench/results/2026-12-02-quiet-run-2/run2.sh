@@ -1,5 +1,5 @@
 #!/bin/bash
-# Session 5, second batch (after run.sh): the profile with the walked protocol survey and its
+# Second batch of the 2026-12-02 03:26 UTC quiet run (after run.sh): the profile with the walked protocol survey and its
 # validation, the 50-prompt lossless suite on every protocol, 20 runs of the concurrency test.
 M=/work/measure5
 step() { local name=$1; shift; echo "=== $(date +%T) $name: $* (load $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a $M/steps.log; local t0=$(date +%s); ( "$@" ) > $M/$name.txt 2>&1; echo "    rc=$? $(( $(date +%s) - t0 )) s" | tee -a $M/steps.log; }
