@@ -111,7 +111,7 @@ function decode(context: VerifierEndpointContext, slot: VerifierSlot, options: O
 }
 
 /** Decodes on a slot, and shapes the response while the slot is still held. */
-function decodeOnSlot<T>(
+export function decodeOnSlot<T>(
   context: VerifierEndpointContext,
   options: Omit<GreedyDecodingOptions, "isEndOfGeneration" | "signal">,
   signal: AbortSignal,
@@ -131,7 +131,7 @@ export function outputText(text: TokenText, prompt: readonly Token[], result: Gr
   return stopAt >= 0 ? generated.slice(0, stopAt) : generated;
 }
 
-interface CompletionPrompt {
+export interface CompletionPrompt {
   tokens: Token[];
   /** Prompt tokens before the text (a BOS the server added). */
   textStart: number;
@@ -139,7 +139,7 @@ interface CompletionPrompt {
   text?: string;
 }
 
-function completionPrompts(context: VerifierEndpointContext, prompt: CompletionRequest["prompt"]): CompletionPrompt[] {
+export function completionPrompts(context: VerifierEndpointContext, prompt: CompletionRequest["prompt"]): CompletionPrompt[] {
   if (typeof prompt === "string") {
     checkTextFits(context, prompt, "prompt");
     return [{ ...tokenizePrompt(context.model, prompt), text: prompt }];

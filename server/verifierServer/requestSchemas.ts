@@ -78,8 +78,23 @@ const commonFields = {
   return_tokens_as_token_ids: z.boolean().nullish(),
 };
 
+/**
+ * `stream_options` as OpenAI and vLLM take it (vllm/entrypoints/openai/protocol.py,
+ * StreamOptions): `include_usage` adds a last chunk with `choices: []` and the usage;
+ * `continuous_usage_stats` (vLLM's) puts the usage so far in every chunk.
+ */
+const StreamOptionsSchema = z
+  .object({
+    include_usage: z.boolean().nullish(),
+    continuous_usage_stats: z.boolean().nullish(),
+  })
+  .nullish();
+
 export const CompletionRequestSchema = z.object({
   ...commonFields,
+  /** Server-sent events, one chunk per generated token (server/verifierServer/completionStream.ts). */
+  stream: z.boolean().nullish(),
+  stream_options: StreamOptionsSchema,
   prompt: PromptSchema,
   echo: z.boolean().nullish(),
   logprobs: z.number().int().min(0).max(MAX_LOGPROBS).nullish(),

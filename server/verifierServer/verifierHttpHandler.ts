@@ -3,6 +3,8 @@ import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import { createChatCompletion, createCompletion, type VerifierEndpointContext } from "./completionEndpoints.js";
+import { createCompletionStream } from "./completionStream.js";
+import { DONE_FRAME, eventFrame, EventStream } from "./eventStream.js";
 import { readRequestBody } from "./readRequestBody.js";
 import { createGenerate } from "./generateEndpoint.js";
 import { ChatCompletionRequestSchema, CompletionRequestSchema, GenerateRequestSchema } from "./requestSchemas.js";
@@ -97,8 +99,10 @@ export class VerifierHttpHandler {
       {
         method: "POST",
         path: /^\/v1\/completions$/,
-        run: async (request, _match, signal) =>
-          createCompletion(endpoints, parseBody(CompletionRequestSchema, await readRequestBody(request, options.maxBodyBytes)), signal),
+        run: async (request, _match, signal) => {
+          const body = parseBody(CompletionRequestSchema, await readRequestBody(request, options.maxBodyBytes));
+          return body.stream ? createCompletionStream(endpoints, body, signal) : createCompletion(endpoints, body, signal);
+        },
       },
       {
         method: "POST",
@@ -157,7 +161,8 @@ export class VerifierHttpHandler {
         throw new VerifierHttpError(405, `method ${request.method} is not allowed on ${path}`, "invalid_request_error", null, "method_not_allowed");
       }
       const body = await found.route.run(request, found.match, signal);
-      this.send(response, 200, body);
+      if (body instanceof EventStream) await this.sendEvents(response, body, signal);
+      else this.send(response, 200, body);
     } catch (error) {
       this.sendError(response, error, signal);
     }
@@ -178,16 +183,36 @@ export class VerifierHttpHandler {
     );
   }
 
+  /** Streams the events; a failure after the headers is an error event (see {@link EventStream}), and every stream ends with `[DONE]`. */
+  private async sendEvents(response: ServerResponse, stream: EventStream, signal: AbortSignal): Promise<void> {
+    if (response.destroyed || response.writableEnded) return;
+    response.writeHead(200, { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", Connection: "keep-alive" });
+    response.flushHeaders();
+    const send = (event: unknown) => {
+      if (!response.destroyed) response.write(eventFrame(event));
+    };
+    try {
+      await stream.produce(send);
+    } catch (error) {
+      if (response.destroyed) return; // the client left: nobody to tell
+      send(this.httpErrorOf(error, signal).toJSON());
+    }
+    if (!response.destroyed) response.end(DONE_FRAME);
+  }
+
+  /** What a failure is answered with: its own status, 503 while closing, else 500 (reported). */
+  private httpErrorOf(error: unknown, signal: AbortSignal): VerifierHttpError {
+    if (error instanceof VerifierHttpError) return error;
+    if (error instanceof SlotPoolClosedError || (signal.aborted && signal.reason instanceof ServerClosingError)) {
+      return new VerifierHttpError(503, "the verifier server is shutting down", "server_error", null, "server_shutting_down");
+    }
+    this.options.onError?.(error);
+    return new VerifierHttpError(500, `internal error: ${errorMessageOf(error)}`, "server_error");
+  }
+
   private sendError(response: ServerResponse, error: unknown, signal: AbortSignal): void {
     if (response.destroyed || response.writableEnded) return; // the client left: nobody to tell
-    let httpError: VerifierHttpError;
-    if (error instanceof VerifierHttpError) httpError = error;
-    else if (error instanceof SlotPoolClosedError || (signal.aborted && signal.reason instanceof ServerClosingError)) {
-      httpError = new VerifierHttpError(503, "the verifier server is shutting down", "server_error", null, "server_shutting_down");
-    } else {
-      this.options.onError?.(error);
-      httpError = new VerifierHttpError(500, `internal error: ${errorMessageOf(error)}`, "server_error");
-    }
+    const httpError = this.httpErrorOf(error, signal);
     // After a 413 the rest of the body is not read: close the connection rather than drain it.
     if (httpError.status === 413) response.setHeader("Connection", "close");
     if (httpError.status === 401) response.setHeader("WWW-Authenticate", "Bearer");

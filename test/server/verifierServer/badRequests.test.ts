@@ -39,7 +39,7 @@ test("malformed, mistyped and unservable bodies get OpenAI-style 400s naming the
     ["/completions", { prompt: "x", logprobs: 6 }, "logprobs"],
     ["/completions", { prompt: "x", n: 2 }, "n"],
     ["/completions", { prompt: "x", temperature: 0.7 }, "temperature"],
-    ["/completions", { prompt: "x", stream: true }, "stream"],
+    ["/completions", { prompt: "x", stream: "yes" }, "stream"],
     ["/completions", { prompt: "x", stop: 3 }, "stop"],
     ["/completions", { prompt: "x", stop: ["a", "b", "c", "d", "e"] }, "stop"],
     ["/completions", { prompt: "x", echo: "yes" }, "echo"],

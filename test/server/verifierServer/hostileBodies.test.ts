@@ -33,7 +33,7 @@ const BAD_COMPLETION_FIELDS: Record<string, unknown[]> = {
   n: [2, 0, -1, "1"],
   best_of: [2, 0],
   stop: [3, "", [""], ["a", "b", "c", "d", "e"], [1], {}],
-  stream: [true, "true", 1],
+  stream: ["true", 1],
   echo: ["yes", 1],
   frequency_penalty: [1, -2, "0"],
   presence_penalty: [0.5],
