@@ -173,13 +173,18 @@ export class VerifierTransport {
     parse: (json: unknown) => T,
     policy?: CallPolicy,
   ) {
-    const send: SendRequest = async (options) => {
+    return this.call(request, signal, this.jsonSender(method, url, body, "application/json"), parse, policy);
+  }
+
+  /** Sends a native JSON request; a non-2xx answer rejects with {@link HttpStatusFailure}. */
+  private jsonSender(method: "GET" | "POST", url: string, body: unknown, accept: string): SendRequest {
+    return async (options) => {
       const response = await this.fetch(url, {
         method,
         signal: options.signal,
         headers: {
           ...(body !== undefined && { "Content-Type": "application/json" }),
-          Accept: "application/json",
+          Accept: accept,
           ...(this.apiKey && { Authorization: `Bearer ${this.apiKey}` }),
         },
         ...(body !== undefined && { body: JSON.stringify(body) }),
@@ -187,11 +192,31 @@ export class VerifierTransport {
       if (!response.ok) throw new HttpStatusFailure(response.status, response.headers, errorBodyMessage(await response.text().catch(() => "")));
       return response;
     };
-    return this.call(request, signal, send, parse, policy);
   }
 
   /** Runs one logical call: attempts, classification, backoff; `parse` turns the JSON into the result. */
-  async call<T>(request: string, signal: AbortSignal | undefined, send: SendRequest, parse: (json: unknown) => T, policy?: CallPolicy): Promise<{ value: T; timing: CallTiming }> {
+  call<T>(request: string, signal: AbortSignal | undefined, send: SendRequest, parse: (json: unknown) => T, policy?: CallPolicy): Promise<{ value: T; timing: CallTiming }> {
+    return this.run(request, signal, send, (response) => response.text(), (body) => this.parseBody(request, body, parse), policy);
+  }
+
+  /**
+   * A JSON POST whose answer is read as it arrives (server-sent events): attempts,
+   * classification and retries as {@link call} up to the response headers; the body is the
+   * caller's to read, under `signal` and the attempt's timeout (which covers the body too).
+   */
+  openStream(url: string, request: string, body: unknown, signal: AbortSignal | undefined, policy?: CallPolicy): Promise<{ value: Response; timing: CallTiming }> {
+    return this.run(request, signal, this.jsonSender("POST", url, body, "text/event-stream"), async (response) => response, (response) => response, policy);
+  }
+
+  /** Attempts until one is read (`read`, inside the attempt's timeout), then `finish` turns it into the result. */
+  private async run<R, T>(
+    request: string,
+    signal: AbortSignal | undefined,
+    send: SendRequest,
+    read: (response: Response) => Promise<R>,
+    finish: (read: R) => T,
+    policy?: CallPolicy,
+  ): Promise<{ value: T; timing: CallTiming }> {
     if (this.disposed) throw new DisposedError("The verifier client");
     const { maxRetries, timeoutMs } = policy ?? { maxRetries: this.maxRetries, timeoutMs: this.timeoutMs };
     const callSignal = signal ? AbortSignal.any([signal, this.lifetime.signal]) : this.lifetime.signal;
@@ -199,9 +224,9 @@ export class VerifierTransport {
     const started = performance.now();
     for (let attempt = 1; ; attempt++) {
       const attemptStarted = performance.now();
-      const outcome = await this.attempt(request, send, callSignal, timeoutMs, attempt, meter);
-      if ("body" in outcome) {
-        const value = this.parseBody(request, outcome.body, parse);
+      const outcome = await this.attempt(request, send, read, callSignal, timeoutMs, attempt, meter);
+      if ("read" in outcome) {
+        const value = finish(outcome.read);
         const now = performance.now();
         return { value, timing: { latencyMs: now - started, attemptMs: now - attemptStarted, networkMs: meter.totalMs, attempts: attempt } };
       }
@@ -222,14 +247,15 @@ export class VerifierTransport {
   }
 
   /** One HTTP attempt under its own timeout; a retryable failure is returned, anything else thrown. */
-  private async attempt(
+  private async attempt<R>(
     request: string,
     send: SendRequest,
+    read: (response: Response) => Promise<R>,
     callSignal: AbortSignal,
     timeoutMs: number,
     attempt: number,
     meter: InjectedDelayMeter,
-  ): Promise<{ body: string } | { failure: RetryableFailure }> {
+  ): Promise<{ read: R } | { failure: RetryableFailure }> {
     throwIfAborted(callSignal);
     const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(timeoutMs)));
     let stage: "headers" | "body" = "headers";
@@ -243,7 +269,7 @@ export class VerifierTransport {
       };
       const response = await meter.run(() => send(options));
       stage = "body";
-      return { body: await response.text() };
+      return { read: await read(response) };
     } catch (error) {
       if (callSignal.aborted) throw abortError(callSignal);
       if (timeout.aborted || error instanceof APIConnectionTimeoutError) throw new VerifierTimeoutError(this.endpoint, timeoutMs, attempt);
