@@ -224,6 +224,13 @@ def main():
     samples_path = os.path.join(work, "tokenizer-check.json")
     write_tokenizer_check(samples_path, tokenizers, heldout_texts + train_texts, entries)
     subprocess.run(node + [os.path.join(REPO, "scripts", "train", "checkTokenization.ts"), os.path.join(assets_dir, "manifest.json"), samples_path], check=True, cwd=REPO)
+    from export_hf import gguf_to_hf
+
+    for file_id, _, _, role in plan["exports"]:
+        if role == "target":  # the Hugging Face checkpoint (vLLM, transformers) from the GGUF just written
+            hf_dir = os.path.join(work, "hf", file_id)
+            gguf_to_hf(os.path.join(assets_dir, f"{file_id}.gguf"), hf_dir)
+            log(f"Hugging Face checkpoint: {hf_dir}")
     log(f"done in {(time.time() - started) / 60:.1f} min: {assets_dir}")
 
 
