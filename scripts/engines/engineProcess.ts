@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 // @ts-expect-error — plain ESM build scripts without declarations.
@@ -195,7 +196,8 @@ export async function startVllm(options: VllmOptions): Promise<RunningEngine> {
   const preload = vllmPreload();
   const env: NodeJS.ProcessEnv = {
     VLLM_CPU_KVCACHE_SPACE: String(options.kvCacheGiB ?? 1),
-    VLLM_CPU_OMP_THREADS_BIND: "all",
+    // One core for the model's threads (the last), as llama-server gets -t 1: the drafter has the other.
+    VLLM_CPU_OMP_THREADS_BIND: String(Math.max(0, availableParallelism() - 1)),
     HF_HUB_OFFLINE: "1",
     VLLM_NO_USAGE_STATS: "1",
     ...(preload ? { LD_PRELOAD: preload } : {}),
