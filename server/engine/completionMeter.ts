@@ -1,5 +1,5 @@
 import type { CompletionStats, CompletionUsage, RoundRecord } from "../completionContract.js";
-import type { VerifierCallStats } from "../verifier/verifierClient.js";
+import type { VerifierCallStats } from "../verifier/verifierCalls.js";
 
 function sum(values: readonly number[]): number {
   return values.reduce((total, value) => total + value, 0);

@@ -84,6 +84,12 @@ export function parseTokenId(token: string, where: string): number {
   return Number(match[1]);
 }
 
+/** The ids of `logprobs.tokens[from..to)`: as the server gave them (llama-server), else parsed from `token_id:<id>`. */
+export function tokenIdsOf(logprobs: CompletionLogprobs, what: string, from = 0, to = logprobs.tokens.length): number[] {
+  if (logprobs.token_ids) return logprobs.token_ids.slice(from, to);
+  return logprobs.tokens.slice(from, to).map((token, i) => parseTokenId(token, `${what} ${from + i}`));
+}
+
 /**
  * Token ids mode (drafter and verifier share a tokenizer). Draft token j sits at absolute
  * position p = prompt.length + j and is accepted iff the top-1 of `top_logprobs[p]` is

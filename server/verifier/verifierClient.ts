@@ -1,29 +1,20 @@
 import OpenAI from "openai";
 import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
 import type { CompletionCreateParamsNonStreaming } from "openai/resources/completions";
-import { z } from "zod";
+import type { z } from "zod";
 import { createDelayedFetch, type FetchFunction, type NetworkDelayOptions } from "../network/delayedFetch.js";
 import { isAbortError } from "../util/abort.js";
 import { DisposedError } from "../util/disposedError.js";
-import { predictionBody } from "./protocols/predictedOutputsProtocol.js";
-import { acceptDraftText, acceptDraftTokenIds, parseTokenId, type TextAcceptance, type TokenIdAcceptance } from "./logprobsAcceptance.js";
+import { errorMessageOf } from "../util/errorMessage.js";
+import { tokenIdsOf } from "./logprobsAcceptance.js";
 import { DEFAULT_RETRY_BASE_DELAY_MS, DEFAULT_RETRY_MAX_DELAY_MS } from "./retryPolicy.js";
 import { VerifierAuthError } from "./verifierAuthError.js";
+import { stopReasonOf, usageOf, type GenerateRequest, type Generation, type VllmCompletionExtras } from "./verifierCalls.js";
 import { DEFAULT_VERIFIER_MAX_RETRIES, DEFAULT_VERIFIER_TIMEOUT_MS } from "./verifierEndpointConfig.js";
 import { VerifierResponseError } from "./verifierResponseError.js";
-import {
-  ChatCompletionResponseSchema,
-  CompletionResponseSchema,
-  EchoedCompletionResponseSchema,
-  ModelListResponseSchema,
-  TopLogprobsSchema,
-  type CompletionLogprobs,
-  type CompletionResponse,
-  type UsageSchema,
-} from "./verifierResponses.js";
+import { CompletionResponseSchema, ModelListResponseSchema, type CompletionLogprobs } from "./verifierResponses.js";
 import { OPENAI_TIMEOUT_SLACK_MS, validateResponse, VerifierTransport, type CallPolicy, type SendRequest } from "./verifierTransport.js";
 import { VerifierUnavailableError } from "./verifierUnavailableError.js";
-import { errorMessageOf } from "../util/errorMessage.js";
 
 /** The health probe answers fast or counts as unreachable; it is never retried. */
 export const DEFAULT_PROBE_TIMEOUT_MS = 3_000;
@@ -52,85 +43,6 @@ export interface VerifierClientOptions {
   random?: () => number;
 }
 
-export interface VerifierUsage {
-  promptTokens: number;
-  /** Prompt tokens served from the endpoint's prefix cache (`prompt_tokens_details.cached_tokens`), 0 when not reported. */
-  cachedTokens: number;
-  completionTokens: number;
-}
-
-export interface VerifierCallStats {
-  /** Wall clock of the whole call, ms: every attempt and every backoff wait. */
-  latencyMs: number;
-  /** Wall clock of the attempt that succeeded, ms: request sent to body parsed. */
-  attemptMs: number;
-  /** The part of `latencyMs` that was emulated network delay (`networkDelay`), ms. */
-  networkMs: number;
-  /** HTTP attempts made, 1 when no retry was needed. */
-  attempts: number;
-  usage: VerifierUsage;
-}
-
-/** Why the verifier stopped: `stop` = end of text or a stop sequence, `maxTokens` = the budget ran out. */
-export type VerifierStopReason = "stop" | "maxTokens" | "other";
-
-export interface TokenIdVerifyRequest {
-  prompt: readonly number[];
-  draft: readonly number[];
-  signal?: AbortSignal;
-  /** Prompt + draft as text, to recover the bonus token's text (see `acceptDraftTokenIds`). */
-  echoedText?: string;
-}
-
-export interface TextVerifyRequest {
-  prompt: string;
-  draft: string;
-  signal?: AbortSignal;
-}
-
-export interface TokenIdVerification extends TokenIdAcceptance {
-  stopReason: VerifierStopReason;
-  stats: VerifierCallStats;
-}
-
-export interface TextVerification extends TextAcceptance {
-  stopReason: VerifierStopReason;
-  stats: VerifierCallStats;
-}
-
-export interface PredictRequest {
-  prompt: string;
-  prediction: string;
-  maxTokens: number;
-  signal?: AbortSignal;
-}
-
-/** A chat completion whose draft went as the `prediction` (predicted outputs), with how much of it the endpoint accepted. */
-export interface PredictedOutputsCompletion {
-  text: string;
-  acceptedPredictionTokens: number;
-  rejectedPredictionTokens: number;
-  stopReason: VerifierStopReason;
-  stats: VerifierCallStats;
-}
-
-export interface GenerateRequest {
-  /** Token ids (shared tokenizer) or text. */
-  prompt: readonly number[] | string;
-  maxTokens: number;
-  stop?: string | string[];
-  signal?: AbortSignal;
-  /** Also return the generated token ids (asks for logprobs with `return_tokens_as_token_ids`). Default false. */
-  returnTokenIds?: boolean;
-}
-
-export interface Generation {
-  text: string;
-  tokenIds: number[] | undefined;
-  stopReason: VerifierStopReason;
-  stats: VerifierCallStats;
-}
-
 /** What one reachability probe (`VerifierClient.probe`) found. */
 export type VerifierProbeResult =
   | { status: "ok"; latencyMs: number; modelListed: boolean }
@@ -139,16 +51,6 @@ export type VerifierProbeResult =
   | { status: "unauthorized"; message: string }
   /** It answered, but with a failure (5xx, 404 on /models, garbage). */
   | { status: "failing"; message: string };
-
-/** Extra request fields vLLM understands; unknown fields pass through the openai client untouched. */
-interface VllmCompletionExtras {
-  /** Every token string in logprobs comes back as `token_id:<id>`. */
-  return_tokens_as_token_ids?: boolean;
-}
-
-function isTextRequest(request: TokenIdVerifyRequest | TextVerifyRequest): request is TextVerifyRequest {
-  return typeof request.prompt === "string";
-}
 
 /** `http://host:port` → `http://host:port/v1`; a URL that already has a path is the API root as given. */
 export function verifierApiRoot(baseUrl: string): string {
@@ -169,23 +71,9 @@ function describeEndpoint(baseUrl: string): string {
   return `${url.origin}${url.pathname}`;
 }
 
-function toUsage(usage: z.infer<typeof UsageSchema>): VerifierUsage {
-  return {
-    promptTokens: usage.prompt_tokens,
-    cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
-    completionTokens: usage.completion_tokens,
-  };
-}
-
-function toStopReason(finishReason: string | null | undefined): VerifierStopReason {
-  if (finishReason === "stop") return "stop";
-  if (finishReason === "length") return "maxTokens";
-  return "other";
-}
-
 /**
- * A client for one OpenAI-compatible verifier endpoint: greedy verification of drafts
- * (`logprobs` protocol), predicted outputs, plain generation, and a health probe.
+ * A client for one OpenAI-compatible verifier endpoint: the transport every protocol sends
+ * through (protocols/), plain generation, and a health probe.
  *
  * Retries are ours, not the openai client's (it runs with `maxRetries: 0`), so the rules are
  * exact and attempts are counted: 429/500/502/503/504 and connection errors are retried with
@@ -244,89 +132,6 @@ export class VerifierClient {
     return this.transport.disposed;
   }
 
-  /**
-   * Greedy verification of a draft in one `/v1/completions` call (echo, logprobs 1, max_tokens 1,
-   * temperature 0). Token ids when drafter and verifier share a tokenizer, else text.
-   */
-  verifyDraft(request: TokenIdVerifyRequest): Promise<TokenIdVerification>;
-  verifyDraft(request: TextVerifyRequest): Promise<TextVerification>;
-  verifyDraft(request: TokenIdVerifyRequest | TextVerifyRequest): Promise<TokenIdVerification | TextVerification> {
-    return isTextRequest(request) ? this.verifyDraftText(request) : this.verifyDraftTokenIds(request);
-  }
-
-  async verifyDraftTokenIds(request: TokenIdVerifyRequest): Promise<TokenIdVerification> {
-    const { prompt, draft } = request;
-    if (draft.length > 0 && prompt.length === 0) {
-      throw new RangeError("verifyDraft expects a non-empty prompt: the first position has no logprobs to judge a draft token by");
-    }
-    const { value, timing } = await this.postCompletion(
-      this.echoTokenIdsBody([...prompt, ...draft]),
-      request.signal,
-      (json) => {
-        const { choice, usage } = this.completionWithLogprobs(json, EchoedCompletionResponseSchema);
-        // The decision reads the alternatives at the draft positions only (the prompt's are echoed, unused).
-        this.validateTopLogprobs(choice.logprobs, prompt.length, prompt.length + draft.length);
-        const acceptance = acceptDraftTokenIds({ prompt, draft, logprobs: choice.logprobs, choiceText: choice.text, echoedText: request.echoedText });
-        return { ...acceptance, stopReason: toStopReason(choice.finish_reason), usage };
-      },
-    );
-    const { usage, ...result } = value;
-    return { ...result, stats: { ...timing, usage } };
-  }
-
-  async verifyDraftText(request: TextVerifyRequest): Promise<TextVerification> {
-    const { prompt, draft } = request;
-    const body = {
-      model: this.model,
-      prompt: prompt + draft,
-      echo: true,
-      logprobs: 1,
-      max_tokens: 1,
-      temperature: 0,
-    } satisfies CompletionCreateParamsNonStreaming;
-    const { value, timing } = await this.postCompletion(
-      body,
-      request.signal,
-      (json) => {
-        const { choice, usage } = this.completionWithLogprobs(json);
-        const acceptance = acceptDraftText({
-          prompt,
-          draft,
-          logprobs: choice.logprobs,
-          choiceText: choice.text,
-          generatedTokens: usage.completionTokens,
-        });
-        return { ...acceptance, stopReason: toStopReason(choice.finish_reason), usage };
-      },
-    );
-    const { usage, ...result } = value;
-    return { ...result, stats: { ...timing, usage } };
-  }
-
-  /** Predicted outputs: `/v1/chat/completions` with the draft as `prediction`. */
-  async predict(request: PredictRequest): Promise<PredictedOutputsCompletion> {
-    const body = predictionBody(this.model, request.prompt, request.prediction, request.maxTokens) satisfies ChatCompletionCreateParamsNonStreaming;
-    const { value, timing } = await this.call(
-      "POST /chat/completions",
-      request.signal,
-      (options) => this.openai.chat.completions.create(body, options).asResponse(),
-      (json) => {
-        const response = this.validate(ChatCompletionResponseSchema, json, "a chat completion");
-        const [choice] = response.choices;
-        const details = response.usage.completion_tokens_details;
-        return {
-          text: choice.message.content ?? "",
-          acceptedPredictionTokens: details?.accepted_prediction_tokens ?? 0,
-          rejectedPredictionTokens: details?.rejected_prediction_tokens ?? 0,
-          stopReason: toStopReason(choice.finish_reason),
-          usage: toUsage(response.usage),
-        };
-      },
-    );
-    const { usage, ...result } = value;
-    return { ...result, stats: { ...timing, usage } };
-  }
-
   /** Verifier-only generation (K = 0): plain greedy `/v1/completions`. */
   async generate(request: GenerateRequest): Promise<Generation> {
     const returnTokenIds = request.returnTokenIds ?? false;
@@ -338,7 +143,7 @@ export class VerifierClient {
       ...(request.stop !== undefined && { stop: request.stop }),
       ...(returnTokenIds && { logprobs: 1, return_tokens_as_token_ids: true }),
     } satisfies CompletionCreateParamsNonStreaming & VllmCompletionExtras;
-    const { value, timing } = await this.postCompletion(
+    const { value, timing } = await this.completions(
       body,
       request.signal,
       (json) => {
@@ -347,27 +152,13 @@ export class VerifierClient {
         let tokenIds: number[] | undefined;
         if (returnTokenIds) {
           if (!choice.logprobs) throw new VerifierResponseError("expected choices[0].logprobs (asked for token ids), found none");
-          tokenIds = choice.logprobs.tokens.map((token, i) => parseTokenId(token, `generated token ${i}`));
+          tokenIds = tokenIdsOf(choice.logprobs as CompletionLogprobs, "generated token");
         }
-        return { text: choice.text, tokenIds, stopReason: toStopReason(choice.finish_reason), usage: toUsage(response.usage) };
+        return { text: choice.text, tokenIds, stopReason: stopReasonOf(choice.finish_reason), usage: usageOf(response.usage) };
       },
     );
     const { usage, ...result } = value;
     return { ...result, stats: { ...timing, usage } };
-  }
-
-  /**
-   * How the verifier tokenizes `text` (special tokens parsed, as servers do for text prompts):
-   * the echoed prompt of a one-token completion with `return_tokens_as_token_ids`. Compared with
-   * the drafter's tokenization it tells whether token ids can be exchanged.
-   */
-  async tokenizeByEcho(text: string, options: { signal?: AbortSignal } = {}): Promise<number[]> {
-    const { value } = await this.postCompletion(this.echoTokenIdsBody(text), options.signal, (json) => {
-      const { choice, usage } = this.completionWithLogprobs(json, EchoedCompletionResponseSchema);
-      const echoed = choice.logprobs.tokens.slice(0, usage.promptTokens);
-      return echoed.map((token, i) => parseTokenId(token, `echoed token ${i}`));
-    });
-    return value;
   }
 
   /** The model ids the endpoint serves (`GET /v1/models`). */
@@ -409,47 +200,18 @@ export class VerifierClient {
     this.dispose();
   }
 
-  /** One generated token after the echoed prompt, with every position's top-1 as `token_id:<id>`: the verification call. */
-  private echoTokenIdsBody(prompt: string | number[]) {
-    return {
-      model: this.model,
-      prompt,
-      echo: true,
-      logprobs: 1,
-      max_tokens: 1,
-      temperature: 0,
-      return_tokens_as_token_ids: true,
-    } satisfies CompletionCreateParamsNonStreaming & VllmCompletionExtras;
-  }
-
-  /** `schema`: {@link EchoedCompletionResponseSchema} when the caller validates the `top_logprobs` entries it reads. */
-  private completionWithLogprobs(json: unknown, schema: typeof CompletionResponseSchema | typeof EchoedCompletionResponseSchema = CompletionResponseSchema) {
-    const response: CompletionResponse = this.validate(schema, json, "a completion");
-    const [choice] = response.choices;
-    if (!choice.logprobs) {
-      throw new VerifierResponseError("expected choices[0].logprobs (the endpoint must support echo with logprobs), found none");
-    }
-    return { choice: { ...choice, logprobs: choice.logprobs }, usage: toUsage(response.usage) };
-  }
-
-  /** Validates `top_logprobs[from..to)` as {@link TopLogprobsSchema}; positions past the array are left to the decision's alignment checks. */
-  private validateTopLogprobs(logprobs: CompletionLogprobs, from: number, to: number): void {
-    for (let position = from; position < Math.min(to, logprobs.top_logprobs.length); position++) {
-      this.validate(TopLogprobsSchema, logprobs.top_logprobs[position], `choices[0].logprobs.top_logprobs[${position}] as token → logprob or null`);
-    }
-  }
-
   private validate<Schema extends z.ZodType>(schema: Schema, json: unknown, what: string): z.output<Schema> {
     return validateResponse(schema, json, what);
   }
 
-  /** Every `/completions` call goes through here: one route name, one send function. */
-  private postCompletion<T>(
-    body: CompletionCreateParamsNonStreaming & VllmCompletionExtras,
-    signal: AbortSignal | undefined,
-    parse: (json: unknown) => T,
-  ) {
+  /** `POST /v1/completions` through the transport: every protocol's and `generate`'s. */
+  completions<T>(body: CompletionCreateParamsNonStreaming & VllmCompletionExtras, signal: AbortSignal | undefined, parse: (json: unknown) => T) {
     return this.call("POST /completions", signal, (options) => this.openai.completions.create(body, options).asResponse(), parse);
+  }
+
+  /** `POST /v1/chat/completions` through the transport. */
+  chatCompletions<T>(body: ChatCompletionCreateParamsNonStreaming, signal: AbortSignal | undefined, parse: (json: unknown) => T) {
+    return this.call("POST /chat/completions", signal, (options) => this.openai.chat.completions.create(body, options).asResponse(), parse);
   }
 
   private call<T>(request: string, signal: AbortSignal | undefined, send: SendRequest, parse: (json: unknown) => T, policy?: CallPolicy) {

@@ -5,16 +5,53 @@ import { z } from "zod";
 /** Per position: the verifier's top alternatives for the token at that position (token → logprob). */
 export const TopLogprobsSchema = z.record(z.string(), z.number()).nullable();
 
-/** OpenAI's legacy completion logprobs, as vLLM and llama.cpp return them with `echo`. */
-export const CompletionLogprobsSchema = z.object({
+/** OpenAI's legacy completion logprobs, as vLLM returns them (with `echo`, the prompt's too). */
+const LegacyLogprobsSchema = z.object({
   tokens: z.array(z.string()),
   /** null for the first echoed token (nothing precedes it). */
   token_logprobs: z.array(z.number().nullable()),
   top_logprobs: z.array(TopLogprobsSchema),
   /** Character offset of each token in the choice's text (vLLM: Python code points). */
   text_offset: z.array(z.number().int().nonnegative()),
+  /** The token ids, when the server answers with them (llama-server); else read `token_id:<id>` tokens. */
+  token_ids: z.array(z.number().int().nonnegative()).optional(),
 });
-export type CompletionLogprobs = z.infer<typeof CompletionLogprobsSchema>;
+export type CompletionLogprobs = z.infer<typeof LegacyLogprobsSchema>;
+
+const LlamaTopLogprobSchema = z.object({ id: z.number().int().nonnegative(), token: z.string(), logprob: z.number() });
+/** llama-server's `/v1/completions` logprobs (tools/server): one entry per generated token, ids included. */
+const LlamaLogprobsSchema = z.object({
+  content: z.array(LlamaTopLogprobSchema.extend({ top_logprobs: z.array(LlamaTopLogprobSchema).nullish() })),
+});
+
+/**
+ * llama-server's shape in the legacy one, so every protocol reads one shape: token texts, their
+ * top alternatives by text, offsets counted along the tokens, and the ids it gives in `token_ids`.
+ */
+function legacyFromLlama({ content }: z.infer<typeof LlamaLogprobsSchema>): CompletionLogprobs {
+  let offset = 0;
+  return {
+    tokens: content.map((entry) => entry.token),
+    token_logprobs: content.map((entry) => entry.logprob),
+    top_logprobs: content.map((entry) => Object.fromEntries((entry.top_logprobs ?? []).map((top) => [top.token, top.logprob]))),
+    text_offset: content.map((entry) => {
+      const at = offset;
+      offset += entry.token.length;
+      return at;
+    }),
+    token_ids: content.map((entry) => entry.id),
+  };
+}
+
+/** A llama-server-shaped value as the legacy shape; anything else as it came, for the legacy schema to judge. */
+function normaliseLogprobs(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || !("content" in value) || "tokens" in value) return value;
+  const llama = LlamaLogprobsSchema.safeParse(value);
+  return llama.success ? legacyFromLlama(llama.data) : value;
+}
+
+/** Completion logprobs in either shape, as the legacy one (see {@link legacyFromLlama}). */
+export const CompletionLogprobsSchema = z.preprocess(normaliseLogprobs, LegacyLogprobsSchema);
 
 function isObjectOrNull(value: unknown): boolean {
   return value === null || (typeof value === "object" && !Array.isArray(value));
@@ -32,12 +69,14 @@ function arrayOf<T>(check: (value: unknown) => boolean, expected: string) {
  * {@link CompletionLogprobsSchema} does; `top_logprobs` entries only as objects or nulls, so a
  * caller validates the entries it reads with {@link TopLogprobsSchema}.
  */
-export const EchoedCompletionLogprobsSchema = z.object({
+const EchoedLegacyLogprobsSchema = z.object({
   tokens: arrayOf<string>((value) => typeof value === "string", "strings"),
   token_logprobs: arrayOf<number | null>((value) => value === null || typeof value === "number", "numbers or nulls"),
   top_logprobs: arrayOf<z.infer<typeof TopLogprobsSchema>>(isObjectOrNull, "objects (token → logprob) or nulls"),
   text_offset: arrayOf<number>((value) => typeof value === "number" && Number.isInteger(value) && value >= 0, "non-negative integers"),
+  token_ids: LegacyLogprobsSchema.shape.token_ids,
 });
+export const EchoedCompletionLogprobsSchema = z.preprocess(normaliseLogprobs, EchoedLegacyLogprobsSchema);
 
 const PromptTokensDetailsSchema = z.object({ cached_tokens: z.number().int().nonnegative().nullish() }).nullish();
 

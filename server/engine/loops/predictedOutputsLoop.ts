@@ -1,4 +1,4 @@
-import type { LoopResult, SpeculativeLoopInput } from "./loopTypes.js";
+import type { LoopResult, PredictionLoopInput } from "./loopTypes.js";
 
 /**
  * Predicted outputs (OpenAI, Fireworks): the drafter's continuation of k tokens goes as
@@ -9,13 +9,13 @@ import type { LoopResult, SpeculativeLoopInput } from "./loopTypes.js";
  * re-tokenizes, and a re-tokenization that differs from how it generated the text changes what
  * comes next. In one call the text is the server's own, so the output is exact whatever the draft.
  */
-export async function runPredictedOutputsLoop(input: SpeculativeLoopInput): Promise<LoopResult> {
-  const { drafter, client, prompt, maxTokens, signal, meter } = input;
+export async function runPredictedOutputsLoop(input: PredictionLoopInput): Promise<LoopResult> {
+  const { drafter, verifier, prompt, maxTokens, signal, meter } = input;
   const draft = await drafter.draft(input.documentKey, prompt.tokens, Math.min(input.k, maxTokens), signal);
   const endAt = draft.tokens.findIndex((token) => drafter.isEndOfGeneration(token));
   const predicted = endAt >= 0 ? draft.tokens.slice(0, endAt) : draft.tokens;
   const prediction = drafter.textAfter(predicted, prompt.tokens);
-  const result = await client.predict({ prompt: prompt.text, prediction, maxTokens, signal });
+  const result = await verifier.predict({ prompt: prompt.text, prediction, maxTokens, signal });
   meter.addRound(draft.tokenMs, draft.tokens.length, result.acceptedPredictionTokens, result.stats);
   const tokens = result.stats.usage.completionTokens;
   return { text: result.text, tokens, stopReason: result.stopReason === "stop" ? "eos" : "maxTokens" };

@@ -1,5 +1,6 @@
 import type { Drafter } from "../../drafter/drafter.js";
 import { FIM_TEXT } from "../../prompt/completionPrompt.js";
+import { tokenizeByEcho } from "../../verifier/protocols/echoLogprobsProtocol.js";
 import type { TokenVerifier } from "../../verifier/protocols/tokenVerifier.js";
 import type { VerifierClient } from "../../verifier/verifierClient.js";
 
@@ -19,7 +20,7 @@ export const TOKENIZER_PROBE_TEXT =
 export async function sharesTokenizer(drafter: Drafter, verifier: VerifierClient | TokenVerifier, signal?: AbortSignal): Promise<boolean> {
   const ours = drafter.tokenizeWithSpecialTokens(TOKENIZER_PROBE_TEXT);
   // Each protocol asks the way its engine can answer (echo, /tokenize, /generate).
-  const theirs = "tokenize" in verifier ? await verifier.tokenize(TOKENIZER_PROBE_TEXT, { signal }) : await verifier.tokenizeByEcho(TOKENIZER_PROBE_TEXT, { signal });
+  const theirs = "tokenize" in verifier ? await verifier.tokenize(TOKENIZER_PROBE_TEXT, { signal }) : await tokenizeByEcho(verifier, TOKENIZER_PROBE_TEXT, { signal });
   const extra = theirs.length - ours.length;
   if (extra !== 0 && extra !== 1) return false;
   return ours.every((token, i) => token === theirs[i + extra]);

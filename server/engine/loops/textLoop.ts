@@ -1,8 +1,8 @@
 import type { CompletionStopReason } from "../../completionContract.js";
-import type { LoopResult, SpeculativeLoopInput } from "./loopTypes.js";
+import type { LoopResult, TextLoopInput } from "./loopTypes.js";
 
 /**
- * The draft–verify loop in text (logprobs protocol) for a verifier with its own tokenizer:
+ * The draft–verify loop in text for a verifier with its own tokenizer:
  * the draft travels as text, the verifier re-tokenizes prompt + output + draft its own way and
  * judges its tokens inside the draft. Output length is counted in verifier tokens.
  *
@@ -10,8 +10,8 @@ import type { LoopResult, SpeculativeLoopInput } from "./loopTypes.js";
  * it (true for the usual BPE/SPM tokenizers on ordinary code); a verifier token that would
  * straddle the end of the output is the documented exception (`nextTextOverlap`).
  */
-export async function runTextLoop(input: SpeculativeLoopInput): Promise<LoopResult> {
-  const { drafter, client, prompt, maxTokens, signal, meter } = input;
+export async function runTextLoop(input: TextLoopInput): Promise<LoopResult> {
+  const { drafter, verifier, prompt, maxTokens, signal, meter } = input;
   let output = "";
   let tokens = 0;
   const finish = (stopReason: CompletionStopReason): LoopResult => ({ text: output, tokens, stopReason });
@@ -24,7 +24,7 @@ export async function runTextLoop(input: SpeculativeLoopInput): Promise<LoopResu
     const endAt = draft.tokens.findIndex((token) => drafter.isEndOfGeneration(token));
     const draftTokens = endAt >= 0 ? draft.tokens.slice(0, endAt) : draft.tokens;
     const draftText = drafter.textAfter(draftTokens, context);
-    const verdict = await client.verifyDraftText({ prompt: prompt.text + output, draft: draftText, signal });
+    const verdict = await verifier.verifyText({ prompt: prompt.text + output, draft: draftText, signal });
     meter.addRound(draft.tokenMs, draft.tokens.length, verdict.acceptedTokens, verdict.stats);
 
     output += verdict.acceptedText;

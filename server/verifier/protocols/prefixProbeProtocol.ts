@@ -1,35 +1,23 @@
 import type { CompletionCreateParamsNonStreaming } from "openai/resources/completions";
 import { z } from "zod";
-import { parseTokenId } from "../logprobsAcceptance.js";
-import type { VerifierCallStats, VerifierClient, VerifierStopReason, VerifierUsage } from "../verifierClient.js";
+import { isAbortError } from "../../util/abort.js";
+import { DisposedError } from "../../util/disposedError.js";
+import { DEFAULT_PROBE_TIMEOUT_MS } from "../verifierClient.js";
+import { tokenIdsOf } from "../logprobsAcceptance.js";
+import { stopReasonOf, usageOf, type VerifierCallStats, type VerifierStopReason, type VerifierUsage } from "../verifierCalls.js";
+import type { VerifierClient } from "../verifierClient.js";
 import { VerifierRequestError } from "../verifierRequestError.js";
 import { VerifierResponseError } from "../verifierResponseError.js";
-import { UsageSchema } from "../verifierResponses.js";
+import { CompletionLogprobsSchema, UsageSchema } from "../verifierResponses.js";
 import { validateResponse } from "../verifierTransport.js";
+import { tokenizeByEcho } from "./echoLogprobsProtocol.js";
 import { acceptFromArgmax, assertVerifiable, tokenIdAt, type DraftVerification, type DraftVerifyRequest, type TokenVerifier } from "./tokenVerifier.js";
+import type { VerifierProtocolModule } from "./verifierProtocolModule.js";
 
-// `prefix-probe`: the K+1 prompts context, context+d1, …, context+d1..dK in ONE request, one
-// greedy token each; answer i is the verifier's argmax after context + draft[:i]. No echo and
-// no prompt logprobs, so the engines' prefix caches serve the shared context.
-//
-// Variant `openai-completions` — `POST /v1/completions`:
-// - a list of token-id arrays as `prompt`: OpenAI's schema allows `string | string[] |
-//   number[] | number[][]` (openai-node src/resources/completions.ts,
-//   CompletionCreateParamsBase.prompt); vLLM answers one choice per prompt, `index` = prompt.
-// - the generated id: `logprobs: 1` with vLLM's `return_tokens_as_token_ids` (vLLM
-//   vllm/entrypoints/openai/protocol.py, CompletionRequest) turns every logprobs token into
-//   `token_id:<id>`. These are logprobs of generated tokens only: vLLM skips its prefix cache
-//   only for requests with *prompt* logprobs (vllm/sampling_params.py sets
-//   `skip_reading_prefix_cache = self.prompt_logprobs is not None`; vllm/v1/request.py reads it).
-// Variant `llama-server` — llama.cpp tools/server `POST /completion`:
-// - `prompt` may be a list of token arrays, one task per prompt (server-common.cpp
-//   `tokenize_input_prompts`); `n_predict`, `return_tokens`, `cache_prompt` are request fields
-//   (server-schema.cpp); the answer is one object per prompt with `index`, `tokens`,
-//   `stop_type` ("eos" | "word" | "limit" | "none"), `tokens_evaluated`, `timings.cache_n`
-//   (server-task.cpp `to_json_non_oaicompat`, server-common.cpp), a single object when there
-//   is one prompt (server-context.cpp `handle_completions_impl`). Its `/v1/completions` rejects
-//   `echo` ("Only no echo is supported", server-common.cpp `oaicompat_completion_params_parse`)
-//   and never returns ids, hence the native route.
+// K+1 prompts (context, context+d1, …) in ONE request, one greedy token each: answer i is the
+// argmax after context + draft[:i]. No echo, no prompt logprobs, so prefix caches serve the
+// context. Two routes: vLLM/SGLang's `/v1/completions`, llama-server's native `/completion`
+// (its `/v1` refuses echo and never returns ids). Sources in docs/verifier-protocols.md.
 
 export type PrefixProbeVariant = "openai-completions" | "llama-server";
 
@@ -59,7 +47,7 @@ const ProbeCompletionSchema = z.object({
       z.object({
         index: z.number().int().nonnegative(),
         finish_reason: z.string().nullish(),
-        logprobs: z.object({ tokens: z.array(z.string()) }).nullish(),
+        logprobs: CompletionLogprobsSchema.nullish(),
       }),
     )
     .min(1),
@@ -97,13 +85,11 @@ function byIndex<T extends { index?: number | null }>(items: readonly T[], expec
 export function parseProbeCompletions(json: unknown, prompts: number): ProbeAnswers {
   const response = validateResponse(ProbeCompletionSchema, json, "a completion with one choice per prompt");
   const answers = byIndex(response.choices, prompts, "choices").map((choice, i) => {
-    const generated = choice.logprobs?.tokens ?? [];
     if (!choice.logprobs) throw new VerifierResponseError(`expected choices[${i}].logprobs (asked for logprobs: 1), found none`);
-    const token = generated.length > 0 ? parseTokenId(generated[0], `choice ${i}'s generated token`) : undefined;
-    return { token, stopReason: openaiStopReason(choice.finish_reason) };
+    const [token] = tokenIdsOf(choice.logprobs, `choice ${i}'s generated token`, 0, 1);
+    return { token, stopReason: stopReasonOf(choice.finish_reason) };
   });
-  const usage = response.usage;
-  return { answers, usage: { promptTokens: usage.prompt_tokens, cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? 0, completionTokens: usage.completion_tokens } };
+  return { answers, usage: usageOf(response.usage) };
 }
 
 export function parseLlamaCompletions(json: unknown, prompts: number): ProbeAnswers {
@@ -115,18 +101,12 @@ export function parseLlamaCompletions(json: unknown, prompts: number): ProbeAnsw
   const sum = (pick: (result: z.infer<typeof LlamaCompletionSchema>) => number) => results.reduce((total, result) => total + pick(result), 0);
   return {
     answers,
-    usage: {
-      promptTokens: sum((result) => result.tokens_evaluated ?? 0),
-      cachedTokens: sum((result) => result.timings?.cache_n ?? 0),
-      completionTokens: sum((result) => result.tokens_predicted ?? result.tokens.length),
-    },
+    usage: usageOf({
+      prompt_tokens: sum((result) => result.tokens_evaluated ?? 0),
+      completion_tokens: sum((result) => result.tokens_predicted ?? result.tokens.length),
+      prompt_tokens_details: { cached_tokens: sum((result) => result.timings?.cache_n ?? 0) },
+    }),
   };
-}
-
-function openaiStopReason(finishReason: string | null | undefined): VerifierStopReason {
-  if (finishReason === "stop") return "stop";
-  if (finishReason === "length") return "maxTokens";
-  return "other";
 }
 
 function llamaStopReason(stopType: string | null | undefined): VerifierStopReason {
@@ -186,7 +166,43 @@ export class PrefixProbeVerifier implements TokenVerifier {
       return value;
     } catch (error) {
       if (this.variant === "llama-server" || !(error instanceof VerifierRequestError)) throw error;
-      return this.client.tokenizeByEcho(text, options);
+      return tokenizeByEcho(this.client, text, options);
     }
   }
 }
+
+export const prefixProbeProtocol: VerifierProtocolModule = {
+  name: "prefix-probe",
+  asks: "a list of token-id prompts in one request, each answered with its token id (POST /v1/completions with return_tokens_as_token_ids, or llama-server's POST /completion with return_tokens)",
+  // K+1 prompts, the i-th context + i drafts; the cache serves the repeats on self-hosted engines.
+  bills: {
+    inputPerDraftToken: 0.5,
+    completionBaseTokens: 1,
+    completionPerDraftToken: 1,
+    contextCopiesPerDraftToken: 1,
+    inputPerDraftTokenSquared: 0.5,
+    summary: "C·(K+1) + K(K+1)/2 input (K+1 prompts; cached on self-hosted engines), K+1 output",
+  },
+  variants: ["openai-completions", "llama-server"] satisfies PrefixProbeVariant[],
+  // llama-server answers `GET /props`; the others take `/v1/completions`.
+  async variantOf(client, signal) {
+    try {
+      await client.transport.requestJson("GET", `${client.serverRoot}/props`, "GET /props", undefined, signal, (json) => validateResponse(z.object({}), json, "GET /props"), {
+        maxRetries: 0,
+        timeoutMs: DEFAULT_PROBE_TIMEOUT_MS,
+      });
+      return "llama-server";
+    } catch (error) {
+      if (isAbortError(error) || error instanceof DisposedError) throw error;
+      return "openai-completions";
+    }
+  },
+  async probe(client, { context, draft, signal }, variant) {
+    const verifier = new PrefixProbeVerifier(client, variant === "llama-server" ? "llama-server" : "openai-completions");
+    const result = await verifier.verifyDraft({ context, draft, signal });
+    return `${verifier.route} answered ${result.verifierTokens.length} argmax token(s) for ${draft.length} draft token(s)`;
+  },
+  roundVerifier(client, { variant, sharedTokenizer }) {
+    return sharedTokenizer ? { loop: "tokenIds", verifier: new PrefixProbeVerifier(client, variant === "llama-server" ? "llama-server" : "openai-completions") } : undefined;
+  },
+};

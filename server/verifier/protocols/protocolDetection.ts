@@ -7,12 +7,9 @@ import { VerifierRequestError } from "../verifierRequestError.js";
 import { VerifierTimeoutError } from "../verifierTimeoutError.js";
 import { VerifierUnavailableError } from "../verifierUnavailableError.js";
 import { validateResponse, type CallPolicy } from "../verifierTransport.js";
-import { EchoLogprobsVerifier } from "./echoLogprobsProtocol.js";
 import { NoVerifierProtocolError } from "./noVerifierProtocolError.js";
-import { predictionBody } from "./predictedOutputsProtocol.js";
-import { PrefixProbeVerifier, type PrefixProbeVariant } from "./prefixProbeProtocol.js";
-import { SglangVerifier } from "./sglangProtocol.js";
-import type { TokenVerifier } from "./tokenVerifier.js";
+import { PROTOCOL_MODULES, protocolModule } from "./protocolModules.js";
+import type { RoundVerifier } from "./verifierProtocolModule.js";
 import { errorMessageOf } from "../../util/errorMessage.js";
 
 // Auto-detection: probe the endpoint once — what it says it is (`GET /v1/models` `owned_by`,
@@ -22,24 +19,13 @@ import { errorMessageOf } from "../../util/errorMessage.js";
 /** Token ids every vocabulary has (the probes only need valid ids, not meaningful text). */
 export const DEFAULT_PROBE_TOKENS: readonly number[] = [1, 2, 3];
 
-/** Cheapest first: fewest positions computed, prefix cache kept, one call per round. */
-export const PROTOCOL_PREFERENCE: readonly VerifierProtocol[] = ["sglang", "prefix-probe", "echo-logprobs", "predicted-outputs"];
-
-/** What a probe asked; an unanswered question is what the error message names as missing. */
-const PROBE_ASKS: Readonly<Record<VerifierProtocol, string>> = {
-  sglang: "POST /generate with input_ids, return_logprob and logprob_start_len (SGLang's native API)",
-  "prefix-probe": "a list of token-id prompts in one request, each answered with its token id (POST /v1/completions with return_tokens_as_token_ids, or llama-server's POST /completion with return_tokens)",
-  "echo-logprobs": "POST /v1/completions with echo and logprobs over the prompt, token ids as token_id:<id>",
-  "predicted-outputs": "POST /v1/chat/completions with prediction, reporting accepted/rejected prediction tokens",
-};
-
 export type EngineKind = "sglang" | "llama-server" | "vllm" | "configspec" | "unknown";
 
 export interface ProtocolProbe {
   protocol: VerifierProtocol;
   works: boolean;
-  /** prefix-probe only: which route answered. */
-  variant?: PrefixProbeVariant;
+  /** Which route answered, for a protocol with several (prefix-probe). */
+  variant?: string;
   /** What answered or what failed, one line. */
   detail: string;
   /** Wall clock of the probe request, ms (includes a cold prefill; the profiler measures warm rounds). */
@@ -54,13 +40,13 @@ export interface ProtocolDetection {
   /** llama-server's parallel slots (`total_slots`): prefix-probe sends K+1 prompts at once. */
   slots: number | undefined;
   probes: ProtocolProbe[];
-  /** The protocols that work, cheapest first. */
+  /** The protocols that work, cheapest first (the order of PROTOCOL_MODULES). */
   found: VerifierProtocol[];
 }
 
 export interface ProtocolChoice {
   protocol: VerifierProtocol;
-  variant?: PrefixProbeVariant;
+  variant?: string;
   /** One line for the status and the panel: which protocol and why. */
   reason: string;
 }
@@ -81,12 +67,6 @@ const PropsSchema = z.object({
   default_generation_settings: z.object({ n_ctx: z.number().int().positive().nullish() }).nullish(),
 });
 const SglangModelInfoSchema = z.object({ model_path: z.string() });
-const PredictionUsageSchema = z.object({
-  usage: z.object({
-    completion_tokens_details: z.object({ accepted_prediction_tokens: z.number().int().nonnegative(), rejected_prediction_tokens: z.number().int().nonnegative() }),
-  }),
-});
-
 function rethrowCancellation(error: unknown): void {
   if (isAbortError(error) || error instanceof DisposedError) throw error;
 }
@@ -114,10 +94,10 @@ export async function detectVerifierProtocols(client: VerifierClient, options: D
   };
   const unreachable: unknown[] = [];
   let answered = 0;
-  const probe = async (protocol: VerifierProtocol, run: () => Promise<string>, variant?: PrefixProbeVariant): Promise<ProtocolProbe> => {
+  const probe = async (protocol: VerifierProtocol, variant: string | undefined): Promise<ProtocolProbe> => {
     const started = performance.now();
     try {
-      const detail = await run();
+      const detail = await protocolModule(protocol).probe(client, { context, draft, signal, policy }, variant);
       return { protocol, works: true, ...(variant && { variant }), detail, ms: performance.now() - started };
     } catch (error) {
       rethrowCancellation(error);
@@ -129,26 +109,12 @@ export async function detectVerifierProtocols(client: VerifierClient, options: D
       return { protocol, works: false, ...(variant && { variant }), detail, ms: performance.now() - started };
     }
   };
-  const verified = (verifier: TokenVerifier) => async () => {
-    const result = await verifier.verifyDraft({ context, draft, signal });
-    return `${verifier.route} answered ${result.verifierTokens.length} argmax token(s) for ${draft.length} draft token(s)`;
-  };
 
   const [models, modelInfo, props, ...probes] = await Promise.all([
     getJson(`${apiRoot}/models`, "GET /models", ModelListSchema),
     getJson(`${serverRoot}/get_model_info`, "GET /get_model_info", SglangModelInfoSchema),
     getJson(`${serverRoot}/props`, "GET /props", PropsSchema),
-    probe("sglang", verified(new SglangVerifier(client))),
-    probe("prefix-probe", verified(new PrefixProbeVerifier(client, "openai-completions")), "openai-completions"),
-    probe("prefix-probe", verified(new PrefixProbeVerifier(client, "llama-server")), "llama-server"),
-    probe("echo-logprobs", verified(new EchoLogprobsVerifier(client))),
-    probe("predicted-outputs", async () => {
-      const { value } = await transport.requestJson("POST", `${apiRoot}/chat/completions`, "POST /chat/completions", predictionBody(client.model, "x", "y", 1), signal, (json) =>
-        validateResponse(PredictionUsageSchema, json, "usage.completion_tokens_details with accepted_prediction_tokens and rejected_prediction_tokens (the prediction was honoured)"),
-      policy);
-      const details = value.usage.completion_tokens_details;
-      return `POST /chat/completions reported ${details.accepted_prediction_tokens} accepted / ${details.rejected_prediction_tokens} rejected prediction tokens`;
-    }),
+    ...PROTOCOL_MODULES.flatMap((module) => (module.variants ?? [undefined]).map((variant) => probe(module.name, variant))),
   ]);
 
   if (answered === 0 && !probes.some((p) => p.works) && models === undefined && modelInfo === undefined && props === undefined && unreachable.length > 0) throw unreachable[0];
@@ -166,7 +132,7 @@ export async function detectVerifierProtocols(client: VerifierClient, options: D
             : "unknown";
   const maxModelLen =
     models?.data.find((model) => model.id === client.model)?.max_model_len ?? models?.data[0]?.max_model_len ?? props?.default_generation_settings?.n_ctx ?? undefined;
-  const found = PROTOCOL_PREFERENCE.filter((protocol) => probes.some((p) => p.protocol === protocol && p.works));
+  const found = PROTOCOL_MODULES.map((module) => module.name).filter((protocol) => probes.some((p) => p.protocol === protocol && p.works));
   return { endpoint: client.endpoint, engine, maxModelLen, slots: props?.total_slots ?? undefined, probes, found };
 }
 
@@ -176,15 +142,15 @@ function workingProbe(detection: ProtocolDetection, protocol: VerifierProtocol):
 }
 
 /**
- * The protocol to use: the setting when the endpoint supports it, else (`auto`) the cheapest
- * that works, or the one measured fastest when the profiler has timed several (`measuredMs`).
+ * The protocol to use: the setting when the endpoint supports it, else (`auto`) the selector's
+ * pick for the configuration when it works, else the cheapest that works.
  * Never a silent fallback: a named protocol the endpoint lacks, or an endpoint with none,
  * throws {@link NoVerifierProtocolError} saying what is missing and what would work.
  */
 export function chooseVerifierProtocol(
   detection: ProtocolDetection,
   setting: VerifierProtocolSetting,
-  options: { measuredMs?: Partial<Record<VerifierProtocol, number>>; allowed?: readonly VerifierProtocol[]; preferred?: VerifierProtocol } = {},
+  options: { allowed?: readonly VerifierProtocol[]; preferred?: VerifierProtocol } = {},
 ): ProtocolChoice {
   const allowed = options.allowed ?? VERIFIER_PROTOCOLS;
   const usable = detection.found.filter((protocol) => allowed.includes(protocol));
@@ -201,13 +167,6 @@ export function chooseVerifierProtocol(
     const also = usable.filter((protocol) => protocol !== options.preferred);
     return choice(options.preferred, `${options.preferred}: auto — the profile's pick for this configuration and objective${also.length > 0 ? `; also works: ${also.join(", ")}` : ""}`);
   }
-  const measured = options.measuredMs ?? {};
-  const timed = usable.filter((protocol) => measured[protocol] !== undefined);
-  if (timed.length >= 2) {
-    const fastest = timed.reduce((best, protocol) => (measured[protocol]! < measured[best]! ? protocol : best));
-    const others = timed.filter((protocol) => protocol !== fastest).map((protocol) => `${protocol} ${measured[protocol]!.toFixed(1)} ms`);
-    return choice(fastest, `${fastest}: auto — measured fastest, ${measured[fastest]!.toFixed(1)} ms per round (${others.join(", ")})`);
-  }
   const [best] = usable;
   const also = usable.slice(1);
   return choice(best, `${best}: auto — the cheapest exact protocol ${detection.endpoint} answers (${detection.engine})${also.length > 0 ? `; also works: ${also.join(", ")}` : ""}`);
@@ -217,28 +176,11 @@ export function chooseVerifierProtocol(
 export function describeMissing(detection: ProtocolDetection, protocols: readonly VerifierProtocol[]): string[] {
   return protocols.map((protocol) => {
     const failures = detection.probes.filter((probe) => probe.protocol === protocol && !probe.works).map((probe) => probe.detail);
-    return `${protocol} needs ${PROBE_ASKS[protocol]}: ${failures.join("; ") || "not probed"}`;
+    return `${protocol} needs ${protocolModule(protocol).asks}: ${failures.join("; ") || "not probed"}`;
   });
 }
 
-/** Which prefix-probe route an endpoint has: llama-server answers `GET /props`, the others take `/v1/completions`. */
-export async function prefixProbeVariantOf(client: VerifierClient, signal?: AbortSignal): Promise<PrefixProbeVariant> {
-  try {
-    await client.transport.requestJson("GET", `${client.serverRoot}/props`, "GET /props", undefined, signal, (json) => validateResponse(PropsSchema, json, "GET /props"), {
-      maxRetries: 0,
-      timeoutMs: DEFAULT_PROBE_TIMEOUT_MS,
-    });
-    return "llama-server";
-  } catch (error) {
-    rethrowCancellation(error);
-    return "openai-completions";
-  }
-}
-
-/** The token-level verifier of a chosen protocol (predicted-outputs is not one). */
-export function createTokenVerifier(client: VerifierClient, choice: { protocol: VerifierProtocol; variant?: PrefixProbeVariant }): TokenVerifier | undefined {
-  if (choice.protocol === "sglang") return new SglangVerifier(client);
-  if (choice.protocol === "prefix-probe") return new PrefixProbeVerifier(client, choice.variant ?? "openai-completions");
-  if (choice.protocol === "echo-logprobs") return new EchoLogprobsVerifier(client);
-  return undefined;
+/** The round verifier of a chosen protocol; undefined when it needs the drafter's tokenizer and `sharedTokenizer` is false. */
+export function createRoundVerifier(client: VerifierClient, choice: { protocol: VerifierProtocol; variant?: string }, sharedTokenizer: boolean): RoundVerifier | undefined {
+  return protocolModule(choice.protocol).roundVerifier(client, { variant: choice.variant, sharedTokenizer });
 }

@@ -1,24 +1,13 @@
 import { z } from "zod";
-import type { VerifierCallStats, VerifierClient, VerifierStopReason, VerifierUsage } from "../verifierClient.js";
+import { stopReasonOf, usageOf, type VerifierCallStats, type VerifierUsage } from "../verifierCalls.js";
+import type { VerifierClient } from "../verifierClient.js";
 import { VerifierResponseError } from "../verifierResponseError.js";
 import { validateResponse } from "../verifierTransport.js";
 import { acceptFromArgmax, assertVerifiable, tokenIdAt, type DraftVerification, type DraftVerifyRequest, type TokenVerifier } from "./tokenVerifier.js";
+import type { VerifierProtocolModule } from "./verifierProtocolModule.js";
 
-// SGLang's native `/generate` (sgl-project/sglang):
-// - request: `GenerateReqInput` in python/sglang/srt/managers/io_struct.py — `input_ids`,
-//   `sampling_params` ({max_new_tokens, temperature}, docs/references/sampling_params.md),
-//   `return_logprob`, `logprob_start_len` ("the start location in the prompt for returning
-//   logprobs"; -1 = output tokens only), `top_logprobs_num`.
-// - response: `meta_info` with `prompt_tokens`, `completion_tokens`, `cached_tokens`,
-//   `finish_reason.type`, and `input_token_logprobs` / `input_top_logprobs` /
-//   `output_token_logprobs` as `[logprob, token_id, text|null]` entries
-//   (TokenizerManager.detokenize_logprob_tokens, python/sglang/srt/managers/tokenizer_manager.py).
-// - alignment: test/srt/test_srt_endpoint.py `test_logprob_start_len` asserts
-//   `prompt_tokens == logprob_start_len + 1 + len(input_token_logprobs)` and that the entries'
-//   texts are the END of the prompt: for a start L > 0 the entries cover positions L+1 .. end.
-//   So `logprob_start_len = context.length - 1` makes the first entry the first draft token, and
-//   the radix cache still serves context[: L]. We align by the end and check every id, so a
-//   server without the one-position shift is read correctly too.
+// SGLang's native `/generate`: token ids in, top-1 logprobs at the draft positions only
+// (`logprob_start_len`), so the radix cache still serves the context. Sources in docs/verifier-protocols.md.
 
 /** One `[logprob, token_id, text]` entry; logprob is null for a first prompt token. */
 const LogprobEntrySchema = z.tuple([z.number().nullable(), z.number().int().nonnegative()]).rest(z.unknown());
@@ -50,14 +39,8 @@ export function sglangVerifyBody(context: readonly number[], draft: readonly num
   };
 }
 
-export function sglangStopReason(type: string | undefined): VerifierStopReason {
-  if (type === "stop") return "stop";
-  if (type === "length") return "maxTokens";
-  return "other";
-}
-
-function usageOf(meta: SglangGenerateResponse["meta_info"]): VerifierUsage {
-  return { promptTokens: meta.prompt_tokens, cachedTokens: meta.cached_tokens ?? 0, completionTokens: meta.completion_tokens };
+function usageOfMeta(meta: SglangGenerateResponse["meta_info"]): VerifierUsage {
+  return usageOf({ prompt_tokens: meta.prompt_tokens, completion_tokens: meta.completion_tokens, prompt_tokens_details: { cached_tokens: meta.cached_tokens } });
 }
 
 function topId(entries: readonly LogprobEntry[] | null | undefined, where: string): number {
@@ -116,8 +99,8 @@ export class SglangVerifier implements TokenVerifier {
       },
     );
     const { verifierTokens, response } = value;
-    const stats: VerifierCallStats = { ...timing, usage: usageOf(response.meta_info) };
-    return { verifierTokens, ...acceptFromArgmax(draft, verifierTokens), stopReason: sglangStopReason(response.meta_info.finish_reason?.type), stats };
+    const stats: VerifierCallStats = { ...timing, usage: usageOfMeta(response.meta_info) };
+    return { verifierTokens, ...acceptFromArgmax(draft, verifierTokens), stopReason: stopReasonOf(response.meta_info.finish_reason?.type), stats };
   }
 
   /** The prompt's token ids as `/generate` scores them (`logprob_start_len: 0`, nothing generated). */
@@ -130,3 +113,16 @@ export class SglangVerifier implements TokenVerifier {
     return value;
   }
 }
+
+export const sglangProtocol: VerifierProtocolModule = {
+  name: "sglang",
+  asks: "POST /generate with input_ids, return_logprob and logprob_start_len (SGLang's native API)",
+  bills: { inputPerDraftToken: 1, completionBaseTokens: 1, completionPerDraftToken: 0, summary: "C + K input (context cached by the radix tree), 1 output" },
+  async probe(client, { context, draft, signal }) {
+    const result = await new SglangVerifier(client).verifyDraft({ context, draft, signal });
+    return `POST /generate answered ${result.verifierTokens.length} argmax token(s) for ${draft.length} draft token(s)`;
+  },
+  roundVerifier(client, { sharedTokenizer }) {
+    return sharedTokenizer ? { loop: "tokenIds", verifier: new SglangVerifier(client) } : undefined;
+  },
+};

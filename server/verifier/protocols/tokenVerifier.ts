@@ -1,5 +1,5 @@
 import type { TokenProtocol } from "../verifierProtocol.js";
-import type { VerifierCallStats, VerifierStopReason } from "../verifierClient.js";
+import type { VerifierCallStats, VerifierStopReason } from "../verifierCalls.js";
 import { VerifierResponseError } from "../verifierResponseError.js";
 
 /** One greedy verification of a draft, whatever the protocol that produced it. */

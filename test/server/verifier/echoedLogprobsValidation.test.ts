@@ -4,6 +4,7 @@ import { VerifierClient } from "../../../server/verifier/verifierClient.js";
 import { VerifierResponseError } from "../../../server/verifier/verifierResponseError.js";
 import { startFaultyHttpServer, type FaultyHttpServer } from "../../helpers/faultyHttpServer.js";
 import { completionBody, tokenIdLogprobs, toyContinuation } from "../../helpers/completionFixtures.js";
+import { verifyEchoed } from "../../../server/verifier/protocols/echoLogprobsProtocol.js";
 
 // Token-id verification validates the echoed prompt's top_logprobs only as objects or nulls
 // (their values are never read) and the draft positions' entries fully.
@@ -21,7 +22,7 @@ function respondWith(edit: (top: unknown[]) => void) {
   const logprobs = tokenIdLogprobs([...prompt, ...draft]);
   edit(logprobs.top_logprobs);
   server.setHandler(() => ({ kind: "json", body: completionBody(logprobs, "ok") }));
-  return new VerifierClient({ baseUrl: server.baseUrl, model: "toy", maxRetries: 0 }).verifyDraft({ prompt, draft });
+  return verifyEchoed(new VerifierClient({ baseUrl: server.baseUrl, model: "toy", maxRetries: 0 }), { prompt, draft });
 }
 
 test("an unread prompt entry with odd values does not fail a verification; its shape still must be an object or null", async () => {
@@ -61,6 +62,6 @@ test("the echoed arrays of strings, logprobs and offsets are still checked eleme
     edit(logprobs as unknown as Record<string, unknown[]>);
     server.setHandler(() => ({ kind: "json", body: completionBody(logprobs, "ok") }));
     const client = new VerifierClient({ baseUrl: server.baseUrl, model: "toy", maxRetries: 0 });
-    await assert.rejects(client.verifyDraft({ prompt, draft }), (error: Error) => error instanceof VerifierResponseError && where.test(error.message), String(edit));
+    await assert.rejects(verifyEchoed(client, { prompt, draft }), (error: Error) => error instanceof VerifierResponseError && where.test(error.message), String(edit));
   }
 });

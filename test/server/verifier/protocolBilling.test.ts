@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { faultyHttpServerForFile } from "../../helpers/faultyHttpServer.js";
 import { fakeLlamaServer, fakeSglang, fakeVllmPrefixOnly } from "../../helpers/fakeVerifierEngines.js";
 import { VerifierClient } from "../../../server/verifier/verifierClient.js";
-import { createTokenVerifier } from "../../../server/verifier/protocols/protocolDetection.js";
+import { createRoundVerifier } from "../../../server/verifier/protocols/protocolDetection.js";
 import { defaultBillingFit, fitBilling, roundInputTokens } from "../../../server/prediction/profileFits.js";
 import { usdOf } from "../../../server/prediction/completionPrice.js";
 import { DEFAULT_PRICE_TABLES, selfHostedPriceTable } from "../../../server/prediction/priceTables.js";
@@ -25,7 +25,9 @@ const engines = [
 for (const { protocol, server, variant } of engines) {
   test(`${protocol}${variant ? ` (${variant})` : ""}: billed input per round follows the protocol's structure, fitted from usage`, async () => {
     const client = new VerifierClient({ baseUrl: server.baseUrl, model: "toy" });
-    const verifier = createTokenVerifier(client, { protocol, variant })!;
+    const round = createRoundVerifier(client, { protocol, variant }, true);
+    assert.equal(round?.loop, "tokenIds");
+    const verifier = round.verifier;
     const context = Array.from({ length: 40 }, (_, i) => (i * 7) % 100);
     const rounds = [];
     for (const k of [1, 2, 4, 8]) {

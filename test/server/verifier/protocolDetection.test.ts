@@ -72,7 +72,7 @@ test("a chat-only API that ignores prediction gets an error naming what each pro
   assert.match(error.message, /llama-server through its \/completion route/);
 });
 
-test("when several protocols work, auto takes the measured fastest and says so", () => {
+test("when several protocols work, auto takes the selector's pick when it works, else the cheapest", () => {
   const detection = {
     endpoint: "http://x/v1",
     engine: "configspec" as const,
@@ -82,27 +82,24 @@ test("when several protocols work, auto takes the measured fastest and says so",
     found: ["sglang" as const, "prefix-probe" as const, "echo-logprobs" as const],
   };
   assert.equal(chooseVerifierProtocol(detection, "auto").protocol, "sglang");
-  const measured = chooseVerifierProtocol(detection, "auto", { measuredMs: { sglang: 9, "prefix-probe": 4, "echo-logprobs": 30 } });
-  assert.equal(measured.protocol, "prefix-probe");
-  assert.match(measured.reason, /measured fastest, 4\.0 ms per round \(sglang 9\.0 ms, echo-logprobs 30\.0 ms\)/);
-  // The selector's protocol for the configuration wins over the measured fastest when the endpoint answers it…
-  const preferred = chooseVerifierProtocol(detection, "auto", { measuredMs: { sglang: 9, "prefix-probe": 4, "echo-logprobs": 30 }, preferred: "echo-logprobs" });
+  // Detection only says what works: the selector's protocol for the configuration wins when the endpoint answers it…
+  const preferred = chooseVerifierProtocol(detection, "auto", { preferred: "echo-logprobs" });
   assert.equal(preferred.protocol, "echo-logprobs");
   assert.match(preferred.reason, /^echo-logprobs: auto — the profile's pick for this configuration and objective; also works: sglang, prefix-probe$/);
   // …and is ignored when it does not.
-  assert.equal(chooseVerifierProtocol(detection, "auto", { measuredMs: { sglang: 9, "prefix-probe": 4 }, preferred: "predicted-outputs" }).protocol, "prefix-probe");
+  assert.equal(chooseVerifierProtocol(detection, "auto", { preferred: "predicted-outputs" }).protocol, "sglang");
   // A drafter with another tokenizer can only use echo-logprobs (as text) or predicted outputs.
   assert.equal(chooseVerifierProtocol(detection, "auto", { allowed: ["echo-logprobs", "predicted-outputs"] }).protocol, "echo-logprobs");
 });
 
-test("resolution with auto takes the profile's measured verify ms into account", async () => {
+test("resolution with auto keeps to what the endpoint answers", async () => {
   const { resolveVerifierProtocol } = await import("../../../server/verifier/protocols/protocolResolution.js");
   const client = new VerifierClient({ baseUrl: servers.sglang.baseUrl, model: "toy", maxRetries: 0 });
-  // Only sglang works here, so a measurement of another protocol cannot pick it.
-  const resolved = await resolveVerifierProtocol({ client, setting: "auto", measuredMs: { "prefix-probe": 1, sglang: 50 }, sharesTokenizer: async () => true, probeTokens: [5, 17, 42] });
+  // Only sglang works here, so the selector's preference for another protocol cannot pick it.
+  const resolved = await resolveVerifierProtocol({ client, setting: "auto", preferred: "prefix-probe", sharesTokenizer: async () => true, probeTokens: [5, 17, 42] });
   assert.equal(resolved.choice.protocol, "sglang");
-  assert.equal(resolved.shared, true);
-  assert.equal(resolved.tokenVerifier?.protocol, "sglang");
+  assert.equal(resolved.roundVerifier.loop, "tokenIds");
+  assert.equal(resolved.roundVerifier.loop === "tokenIds" && resolved.roundVerifier.verifier.protocol, "sglang");
   // A token protocol without the shared tokenizer: refused either way here (nothing takes drafts as text).
   const { TokenizerMismatchError } = await import("../../../server/verifier/protocols/tokenizerMismatchError.js");
   await assert.rejects(resolveVerifierProtocol({ client, setting: "sglang", sharesTokenizer: async () => false }), TokenizerMismatchError);

@@ -21,7 +21,7 @@ const PROTOCOLS: readonly { protocol: VerifierProtocol; mode: SpeculativeEngine[
   { protocol: "sglang", mode: "tokenIds" },
   { protocol: "prefix-probe", mode: "tokenIds" },
   { protocol: "echo-logprobs", mode: "tokenIds" },
-  { protocol: "predicted-outputs", mode: "predictedOutputs" },
+  { protocol: "predicted-outputs", mode: "prediction" },
 ];
 
 const fixture = await speculativeFixture();
@@ -42,7 +42,7 @@ describe("every verifier protocol is lossless", () => {
   });
 
   test("auto on the embedded verifier finds every protocol and picks sglang", async () => {
-    const engine = await fixture.engine({ k: 4, verifier: undefined, verifierClient: client, protocol: "auto" });
+    const engine = await fixture.engine({ k: 4, verifier: client, protocol: "auto" });
     assert.equal(engine.mode, "tokenIds");
     assert.deepEqual(engine.protocol?.detection?.found, ["sglang", "prefix-probe", "echo-logprobs", "predicted-outputs"]);
     assert.equal(engine.protocol?.choice.protocol, "sglang");
@@ -53,7 +53,7 @@ describe("every verifier protocol is lossless", () => {
     test(`${protocol}: ${PROMPTS} prompts × K ${KS.join("/")} × every drafter equal verifier-only`, async () => {
       const engines: NamedEngine[] = [];
       for (const drafter of fixture.drafters) {
-        for (const k of KS) engines.push({ name: `${drafter.id} K=${k}`, engine: await fixture.engine({ k, drafter, verifier: undefined, verifierClient: client, protocol }) });
+        for (const k of KS) engines.push({ name: `${drafter.id} K=${k}`, engine: await fixture.engine({ k, drafter, verifier: client, protocol }) });
       }
       assert.ok(engines.every(({ engine }) => engine.mode === mode), `every engine decodes in ${mode} mode`);
       const { mismatches, accepted, drafted } = await completeGrid(engines, prompts, reference, MAX_TOKENS);

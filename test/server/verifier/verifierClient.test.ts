@@ -4,6 +4,8 @@ import { VerifierClient, verifierApiRoot } from "../../../server/verifier/verifi
 import { DisposedError } from "../../../server/util/disposedError.js";
 import { faultyHttpServerForFile, unusedPort, type RecordedRequest } from "../../helpers/faultyHttpServer.js";
 import { completionBody, textLogprobs, toyContinuation, toyNext, toyVllmHandler } from "../../helpers/completionFixtures.js";
+import { verifyEchoed } from "../../../server/verifier/protocols/echoLogprobsProtocol.js";
+import { predict } from "../../../server/verifier/protocols/predictedOutputsProtocol.js";
 
 // The protocol side of the client: what it sends, what it makes of well-formed answers.
 
@@ -21,7 +23,7 @@ const greedy = toyContinuation(prompt, 4);
 test("verifyDraft with token ids sends one echoed logprobs call and decides acceptance", async () => {
   const client = new VerifierClient({ baseUrl: server.baseUrl, model: "toy" });
   const draft = [greedy[0], greedy[1], 3, 4];
-  const result = await client.verifyDraft({ prompt, draft });
+  const result = await verifyEchoed(client, { prompt, draft });
   assert.equal(server.requests.length, 1);
   assert.equal(server.requests[0].url, "/v1/completions");
   assert.equal(server.requests[0].method, "POST");
@@ -45,7 +47,7 @@ test("verifyDraft with token ids sends one echoed logprobs call and decides acce
 
 test("a fully accepted id draft gets the verifier's bonus token", async () => {
   const client = new VerifierClient({ baseUrl: `${server.baseUrl}/v1/`, model: "toy" });
-  const result = await client.verifyDraft({ prompt, draft: greedy });
+  const result = await verifyEchoed(client, { prompt, draft: greedy });
   assert.deepEqual([result.accepted, result.nextTokenSource, result.nextToken?.id], [4, "bonus", toyNext(greedy)]);
 });
 
@@ -53,7 +55,7 @@ test("verifyDraft with text sends prompt + draft as one string and returns the a
   const { logprobs, text } = textLogprobs([{ text: "let" }, { text: " x" }, { text: " =" }, { text: " 2", top: " 1" }], ";");
   server.enqueue({ kind: "json", body: completionBody(logprobs, text, { promptTokens: 4 }) });
   const client = new VerifierClient({ baseUrl: server.baseUrl, model: "toy" });
-  const result = await client.verifyDraft({ prompt: "let x", draft: " = 2" });
+  const result = await verifyEchoed(client, { prompt: "let x", draft: " = 2" });
   assert.deepEqual(lastJson(), { model: "toy", prompt: "let x = 2", echo: true, logprobs: 1, max_tokens: 1, temperature: 0 });
   assert.deepEqual([result.acceptedText, result.nextText, result.nextTextSource], [" =", " 1", "correction"]);
   assert.equal(result.stats.usage.cachedTokens, 0);
@@ -73,7 +75,7 @@ test("predict sends the draft as a prediction and reports accepted and rejected 
     },
   });
   const client = new VerifierClient({ baseUrl: server.baseUrl, model: "gpt-4o-mini", apiKey: "sk-test-predict" });
-  const result = await client.predict({ prompt: "complete: def add(a, b):", prediction: "return a - b", maxTokens: 16 });
+  const result = await predict(client, { prompt: "complete: def add(a, b):", prediction: "return a - b", maxTokens: 16 });
   assert.equal(server.requests[0].url, "/v1/chat/completions");
   assert.deepEqual(lastJson(), {
     model: "gpt-4o-mini",
@@ -131,7 +133,7 @@ test("without an API key no Authorization header is sent, not even one from OPEN
   process.env.OPENAI_API_KEY = "sk-from-environment";
   try {
     const client = new VerifierClient({ baseUrl: server.baseUrl, model: "toy" });
-    await client.verifyDraft({ prompt, draft: greedy });
+    await verifyEchoed(client, { prompt, draft: greedy });
     const { headers } = server.requests.at(-1) as RecordedRequest;
     assert.equal(headers.authorization, undefined);
     assert.ok(!JSON.stringify(headers).includes("sk-from-environment"));
@@ -143,7 +145,7 @@ test("without an API key no Authorization header is sent, not even one from OPEN
 
 test("networkDelay adds the emulated round trip and reports it as networkMs", async () => {
   const client = new VerifierClient({ baseUrl: server.baseUrl, model: "toy", networkDelay: { rttMs: 100 } });
-  const result = await client.verifyDraft({ prompt, draft: greedy });
+  const result = await verifyEchoed(client, { prompt, draft: greedy });
   assert.ok(result.stats.networkMs >= 98 && result.stats.networkMs < 200, `networkMs ${result.stats.networkMs}`);
   assert.ok(result.stats.latencyMs >= result.stats.networkMs);
 });
@@ -151,10 +153,10 @@ test("networkDelay adds the emulated round trip and reports it as networkMs", as
 test("dispose aborts calls in flight with an AbortError; later calls throw DisposedError", async () => {
   server.setHandler(() => ({ kind: "hang" }));
   const client = new VerifierClient({ baseUrl: server.baseUrl, model: "toy" });
-  const pending = client.verifyDraft({ prompt, draft: greedy });
+  const pending = verifyEchoed(client, { prompt, draft: greedy });
   setTimeout(() => client.dispose(), 50);
   await assert.rejects(pending, { name: "AbortError" });
-  await assert.rejects(client.verifyDraft({ prompt, draft: greedy }), DisposedError);
+  await assert.rejects(verifyEchoed(client, { prompt, draft: greedy }), DisposedError);
 });
 
 test("the API root keeps an explicit path and appends /v1 to a bare origin", () => {

@@ -9,6 +9,7 @@ import { VerifierTimeoutError } from "../../../server/verifier/verifierTimeoutEr
 import { VerifierUnavailableError } from "../../../server/verifier/verifierUnavailableError.js";
 import { faultyHttpServerForFile, unusedPort, type FaultyResponse } from "../../helpers/faultyHttpServer.js";
 import { completionBody, tokenIdLogprobs, toyContinuation, toyVllmHandler } from "../../helpers/completionFixtures.js";
+import { verifyEchoed } from "../../../server/verifier/protocols/echoLogprobsProtocol.js";
 
 // The reliability side: every way an endpoint misbehaves, on a real socket on 127.0.0.1.
 
@@ -47,7 +48,7 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 test("a refused connection is VerifierUnavailableError, quickly, after the configured retries", async () => {
   const verifier = new VerifierClient({ baseUrl: `http://127.0.0.1:${await unusedPort()}`, model: "toy", apiKey: API_KEY });
   const started = performance.now();
-  const error = await rejection(verifier.verifyDraft({ prompt, draft }));
+  const error = await rejection(verifyEchoed(verifier, { prompt, draft }));
   assert.ok(error instanceof VerifierUnavailableError, String(error));
   assert.equal(error.attempts, 3);
   assert.equal(error.status, undefined);
@@ -59,7 +60,7 @@ test("a refused connection is VerifierUnavailableError, quickly, after the confi
 test("a server that never answers times out within the timeout plus a margin, without a retry", async () => {
   server.setHandler(() => ({ kind: "hang" }));
   const started = performance.now();
-  const error = await rejection(client({ timeoutMs: 300 }).verifyDraft({ prompt, draft }));
+  const error = await rejection(verifyEchoed(client({ timeoutMs: 300 }), { prompt, draft }));
   const elapsed = performance.now() - started;
   assert.ok(error instanceof VerifierTimeoutError, String(error));
   assert.ok(error instanceof VerifierUnavailableError, "a timeout is a kind of unavailability");
@@ -71,20 +72,20 @@ test("a server that never answers times out within the timeout plus a margin, wi
 test("the timeout covers the body too: a slow drip is cut off", async () => {
   server.enqueue({ kind: "drip", body: JSON.stringify(okBody), chunkBytes: 8, intervalMs: 100 });
   const started = performance.now();
-  const error = await rejection(client({ timeoutMs: 300 }).verifyDraft({ prompt, draft }));
+  const error = await rejection(verifyEchoed(client({ timeoutMs: 300 }), { prompt, draft }));
   assert.ok(error instanceof VerifierTimeoutError, String(error));
   assert.ok(performance.now() - started < 300 + MARGIN_MS);
 });
 
 test("a slow drip that completes in time is a normal response", async () => {
   server.enqueue({ kind: "drip", body: JSON.stringify(okBody), chunkBytes: 400, intervalMs: 10 });
-  const result = await client().verifyDraft({ prompt, draft });
+  const result = await verifyEchoed(client(), { prompt, draft });
   assert.equal(result.accepted, 3);
 });
 
 test("429 with retry-after: 1 is retried once, after at least a second", async () => {
   server.enqueue({ kind: "json", status: 429, headers: { "retry-after": "1" }, body: { error: { message: "slow down" } } }, ok);
-  const result = await client().verifyDraft({ prompt, draft });
+  const result = await verifyEchoed(client(), { prompt, draft });
   assert.equal(result.stats.attempts, 2);
   assert.equal(server.requests.length, 2);
   const waited = server.requests[1].receivedAt - server.requests[0].receivedAt;
@@ -95,13 +96,13 @@ test("429 with retry-after: 1 is retried once, after at least a second", async (
 
 test("retry-after-ms is honoured, and a retry-after longer than the cap fails at once without retrying", async () => {
   server.enqueue({ kind: "json", status: 503, headers: { "retry-after-ms": "150" }, body: {} }, ok);
-  await client().verifyDraft({ prompt, draft });
+  await verifyEchoed(client(), { prompt, draft });
   const waited = server.requests[1].receivedAt - server.requests[0].receivedAt;
   assert.ok(waited >= 145 && waited < 150 + MARGIN_MS, `waited ${waited} ms`);
 
   server.requests.length = 0;
   server.enqueue({ kind: "json", status: 429, headers: { "retry-after": "30" }, body: {} });
-  const error = await rejection(client({ retryMaxDelayMs: 2_000 }).verifyDraft({ prompt, draft }));
+  const error = await rejection(verifyEchoed(client({ retryMaxDelayMs: 2_000 }), { prompt, draft }));
   assert.ok(error instanceof VerifierUnavailableError);
   assert.equal(error.retryAfterMs, 30_000);
   assert.equal(error.attempts, 1);
@@ -112,14 +113,14 @@ test("retry-after-ms is honoured, and a retry-after longer than the cap fails at
 test("500, 502, 503 and 504 are retried with backoff until success", async () => {
   const failure = (status: number): FaultyResponse => ({ kind: "raw", status, headers: { "content-type": "text/html" }, body: "<h1>oops</h1>" });
   server.enqueue(failure(500), failure(502), failure(503), failure(504), ok);
-  const result = await client({ maxRetries: 4 }).verifyDraft({ prompt, draft });
+  const result = await verifyEchoed(client({ maxRetries: 4 }), { prompt, draft });
   assert.equal(result.stats.attempts, 5);
   assert.equal(server.requests.length, 5);
 });
 
 test("when every attempt fails the error carries the last status and the attempt count", async () => {
   server.setHandler(() => ({ kind: "json", status: 503, body: { error: { message: "overloaded" } } }));
-  const error = await rejection(client().verifyDraft({ prompt, draft }));
+  const error = await rejection(verifyEchoed(client(), { prompt, draft }));
   assert.ok(error instanceof VerifierUnavailableError);
   assert.deepEqual([error.attempts, error.status], [3, 503]);
   assert.equal(server.requests.length, 3);
@@ -130,7 +131,7 @@ test("401 and 403 are VerifierAuthErrors, never retried, and never show the key 
   for (const status of [401, 403]) {
     server.requests.length = 0;
     server.enqueue({ kind: "json", status, body: { error: { message: `Incorrect API key provided: ${API_KEY}` } } });
-    const error = await rejection(client().verifyDraft({ prompt, draft }));
+    const error = await rejection(verifyEchoed(client(), { prompt, draft }));
     assert.ok(error instanceof VerifierAuthError, String(error));
     assert.equal(error.status, status);
     assert.equal(server.requests.length, 1);
@@ -141,12 +142,12 @@ test("401 and 403 are VerifierAuthErrors, never retried, and never show the key 
 
 test("400 and 404 are VerifierRequestErrors with the server's reason, redacted, never retried", async () => {
   server.enqueue({ kind: "json", status: 400, body: { error: { message: `prompt too long for model (key ${API_KEY})` } } });
-  const error = await rejection(client().verifyDraft({ prompt, draft }));
+  const error = await rejection(verifyEchoed(client(), { prompt, draft }));
   assert.ok(error instanceof VerifierRequestError, String(error));
   assert.match(error.message, /rejected POST \/completions: expected HTTP 2xx, found 400 \(prompt too long for model \(key \[api key\]\)\)/);
   assertNoKey(error);
   server.enqueue({ kind: "json", status: 404, body: { error: { message: "model toy not found" } } });
-  const notFound = await rejection(client().verifyDraft({ prompt, draft }));
+  const notFound = await rejection(verifyEchoed(client(), { prompt, draft }));
   assert.ok(notFound instanceof VerifierRequestError && notFound.status === 404);
   assert.equal(server.requests.length, 2);
 });
@@ -164,7 +165,7 @@ test("malformed JSON, the wrong shape, missing or misaligned logprobs are Verifi
   for (const [response, message] of cases) {
     server.requests.length = 0;
     server.enqueue(response);
-    const error = await rejection(client().verifyDraft({ prompt, draft }));
+    const error = await rejection(verifyEchoed(client(), { prompt, draft }));
     assert.ok(error instanceof VerifierResponseError, `${String(error)} for ${JSON.stringify(response).slice(0, 80)}`);
     assert.match(error.message, message);
     assert.match(error.message, /^Verifier at http:\/\/127\.0\.0\.1:\d+\/v1 sent an unusable response/);
@@ -176,7 +177,7 @@ test("malformed JSON, the wrong shape, missing or misaligned logprobs are Verifi
 test("a connection cut mid-body is a connection error (retried), never a hang", async () => {
   server.setHandler(() => ({ kind: "cutMidBody", body: JSON.stringify(okBody), bytesBeforeCut: 40 }));
   const started = performance.now();
-  const error = await rejection(client({ maxRetries: 1 }).verifyDraft({ prompt, draft }));
+  const error = await rejection(verifyEchoed(client({ maxRetries: 1 }), { prompt, draft }));
   assert.ok(error instanceof VerifierUnavailableError && !(error instanceof VerifierTimeoutError), String(error));
   assert.match(error.message, /expected the whole response body, found a connection error/);
   assert.equal(server.requests.length, 2);
@@ -184,7 +185,7 @@ test("a connection cut mid-body is a connection error (retried), never a hang", 
 
   server.requests.length = 0;
   server.enqueue({ kind: "destroy" }, ok);
-  const recovered = await client().verifyDraft({ prompt, draft });
+  const recovered = await verifyEchoed(client(), { prompt, draft });
   assert.equal(recovered.stats.attempts, 2);
 });
 
@@ -193,7 +194,7 @@ test("cancelling mid-request rejects with an AbortError at once: exactly one att
   const controller = new AbortController();
   const started = performance.now();
   setTimeout(() => controller.abort(), 100);
-  const error = await rejection(client().verifyDraft({ prompt, draft, signal: controller.signal }));
+  const error = await rejection(verifyEchoed(client(), { prompt, draft, signal: controller.signal }));
   assert.equal(error.name, "AbortError");
   assert.ok(performance.now() - started < 100 + MARGIN_MS);
   await new Promise((resolve) => setTimeout(resolve, 150));
@@ -205,14 +206,14 @@ test("cancelling during a backoff wait rejects with an AbortError and makes no f
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 150);
   const started = performance.now();
-  const error = await rejection(client().verifyDraft({ prompt, draft, signal: controller.signal }));
+  const error = await rejection(verifyEchoed(client(), { prompt, draft, signal: controller.signal }));
   assert.equal(error.name, "AbortError");
   assert.ok(performance.now() - started < 150 + MARGIN_MS);
   assert.equal(server.requests.length, 1);
 });
 
 test("an already cancelled signal sends nothing", async () => {
-  const error = await rejection(client().verifyDraft({ prompt, draft, signal: AbortSignal.abort() }));
+  const error = await rejection(verifyEchoed(client(), { prompt, draft, signal: AbortSignal.abort() }));
   assert.equal(error.name, "AbortError");
   assert.equal(server.requests.length, 0);
 });
@@ -220,7 +221,7 @@ test("an already cancelled signal sends nothing", async () => {
 test("cancelling while an emulated network delay is pending is an AbortError too", async () => {
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 50);
-  const error = await rejection(client({ networkDelay: { rttMs: 5_000 } }).verifyDraft({ prompt, draft, signal: controller.signal }));
+  const error = await rejection(verifyEchoed(client({ networkDelay: { rttMs: 5_000 } }), { prompt, draft, signal: controller.signal }));
   assert.equal(error.name, "AbortError");
   assert.equal(server.requests.length, 0);
 });

@@ -11,6 +11,7 @@ import { CircuitBreaker, isVerifierUnavailable, type CircuitState } from "../../
 import { VerifierClient, type VerifierProbeResult } from "../../../server/verifier/verifierClient.js";
 import { faultyHttpServerForFile, unusedPort, type FaultyHandler, type FaultyResponse } from "../../helpers/faultyHttpServer.js";
 import { completionBody, tokenIdLogprobs, toyContinuation, toyVllmHandler } from "../../helpers/completionFixtures.js";
+import { verifyEchoed } from "../../../server/verifier/protocols/echoLogprobsProtocol.js";
 
 const prompt = [5, 17, 42];
 const draft = toyContinuation(prompt, 3);
@@ -61,7 +62,7 @@ test("every verifier fault ends in its named error and probe status, within the 
     const baseUrl = fault.baseUrl ? await fault.baseUrl() : server.baseUrl;
     const client = new VerifierClient({ baseUrl, model: "toy", timeoutMs: TIMEOUT_MS, maxRetries: 1, retryBaseDelayMs: 20 });
     const started = performance.now();
-    const error = await client.verifyDraft({ prompt, draft }).then(
+    const error = await verifyEchoed(client, { prompt, draft }).then(
       () => assert.fail(`${fault.name}: expected a rejection`),
       (caught: unknown) => caught,
     );
@@ -100,7 +101,7 @@ test("the circuit breaker stops calling a dead verifier, probes it with doubling
   const verify = async (): Promise<"skipped" | "ok" | "failed"> => {
     if (!breaker.closed) return "skipped";
     try {
-      await client.verifyDraft({ prompt, draft });
+      await verifyEchoed(client, { prompt, draft });
       breaker.recordSuccess();
       return "ok";
     } catch (error) {
