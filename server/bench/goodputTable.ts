@@ -1,7 +1,9 @@
+import { cacheOnlyPrompt } from "../verifier/protocols/echoLogprobsProtocol.js";
+import { DEFAULT_VERIFIER_PROTOCOL_SETTING } from "../verifier/verifierProtocol.js";
 import type { CompletionCut } from "../corpus/codeCorpus.js";
 import type { Drafter } from "../drafter/drafter.js";
 import type { CompletionStats } from "../completionContract.js";
-import { createSpeculativeEngine, type SpeculativeEngine } from "../engine/speculativeEngine.js";
+import { SpeculativeEngine } from "../engine/speculativeEngine.js";
 import type { VerifierClient } from "../verifier/verifierClient.js";
 
 /** One configuration measured on the whole prompt set. */
@@ -46,7 +48,7 @@ export interface GoodputTableOptions {
 /** Puts the prompt (only) into the verifier's slot cache, with its logprobs, and into the drafter's KV cache. */
 async function warmUp(engine: SpeculativeEngine, drafter: Drafter, cut: CompletionCut, options: GoodputTableOptions): Promise<void> {
   const prompt = engine.promptFor(cut.prefix, cut.suffix);
-  await options.client.verifyDraftTokenIds({ prompt: prompt.tokens, draft: [], signal: options.signal });
+  await cacheOnlyPrompt(options.client, prompt.tokens, options.signal);
   await drafter.draft(cut.file, prompt.tokens, 1, options.signal);
 }
 
@@ -85,7 +87,7 @@ async function measure(engine: SpeculativeEngine, drafter: Drafter, options: Goo
  * cache in the same state (the prompts cycle through its slots).
  */
 export async function measureGoodputTable(options: GoodputTableOptions): Promise<GoodputRow[]> {
-  const baselineEngine = await createSpeculativeEngine({ k: 0, loadedDrafter: options.drafters[0], verifierClient: options.client });
+  const baselineEngine = await SpeculativeEngine.create({ k: 0, drafter: options.drafters[0], verifier: options.client, protocol: DEFAULT_VERIFIER_PROTOCOL_SETTING });
   options.onProgress?.("verifier-only");
   const baseline = await measure(baselineEngine, options.drafters[0], options);
   await baselineEngine.dispose();
@@ -109,7 +111,7 @@ export async function measureGoodputTable(options: GoodputTableOptions): Promise
   for (const drafter of options.drafters) {
     for (const k of options.ks) {
       options.onProgress?.(`${drafter.id} K=${k}`);
-      const engine = await createSpeculativeEngine({ k, loadedDrafter: drafter, verifierClient: options.client });
+      const engine = await SpeculativeEngine.create({ k, drafter, verifier: options.client, protocol: DEFAULT_VERIFIER_PROTOCOL_SETTING });
       try {
         const run = await measure(engine, drafter, options);
         const goodput = (run.tokens / run.ms) * 1000;

@@ -1,11 +1,12 @@
+import { DEFAULT_VERIFIER_PROTOCOL_SETTING } from "../verifier/verifierProtocol.js";
 import type { Drafter } from "../drafter/drafter.js";
 import type { CompletionStopReason } from "../completionContract.js";
-import { createSpeculativeEngine, type SpeculativeEngine } from "../engine/speculativeEngine.js";
+import { SpeculativeEngine } from "../engine/speculativeEngine.js";
 import { usdOf } from "../prediction/completionPrice.js";
 import { configurationKind, configurationLabel, type Configuration } from "../prediction/configuration.js";
 import type { PowerMeter } from "../profiler/power/powerMeter.js";
 import type { PriceTable } from "../profile/profileSchema.js";
-import { cacheOnlyPrompt } from "../profiler/roundWalk.js";
+import { cacheOnlyPrompt } from "../verifier/protocols/echoLogprobsProtocol.js";
 import type { VerifierClient } from "../verifier/verifierClient.js";
 import type { BenchWorkload } from "./benchWorkload.js";
 
@@ -56,12 +57,12 @@ function anyDrafter(drafters: ReadonlyMap<string, Drafter>): Drafter {
 
 async function engineFor(configuration: Configuration, drafters: ReadonlyMap<string, Drafter>, client: VerifierClient): Promise<SpeculativeEngine> {
   const kind = configurationKind(configuration);
-  if (kind === "verifier-only") return createSpeculativeEngine({ k: 0, loadedDrafter: anyDrafter(drafters), verifierClient: client, tokenExchange: "ids" });
+  if (kind === "verifier-only") return SpeculativeEngine.create({ k: 0, drafter: anyDrafter(drafters), verifier: client, tokenExchange: "ids", protocol: DEFAULT_VERIFIER_PROTOCOL_SETTING });
   const drafter = drafters.get(configuration.drafterId ?? "");
   if (!drafter) throw new RangeError(`expected drafter ${configuration.drafterId} to be loaded, found ${[...drafters.keys()].join(", ")}`);
-  if (kind === "drafter-only") return createSpeculativeEngine({ k: 1, loadedDrafter: drafter });
-  // The configuration's protocol when the selector compared several; absent, the one the profile's fits were measured with.
-  return createSpeculativeEngine({ k: configuration.k, loadedDrafter: drafter, verifierClient: client, tokenExchange: "ids", ...(configuration.protocol && { protocol: configuration.protocol }) });
+  if (kind === "drafter-only") return SpeculativeEngine.create({ k: 1, drafter, protocol: DEFAULT_VERIFIER_PROTOCOL_SETTING });
+  // The configuration's protocol when the selector compared several; absent, `auto` finds the one the profiler measured with.
+  return SpeculativeEngine.create({ k: configuration.k, drafter, verifier: client, tokenExchange: "ids", protocol: configuration.protocol ?? DEFAULT_VERIFIER_PROTOCOL_SETTING });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { basename, resolve } from "node:path";
-import { createSpeculativeEngine } from "../engine/speculativeEngine.js";
+import { SpeculativeEngine } from "../engine/speculativeEngine.js";
 import type { CliCommand } from "./cliCommand.js";
 import { familyModels, startFamilyVerifierProcess } from "./familySetup.js";
 import { integerFlag, parseFlags } from "./parseFlags.js";
@@ -64,7 +64,7 @@ export const completeCommand: CliCommand = {
           : { baseUrl: flags["verifier-url"]!, model: flags["verifier-model"] ?? "", apiKey, protocol };
       if (verifier && verifier.model === "") throw new UsageError("missing --verifier-model");
       const drafterPath = flags.drafter === undefined ? undefined : /^[a-z]+:/i.test(flags.drafter) ? flags.drafter : resolve(flags.drafter);
-      const engine = await createSpeculativeEngine({
+      const engine = await SpeculativeEngine.load({
         drafter: drafterPath === undefined ? undefined : { id: drafterIdOf(drafterPath), uriOrPath: drafterPath },
         k: useVerifier ? k : Math.max(k, 1),
         verifier,

@@ -3,11 +3,11 @@ import { join, resolve } from "node:path";
 import { bundledCorpusDir } from "../corpus/codeCorpus.js";
 import { Drafter } from "../drafter/drafter.js";
 import type { CompletionUsage } from "../completionContract.js";
-import { createSpeculativeEngine } from "../engine/speculativeEngine.js";
+import { SpeculativeEngine } from "../engine/speculativeEngine.js";
 import { usdOf } from "../prediction/completionPrice.js";
 import { configurationLabel, sameConfiguration, type Configuration } from "../prediction/configuration.js";
 import { PowerMeter } from "../profiler/power/powerMeter.js";
-import { cacheOnlyPrompt } from "../profiler/roundWalk.js";
+import { cacheOnlyPrompt } from "../verifier/protocols/echoLogprobsProtocol.js";
 import type { Profile } from "../profile/profileSchema.js";
 import { OBJECTIVES, formatNumber } from "../selector/objective.js";
 import { bestFor } from "../selector/scoredConfiguration.js";
@@ -118,8 +118,8 @@ async function completeWith(profile: Profile, configuration: Configuration, clie
   const drafterProfile = profile.drafters.find((d) => d.id === drafterId)!;
   const drafter = await Drafter.load({ id: drafterProfile.id, uriOrPath: drafterProfile.uri, threads: configuration.threads });
   const engine = configuration.verified
-    ? await createSpeculativeEngine({ loadedDrafter: drafter, verifierClient: client, k: configuration.k, tokenExchange: "ids", ...(configuration.protocol && { protocol: configuration.protocol }) })
-    : await createSpeculativeEngine({ loadedDrafter: drafter, k: 1 });
+    ? await SpeculativeEngine.create({ drafter, verifier: client, k: configuration.k, tokenExchange: "ids", protocol: configuration.protocol ?? profile.verifier.protocol })
+    : await SpeculativeEngine.create({ drafter, k: 1, protocol: profile.verifier.protocol });
   try {
     const usage: CompletionUsage = { promptTokens: 0, cachedTokens: 0, completionTokens: 0 };
     const texts: string[] = [];

@@ -5,14 +5,14 @@
  */
 import type { CompletionSource } from "../completionContract.js";
 import type { EngineOptions } from "../engine/engineOptions.js";
-import { createSpeculativeEngine } from "../engine/speculativeEngine.js";
+import { SpeculativeEngine } from "../engine/speculativeEngine.js";
 import { startVerifierServer } from "../verifierServer/startVerifierServer.js";
 
 export type { EngineDrafter, EngineOptions, EngineVerifier } from "../engine/engineOptions.js";
 
-export type CreateEngine = (options: EngineOptions) => Promise<CompletionSource>;
+export type LoadEngine = (options: EngineOptions) => Promise<CompletionSource>;
 
-export const createEngine: CreateEngine = (options) => createSpeculativeEngine(options);
+export const loadEngine: LoadEngine = (options) => SpeculativeEngine.load(options);
 
 export interface EmbeddedVerifier {
   baseUrl: string;

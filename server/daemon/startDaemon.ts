@@ -1,6 +1,7 @@
 import { createConnection, ProposedFeatures } from "vscode-languageserver/node";
-import { ConfigSpecDaemon, type ConfigSpecDaemonOptions } from "./configSpecDaemon.js";
-import { createEngine, startEmbeddedVerifier } from "./engineFactory.js";
+import { ConfigSpecDaemon } from "./configSpecDaemon.js";
+import type { ConfigSpecDaemonOptions } from "./daemonOptions.js";
+import { loadEngine, startEmbeddedVerifier } from "./engineFactory.js";
 import { renderProfileCharts } from "./profiling/profileCharts.js";
 import { profileMachine } from "./profiling/profileMachine.js";
 
@@ -11,7 +12,7 @@ import { profileMachine } from "./profiling/profileMachine.js";
 export function startDaemon(options: Partial<ConfigSpecDaemonOptions> = {}): ConfigSpecDaemon {
   const connection = createConnection(ProposedFeatures.all);
   const daemon = new ConfigSpecDaemon(connection, {
-    createEngine: options.createEngine ?? createEngine,
+    loadEngine: options.loadEngine ?? loadEngine,
     startEmbeddedVerifier: options.startEmbeddedVerifier ?? startEmbeddedVerifier,
     profileMachine: options.profileMachine ?? profileMachine,
     renderProfileCharts: options.renderProfileCharts ?? renderProfileCharts,

@@ -13,8 +13,6 @@ export interface EngineVerifier {
   apiKey?: string;
   /** `auto`: the engine probes the endpoint once and picks (server/verifier/protocols/protocolDetection.ts). */
   protocol: VerifierProtocolSetting;
-  /** With `auto`: verify ms per round the profiler measured per protocol (profile.verifier.protocols); the fastest that works wins. */
-  measuredVerifyMs?: Partial<Record<VerifierProtocol, number>>;
   /** With `auto`: the protocol the selector chose for this configuration; used when the endpoint answers it. */
   preferredProtocol?: VerifierProtocol;
 }

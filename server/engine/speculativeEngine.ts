@@ -4,7 +4,7 @@ import { buildCompletionPrompt, buildTextOnlyPrompt, type CompletionPrompt, type
 import { contextWindowFromError, discoverContextWindow } from "../prompt/contextWindow.js";
 import { PromptBudget } from "../prompt/promptBudget.js";
 import { CompletionMeter } from "./completionMeter.js";
-import type { LoopInput, LoopResult } from "./loops/loopTypes.js";
+import type { LoopInput, LoopResult, RoundHooks } from "./loops/loopTypes.js";
 import { runPredictedOutputsLoop } from "./loops/predictedOutputsLoop.js";
 import { sharesTokenizer, TOKENIZER_PROBE_TEXT } from "./loops/sharedTokenizer.js";
 import { runDrafterOnly, runVerifierOnly } from "./loops/singleModelModes.js";
@@ -15,30 +15,48 @@ import { DisposedError } from "../util/disposedError.js";
 import { VerifierClient } from "../verifier/verifierClient.js";
 import { resolveVerifierProtocol, type ResolvedProtocol } from "../verifier/protocols/protocolResolution.js";
 import type { TokenVerifier } from "../verifier/protocols/tokenVerifier.js";
-import type { VerifierProtocolSetting } from "../verifier/verifierProtocol.js";
+import type { VerifierProtocol, VerifierProtocolSetting } from "../verifier/verifierProtocol.js";
 import { VerifierRequestError } from "../verifier/verifierRequestError.js";
+import { VerifierResponseError } from "../verifier/verifierResponseError.js";
 import type { CompletionInput, CompletionOutput, CompletionSource, ServedConfiguration } from "../completionContract.js";
 import type { EngineOptions } from "./engineOptions.js";
 
 /** How draft tokens travel to a logprobs verifier: ids need a shared tokenizer, text always works. */
 export type TokenExchange = "auto" | "ids" | "text";
 
-/** Which decoding mode serves a completion. */
-export type DecodingMode = "tokenIds" | "text" | "predictedOutputs" | "verifierOnly" | "drafterOnly";
+/** Which decoding mode serves a completion: one of the verification loops, or a single model. */
+export type DecodingMode = "tokenIds" | "text" | "prediction" | "verifierOnly" | "drafterOnly";
 
-export interface SpeculativeEngineOptions extends EngineOptions {
-  /** A drafter the caller loaded (profiler, benchmarks reuse one across K); not disposed by the engine. */
-  loadedDrafter?: Drafter;
-  /** A client the caller built; not disposed by the engine. */
-  verifierClient?: VerifierClient;
-  /** Emulated round trip on the engine's own client (ignored with `verifierClient`). */
-  networkDelay?: NetworkDelayOptions;
+export interface SpeculativeEngineOptions {
+  /** Tokens drafted per round; 0 = verifier-only. */
+  k: number;
+  /** A loaded drafter; undefined: verifier-only. Disposed by whoever loaded it (see `owned`). */
+  drafter?: Drafter;
+  /** The verifier's client; undefined: drafter-only. Disposed by whoever built it (see `owned`). */
+  verifier?: VerifierClient;
+  /** Which protocol verifies drafts, as the setting names it (`auto`: probe the endpoint once). */
+  protocol: VerifierProtocolSetting;
+  /** With `auto`: the selector's protocol for this configuration, used when the endpoint answers it. */
+  preferredProtocol?: VerifierProtocol;
   /** Default `auto`: ids when {@link sharesTokenizer} says so. */
   tokenExchange?: TokenExchange;
-  /** The protocol with `verifierClient` (no `verifier` settings). Default `echo-logprobs`, what the profiler and benches measure with. */
-  protocol?: VerifierProtocolSetting;
   promptWindow?: PromptWindowOptions;
-  /** Cancels loading. */
+  /** The verifier's context window when known (else learnt from a refusal). */
+  verifierWindow?: number;
+  /** Watches the token-ids loop's rounds (validation's call traces). Default: none. */
+  roundHooks?: RoundHooks;
+  /** Parts the engine disposes with itself: what {@link SpeculativeEngine.load} loaded for it. Default: none. */
+  owned?: readonly AsyncDisposable[];
+  /** Cancels setting up. */
+  signal?: AbortSignal;
+}
+
+/** A configuration as the daemon and the CLI name it, with what only they decide. */
+export interface LoadEngineOptions extends EngineOptions {
+  /** Emulated round trip on the engine's client. Default: none. */
+  networkDelay?: NetworkDelayOptions;
+  tokenExchange?: TokenExchange;
+  promptWindow?: PromptWindowOptions;
   signal?: AbortSignal;
 }
 
@@ -54,89 +72,86 @@ export class SpeculativeEngine implements CompletionSource {
   #queue: Promise<unknown> = Promise.resolve();
   #disposed = false;
   /** How large prompts may be: the drafter's and the verifier's real context windows. */
-  #budget = new PromptBudget();
+  #budget: PromptBudget;
 
   private constructor(
     readonly mode: DecodingMode,
     readonly configuration: ServedConfiguration,
-    private readonly drafter: Drafter | undefined,
-    private readonly client: VerifierClient | undefined,
-    private readonly owns: { drafter: boolean; client: boolean },
-    private readonly promptWindow: PromptWindowOptions | undefined,
-    private readonly k: number,
+    private readonly parts: { drafter: Drafter | undefined; client: VerifierClient | undefined; owned: readonly AsyncDisposable[] },
+    private readonly options: SpeculativeEngineOptions,
     /** Verifier-only: send the prompt as token ids (shared tokenizer). */
     private readonly sendTokenIds: boolean,
     /** Which protocol verifies drafts and why (undefined without drafting against a verifier). */
     readonly protocol: ResolvedProtocol | undefined,
-  ) {}
+  ) {
+    this.#budget = new PromptBudget({ drafterWindow: parts.drafter?.contextSize, verifierWindow: options.verifierWindow });
+  }
 
+  /** The one way to build an engine: from parts already loaded (see {@link SpeculativeEngine.load} for a configuration). */
   static async create(options: SpeculativeEngineOptions): Promise<SpeculativeEngine> {
-    if (!Number.isInteger(options.k) || options.k < 0) throw new RangeError(`k must be an integer ≥ 0, got ${options.k}`);
-    if (!options.verifier && !options.verifierClient && !options.drafter && !options.loadedDrafter) {
-      throw new RangeError("an engine needs a drafter, a verifier, or both");
+    const { drafter, verifier: client, k } = options;
+    if (!Number.isInteger(k) || k < 0) throw new RangeError(`k must be an integer ≥ 0, got ${k}`);
+    if (!client && !drafter) throw new RangeError("an engine needs a drafter, a verifier, or both");
+    if ((!client || k > 0) && !drafter) throw new RangeError(`k = ${k} drafts tokens, so a drafter is required`);
+    const exchange = options.tokenExchange ?? "auto";
+    const idsShared = async (verifier: VerifierClient | TokenVerifier) =>
+      exchange === "ids" || (exchange === "auto" && (await sharesTokenizer(drafter!, verifier, options.signal)));
+    let resolved: ResolvedProtocol | undefined;
+    let sendTokenIds = false;
+    if (drafter && client && k > 0) {
+      resolved = await resolveVerifierProtocol({
+        client,
+        setting: options.protocol,
+        preferred: options.preferredProtocol,
+        signal: options.signal,
+        probeTokens: drafter.tokenizeWithSpecialTokens(TOKENIZER_PROBE_TEXT).slice(0, 4),
+        sharesTokenizer: idsShared,
+      });
+    } else if (drafter && client) {
+      // Verifier-only: ids when the echo shows the same tokenizer; an endpoint without echo gets text.
+      sendTokenIds = await idsShared(client).catch((error: unknown) => {
+        if (error instanceof VerifierRequestError || error instanceof VerifierResponseError) return false;
+        throw error;
+      });
     }
-    const needsDrafter = !(options.verifier || options.verifierClient) || options.k > 0;
-    if (needsDrafter && !options.drafter && !options.loadedDrafter) {
-      throw new RangeError(`k = ${options.k} drafts tokens, so a drafter is required`);
-    }
-    const owns = { drafter: false, client: false };
-    let drafter = options.loadedDrafter;
-    let client = options.verifierClient;
+    const mode: DecodingMode = !client ? "drafterOnly" : k === 0 ? "verifierOnly" : resolved!.roundVerifier.loop;
+    const configuration: ServedConfiguration = {
+      drafterId: mode === "verifierOnly" ? undefined : drafter?.id,
+      k,
+      verified: mode !== "drafterOnly",
+      ...(resolved && { protocol: resolved.choice.protocol }),
+    };
+    return new SpeculativeEngine(mode, configuration, { drafter, client, owned: options.owned ?? [] }, options, sendTokenIds, resolved);
+  }
+
+  /**
+   * An engine for a configuration (drafter file, verifier settings): loads the drafter and builds
+   * the client, which the engine then owns and disposes.
+   */
+  static async load(options: LoadEngineOptions): Promise<SpeculativeEngine> {
+    const owned: AsyncDisposable[] = [];
     try {
-      if (!drafter && options.drafter) {
-        drafter = await Drafter.load({ id: options.drafter.id, uriOrPath: options.drafter.uriOrPath, threads: options.threads, signal: options.signal });
-        owns.drafter = true;
-      }
-      if (!client && options.verifier) {
-        const { baseUrl, model, apiKey } = options.verifier;
-        client = new VerifierClient({ baseUrl, model, apiKey, networkDelay: options.networkDelay });
-        owns.client = true;
-      }
-      const setting = options.verifier?.protocol ?? options.protocol ?? "echo-logprobs";
-      const exchange = options.tokenExchange ?? "auto";
-      const idsShared = async (verifier: VerifierClient | TokenVerifier) =>
-        exchange === "ids" || (exchange === "auto" && (await sharesTokenizer(drafter!, verifier, options.signal)));
-      let resolved: ResolvedProtocol | undefined;
-      let shared = false;
-      if (drafter && client && options.k > 0) {
-        resolved = await resolveVerifierProtocol({
-          client,
-          setting,
-          measuredMs: options.verifier?.measuredVerifyMs,
-          preferred: options.verifier?.preferredProtocol,
-          signal: options.signal,
-          probeTokens: drafter.tokenizeWithSpecialTokens(TOKENIZER_PROBE_TEXT).slice(0, 4),
-          sharesTokenizer: idsShared,
-        });
-        shared = resolved.shared;
-      } else if (drafter && client && (setting === "echo-logprobs" || setting === "auto")) {
-        // Verifier-only: ids when the echo shows the same tokenizer; an endpoint without echo gets text.
-        shared = await idsShared(client).catch((error: unknown) => {
-          if (error instanceof VerifierRequestError) return false;
-          throw error;
-        });
-      }
-      const mode: DecodingMode = !client
-        ? "drafterOnly"
-        : options.k === 0
-          ? "verifierOnly"
-          : resolved?.choice.protocol === "predicted-outputs"
-            ? "predictedOutputs"
-            : shared
-              ? "tokenIds"
-              : "text";
-      const configuration: ServedConfiguration = {
-        drafterId: mode === "verifierOnly" ? undefined : drafter?.id,
+      const drafter = options.drafter && (await Drafter.load({ id: options.drafter.id, uriOrPath: options.drafter.uriOrPath, threads: options.threads, signal: options.signal }));
+      if (drafter) owned.push(drafter);
+      const settings = options.verifier;
+      const verifier = settings && new VerifierClient({ baseUrl: settings.baseUrl, model: settings.model, apiKey: settings.apiKey, networkDelay: options.networkDelay });
+      if (verifier) owned.push(verifier);
+      const verifierWindow = settings && (await discoverContextWindow({ ...settings, signal: options.signal }));
+      return await SpeculativeEngine.create({
         k: options.k,
-        verified: mode !== "drafterOnly",
-        ...(resolved && { protocol: resolved.choice.protocol }),
-      };
-      const engine = new SpeculativeEngine(mode, configuration, drafter, client, owns, options.promptWindow, options.k, shared, resolved);
-      engine.#budget = new PromptBudget({ drafterWindow: drafter?.contextSize, verifierWindow: options.verifier ? await discoverContextWindow({ ...options.verifier, signal: options.signal }) : undefined });
-      return engine;
+        drafter,
+        verifier,
+        protocol: settings?.protocol ?? "auto",
+        preferredProtocol: settings?.preferredProtocol,
+        tokenExchange: options.tokenExchange,
+        promptWindow: options.promptWindow,
+        verifierWindow,
+        owned,
+        signal: options.signal,
+      });
     } catch (error) {
-      if (owns.drafter) await drafter?.dispose();
-      if (owns.client) client?.dispose();
+      // Until the engine exists, what was loaded is ours to dispose.
+      await disposeAll(owned);
       throw error;
     }
   }
@@ -148,8 +163,9 @@ export class SpeculativeEngine implements CompletionSource {
 
   /** The prompt this engine sends for a cursor position (tests and the CLI show it), sized to leave room for `maxTokens`. */
   promptFor(prefix: string, suffix: string, maxTokens = 0): CompletionPrompt {
-    const window = this.#budget.windowOptions(this.promptWindow ?? {}, maxTokens, this.k);
-    return this.drafter ? buildCompletionPrompt(prefix, suffix, this.drafter, window) : buildTextOnlyPrompt(prefix, suffix, window, this.#budget);
+    const window = this.#budget.windowOptions(this.options.promptWindow ?? {}, maxTokens, this.options.k);
+    const { drafter } = this.parts;
+    return drafter ? buildCompletionPrompt(prefix, suffix, drafter, window) : buildTextOnlyPrompt(prefix, suffix, window, this.#budget);
   }
 
   complete(input: CompletionInput): Promise<CompletionOutput> {
@@ -204,30 +220,34 @@ export class SpeculativeEngine implements CompletionSource {
   }
 
   #run(input: LoopInput, documentKey: string): Promise<LoopResult> {
-    const { drafter, client } = this;
+    const { drafter, client } = this.parts;
     if (this.mode === "drafterOnly") return runDrafterOnly({ ...input, drafter: drafter!, documentKey });
     if (this.mode === "verifierOnly") return runVerifierOnly({ ...input, client: client!, sendTokenIds: this.sendTokenIds });
-    const loop = { ...input, drafter: drafter!, client: client!, documentKey, k: this.k };
-    if (this.mode === "tokenIds") return runTokenIdsLoop({ ...loop, verifier: this.protocol!.tokenVerifier! });
-    if (this.mode === "predictedOutputs") return runPredictedOutputsLoop(loop);
-    return runTextLoop(loop);
+    const loop = { ...input, drafter: drafter!, documentKey, k: this.options.k };
+    const round = this.protocol!.roundVerifier;
+    if (round.loop === "tokenIds") return runTokenIdsLoop({ ...loop, verifier: round.verifier, hooks: this.options.roundHooks });
+    if (round.loop === "prediction") return runPredictedOutputsLoop({ ...loop, verifier: round.verifier });
+    return runTextLoop({ ...loop, verifier: round.verifier });
   }
 
   /** Frees a closed document's drafter KV cache. */
   async forgetDocument(documentKey: string): Promise<void> {
-    await this.drafter?.forgetDocument(documentKey);
+    await this.parts.drafter?.forgetDocument(documentKey);
   }
 
+  /** Waits for the completion in flight, then disposes the parts it owns. */
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
     await this.#queue;
-    if (this.owns.client) this.client?.dispose();
-    if (this.owns.drafter) await this.drafter?.dispose();
+    await disposeAll(this.parts.owned);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose();
   }
 }
 
-/** The daemon's and CLI's entry point: one engine per configuration. */
-export function createSpeculativeEngine(options: SpeculativeEngineOptions): Promise<SpeculativeEngine> {
-  return SpeculativeEngine.create(options);
+async function disposeAll(parts: readonly AsyncDisposable[]): Promise<void> {
+  for (const part of [...parts].reverse()) await part[Symbol.asyncDispose]();
 }

@@ -25,7 +25,7 @@ const fakePower = fakePowerFile
 
 startDaemon({
   ...fakePower,
-  createEngine: async (options) => new PromptLookupCompletionSource({ k: options.k || undefined, roundMs }),
+  loadEngine: async (options) => new PromptLookupCompletionSource({ k: options.k || undefined, roundMs }),
   renderProfileCharts: configurationChartList,
   profileMachine: async ({ signal, onProgress, drafters }) => {
     for (let step = 0; step < PROFILE_STEPS; step++) {

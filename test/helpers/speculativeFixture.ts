@@ -7,7 +7,7 @@ import { after } from "node:test";
 import { bundledCorpusDir, cutCompletionPrompts, readCorpus, type CompletionCut } from "../../server/corpus/codeCorpus.js";
 import { Drafter } from "../../server/drafter/drafter.js";
 import type { CompletionInput, CompletionOutput } from "../../server/completionContract.js";
-import { createSpeculativeEngine, type SpeculativeEngine, type SpeculativeEngineOptions } from "../../server/engine/speculativeEngine.js";
+import { SpeculativeEngine, type SpeculativeEngineOptions } from "../../server/engine/speculativeEngine.js";
 import type { PromptWindowOptions } from "../../server/prompt/completionPrompt.js";
 import { VerifierClient } from "../../server/verifier/verifierClient.js";
 import { startVerifierServer, type VerifierServer } from "../../server/verifierServer/startVerifierServer.js";
@@ -26,8 +26,13 @@ export interface SpeculativeFixture {
   drafters: Drafter[];
   /** The verifier settings for an engine talking to `server`. */
   verifier: { baseUrl: string; model: string; protocol: VerifierProtocolSetting };
-  /** An engine on a loaded drafter (not disposed with the engine), disposed when the file ends. */
-  engine(options: Partial<Omit<SpeculativeEngineOptions, "drafter">> & { k: number; drafter?: Drafter | null }): Promise<SpeculativeEngine>;
+  /** A client of `server`, shared by the engines (disposed when the file ends). */
+  client: VerifierClient;
+  /**
+   * An engine on a loaded drafter and the shared client (`null`: without that part; neither is
+   * disposed with the engine), verifying by echo-logprobs unless told; disposed when the file ends.
+   */
+  engine(options: Partial<Omit<SpeculativeEngineOptions, "drafter" | "verifier">> & { k: number; drafter?: Drafter | null; verifier?: VerifierClient | null }): Promise<SpeculativeEngine>;
 }
 
 /** The real embedded verifier on the family's target and every drafter, for one test file (call it at the top level). */
@@ -40,20 +45,24 @@ export async function speculativeFixture(): Promise<SpeculativeFixture> {
   after(async () => {
     for (const engine of engines) await engine.dispose();
     for (const drafter of drafters) await drafter.dispose();
+    client.dispose();
     await server.close();
   });
   const verifier = { baseUrl: server.baseUrl, model: server.modelId, protocol: "echo-logprobs" as VerifierProtocolSetting };
+  const client = new VerifierClient({ baseUrl: server.baseUrl, model: server.modelId });
   return {
     family,
     server,
     drafters,
     verifier,
-    async engine({ drafter, ...options }) {
-      const engine = await createSpeculativeEngine({
-        verifier,
+    client,
+    async engine({ drafter, verifier: verifierClient, ...options }) {
+      const engine = await SpeculativeEngine.create({
+        protocol: verifier.protocol,
         promptWindow: TEST_PROMPT_WINDOW,
         ...options,
-        loadedDrafter: drafter === null ? undefined : (drafter ?? drafters[0]),
+        drafter: drafter === null ? undefined : (drafter ?? drafters[0]),
+        verifier: verifierClient === null ? undefined : (verifierClient ?? client),
       });
       engines.push(engine);
       return engine;
@@ -100,7 +109,7 @@ export async function verifierOnlyReference(fixture: SpeculativeFixture): Promis
   // the reference is about the output, not the latency.
   const client = new VerifierClient({ baseUrl: fixture.verifier.baseUrl, model: fixture.verifier.model, timeoutMs: REFERENCE_TIMEOUT_MS });
   after(() => client.dispose());
-  const verifierOnly = await fixture.engine({ k: 0, verifier: undefined, verifierClient: client });
+  const verifierOnly = await fixture.engine({ k: 0, verifier: client });
   const texts: string[] = [];
   for (const cut of prompts) texts.push((await verifierOnly.complete(completionInput(cut, REFERENCE_MAX_TOKENS))).text);
   // Written aside and renamed: a concurrent test file never reads half a reference.

@@ -14,7 +14,7 @@ const coolDownMs = Number(process.env.CIRCUIT_COOL_DOWN_MS ?? "500");
 const checkAtBuild = process.env.VERIFIER_CHECK_AT_BUILD === "1";
 
 startDaemon({
-  createEngine: async (options) => {
+  loadEngine: async (options) => {
     const engine = new VerifierBackedCompletionSource(options, { timeoutMs, maxRetries: 0 });
     // Like the real engine (it compares tokenizers through the verifier), building needs the verifier.
     if (checkAtBuild) await engine.checkVerifier();

@@ -40,7 +40,7 @@ describe("speculative engine under verifier faults", () => {
 
   before(async () => {
     // K = 2 with the weakest drafter: many rounds, so a fault lands mid-completion.
-    engine = await fixture.engine({ k: 2, drafter: fixture.drafters[3], verifierClient: client });
+    engine = await fixture.engine({ k: 2, drafter: fixture.drafters[3], verifier: client });
     assert.equal(engine.mode, "tokenIds");
     [cut] = await corpusPrompts(1, 4242);
     const verifierOnly = await fixture.engine({ k: 0 });
@@ -123,13 +123,13 @@ describe("speculative engine under verifier faults", () => {
 
   test("verifier down: a clear VerifierUnavailableError, creating and completing", async () => {
     const deadUrl = `http://127.0.0.1:${await unusedPort()}/v1`;
-    await assert.rejects(
-      fixture.engine({ k: 4, verifier: { ...fixture.verifier, baseUrl: deadUrl } }),
-      (error) => error instanceof VerifierUnavailableError && /127\.0\.0\.1/.test(error.message),
-    );
     const deadClient = new VerifierClient({ baseUrl: deadUrl, model: "m", maxRetries: 1, retryBaseDelayMs: 10 });
     try {
-      const down = await fixture.engine({ k: 4, verifierClient: deadClient, tokenExchange: "ids" });
+      await assert.rejects(
+        fixture.engine({ k: 4, verifier: deadClient }),
+        (error) => error instanceof VerifierUnavailableError && /127\.0\.0\.1/.test(error.message),
+      );
+      const down = await fixture.engine({ k: 4, verifier: deadClient, tokenExchange: "ids" });
       await assert.rejects(down.complete(completionInput(cut, MAX_TOKENS)), VerifierUnavailableError);
     } finally {
       deadClient.dispose();

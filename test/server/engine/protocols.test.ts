@@ -45,7 +45,7 @@ describe("decoding modes", () => {
 
   test("drafter-only: the drafter's own greedy text, marked unverified", async () => {
     const drafter = fixture.drafters[0];
-    const engine = await fixture.engine({ k: 4, drafter, verifier: undefined });
+    const engine = await fixture.engine({ k: 4, drafter, verifier: null });
     assert.equal(engine.mode, "drafterOnly");
     for (const cut of prompts.slice(0, 5)) {
       const output = await engine.complete(completionInput(cut, MAX_TOKENS));
