@@ -2,7 +2,8 @@ import type { CompletionCut } from "../corpus/codeCorpus.js";
 import { Drafter } from "../drafter/drafter.js";
 import type { CompletionStats } from "../completionContract.js";
 import type { VerifierProtocol } from "../verifier/verifierProtocol.js";
-import { createSpeculativeEngine, type SpeculativeEngine } from "../engine/speculativeEngine.js";
+import type { RoundHooks } from "../engine/loops/loopTypes.js";
+import { SpeculativeEngine } from "../engine/speculativeEngine.js";
 import { configurationKind, configurationLabel, type Configuration } from "../prediction/configuration.js";
 import { predict } from "../prediction/performanceModel.js";
 import { checkPrediction, sumCompletionStats, type CheckedFigures } from "../prediction/predictionCheck.js";
@@ -12,7 +13,7 @@ import type { VerifierClient } from "../verifier/verifierClient.js";
 import { quantile } from "../profiler/latencyStats.js";
 import type { PowerMeter } from "../profiler/power/powerMeter.js";
 import type { Profile } from "../profile/profileSchema.js";
-import { cacheOnlyPrompt } from "../profiler/roundWalk.js";
+import { cacheOnlyPrompt } from "../verifier/protocols/echoLogprobsProtocol.js";
 import { CallRecorder } from "../profiler/callTrace.js";
 import { decomposeCompletions, type Decomposition, type MeasuredCompletion } from "../prediction/termDecomposition.js";
 import { SeededRandom } from "../util/seededRandom.js";
@@ -139,9 +140,9 @@ export async function validateProfile(options: ValidationOptions): Promise<Valid
         if (!drafterProfile) throw new RangeError(`expected drafter ${id} in the profile, found ${profile.drafters.map((d) => d.id).join(", ")}`);
         drafter = recorder.drafter(await Drafter.load({ id, uriOrPath: drafterProfile.uri, threads: c.drafterId === null ? 1 : c.threads, signal }));
         instances.set(key, drafter);
-        warmUps.set(key, await engineFor(drafter, client, 1, true, undefined));
+        warmUps.set(key, await engineFor(drafter, client, 1, true, profile.verifier.protocol, recorder.roundHooks));
       }
-      engines.set(c, await engineFor(drafter, client, c.k, configurationKind(c) !== "drafter-only", c.protocol));
+      engines.set(c, await engineFor(drafter, client, c.k, configurationKind(c) !== "drafter-only", c.protocol ?? profile.verifier.protocol, recorder.roundHooks));
     }
     const promptDrafter = instances.get(instanceKey(configurations[0]))!;
     const promptsOf = cuts.map((cut) => buildCompletionPrompt(cut.prefix, cut.suffix, promptDrafter).tokens);
@@ -203,10 +204,10 @@ export async function validateProfile(options: ValidationOptions): Promise<Valid
 }
 
 /** `protocol`: the configuration's (the selector compared several); absent, the one the profile's fits were measured with. */
-function engineFor(drafter: Drafter, client: VerifierClient, k: number, verified: boolean, protocol: VerifierProtocol | undefined): Promise<SpeculativeEngine> {
+function engineFor(drafter: Drafter, client: VerifierClient, k: number, verified: boolean, protocol: VerifierProtocol, roundHooks: RoundHooks): Promise<SpeculativeEngine> {
   return verified
-    ? createSpeculativeEngine({ loadedDrafter: drafter, verifierClient: client, k, tokenExchange: "ids", ...(protocol && { protocol }) })
-    : createSpeculativeEngine({ loadedDrafter: drafter, k: Math.max(1, k) });
+    ? SpeculativeEngine.create({ drafter, verifier: client, k, tokenExchange: "ids", protocol, roundHooks })
+    : SpeculativeEngine.create({ drafter, k: Math.max(1, k), protocol });
 }
 
 function inputFor(cut: CompletionCut, index: number, maxTokens: number, signal: AbortSignal | undefined) {

@@ -1,4 +1,4 @@
-import type { RoundObservation } from "./roundWalk.js";
+import type { RoundObservation } from "./recordedRounds.js";
 
 /**
  * Pseudo-rounds of the prior at each position: a Beta prior centred on the previous position's

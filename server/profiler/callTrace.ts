@@ -1,6 +1,8 @@
 import type { Token } from "node-llama-cpp";
 import type { Drafter } from "../drafter/drafter.js";
-import type { VerifierCallStats, VerifierClient } from "../verifier/verifierClient.js";
+import type { RoundHooks } from "../engine/loops/loopTypes.js";
+import type { VerifierCallStats } from "../verifier/verifierCalls.js";
+import type { VerifierClient } from "../verifier/verifierClient.js";
 
 /** One `drafter.draft` call as a completion made it. */
 export interface DraftCallTrace {
@@ -38,8 +40,8 @@ export interface CompletionTrace {
 
 /**
  * Records the calls completions make, without touching the engine: the drafter and the verifier
- * client handed to the engine are wrapped (a Proxy forwards everything else), and each call lands
- * in the trace that is open. Validation uses it to split a measured completion into the model's terms.
+ * client handed to the engine are wrapped (a Proxy forwards everything else), the engine's rounds
+ * reported through {@link roundHooks}, and each call lands in the trace that is open. Validation uses it to split a measured completion into the model's terms.
  */
 export class CallRecorder {
   #open: CompletionTrace | undefined;
@@ -76,15 +78,16 @@ export class CallRecorder {
     });
   }
 
-  /** The client, its token-id verifications and generations recorded. */
+  /** For the engine: each token-ids round's verification recorded, whatever the protocol. */
+  readonly roundHooks: RoundHooks = {
+    onRound: (round) => {
+      this.#open?.verifierCalls.push({ startMs: round.verifyStartMs, endMs: round.verifyEndMs, kind: "verify", k: round.drafted, contextTokens: round.contextTokens, stats: round.stats });
+    },
+  };
+
+  /** The client, its generations recorded. */
   client(client: VerifierClient): VerifierClient {
     return forwarding(client, {
-      verifyDraftTokenIds: async (request: Parameters<VerifierClient["verifyDraftTokenIds"]>[0]) => {
-        const startMs = performance.now();
-        const verdict = await client.verifyDraftTokenIds(request);
-        this.#open?.verifierCalls.push({ startMs, endMs: performance.now(), kind: "verify", k: request.draft.length, contextTokens: request.prompt.length, stats: verdict.stats });
-        return verdict;
-      },
       generate: async (request: Parameters<VerifierClient["generate"]>[0]) => {
         const startMs = performance.now();
         const generation = await client.generate(request);

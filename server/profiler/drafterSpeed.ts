@@ -1,6 +1,6 @@
 import type { ContextSpeedPoint, LatencyStats } from "../profile/profileSchema.js";
 import { latencyStatsOf, median } from "./latencyStats.js";
-import type { RoundObservation } from "./roundWalk.js";
+import type { RoundObservation } from "./recordedRounds.js";
 
 /** Context-length buckets the drafting speed is reported in (terciles of the observed contexts). */
 export const CONTEXT_BUCKETS = 3;

@@ -3,7 +3,7 @@ import { SeededRandom } from "../util/seededRandom.js";
 import type { ProfileBootstrap, VerifyPoint } from "../profile/profileSchema.js";
 import { estimateAcceptanceCurve } from "./acceptanceCurve.js";
 import { median } from "./latencyStats.js";
-import type { RoundObservation } from "./roundWalk.js";
+import type { RoundObservation } from "./recordedRounds.js";
 
 /** Bootstrap replicates stored in a profile: enough for 10%/90% quantiles, small on disk. */
 export const DEFAULT_BOOTSTRAP_REPLICATES = 64;

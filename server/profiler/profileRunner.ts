@@ -18,7 +18,11 @@ import { draftingLabel, PowerTally, WAITING_LABEL } from "./powerTally.js";
 import { phaseReporter, type ProfileProgressListener } from "./profileProgress.js";
 import { PROFILE_SCHEMA_VERSION, type DrafterProfile, type LatencyStats, type PowerProfile, type PriceTable, type Profile, type ProfileInput, type ThreadSpeedPoint } from "../profile/profileSchema.js";
 import { isProfileReusable, validityKeyFor, type ValidityKeyParts } from "./profileStore.js";
-import { cacheOnlyPrompt, walkRounds, type RoundObservation } from "./roundWalk.js";
+import { recordRounds, type RoundObservation } from "./recordedRounds.js";
+import { cacheOnlyPrompt } from "../verifier/protocols/echoLogprobsProtocol.js";
+import { resolveVerifierProtocol } from "../verifier/protocols/protocolResolution.js";
+import type { TokenVerifier } from "../verifier/protocols/tokenVerifier.js";
+import { DEFAULT_VERIFIER_PROTOCOL_SETTING, type VerifierProtocolSetting } from "../verifier/verifierProtocol.js";
 import { sweepThreads } from "./threadSweep.js";
 import { bootstrapProfile } from "./profileBootstrap.js";
 import { measureProtocols } from "./protocolTimings.js";
@@ -44,6 +48,8 @@ export interface ProfileDrafterSpec {
 export interface ProfileRunOptions {
   drafters: readonly ProfileDrafterSpec[];
   verifier: { baseUrl: string; model: string; apiKey?: string };
+  /** The protocol the rounds are verified with, as the setting names it. Default {@link DEFAULT_VERIFIER_PROTOCOL_SETTING}: the cheapest the endpoint answers by token id. */
+  protocol?: VerifierProtocolSetting;
   /** What the verifier is for the validity key; default its base URL (an embedded one passes its model's hash: its port changes). */
   verifierIdentity?: string;
   /** Emulated round trip on top of the real one. Default: none. */
@@ -141,9 +147,10 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
       if (loaded.length === 0) throw new RangeError("expected at least one drafter to profile, found none");
       // The profiler verifies drafts by token id: a drafter with another tokenizer (the engine's
       // text loop can still use it) is left out of the profile, and the notes say so.
+      const tokenVerifier = await profilingVerifier(client, options.protocol ?? DEFAULT_VERIFIER_PROTOCOL_SETTING, loaded[0].prompts[0], signal);
       const otherTokenizer: string[] = [];
       for (const l of [...loaded]) {
-        if (await sharesTokenizer(l.drafter, client, signal)) continue;
+        if (await sharesTokenizer(l.drafter, tokenVerifier, signal)) continue;
         otherTokenizer.push(`${l.spec.id}: left out of the profile — it tokenizes differently from ${options.verifier.model}, and the profiler verifies drafts by token id`);
         loaded.splice(loaded.indexOf(l), 1);
         await l.drafter.dispose();
@@ -156,7 +163,7 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
       const fastest = loaded.reduce((a, b) => (drafterFacts(a.drafter).parameters <= drafterFacts(b.drafter).parameters ? a : b));
       const bySize = fastest.prompts.map((tokens, index) => ({ tokens, index })).sort((a, b) => a.tokens.length - b.tokens.length);
       const sweepPrompts = pickSpread(bySize, SWEEP_PROMPTS).map((p) => ({ documentKey: `calibration-${p.index}`, tokens: p.tokens }));
-      const measurements = await measureVerifier({ client, drafter: fastest.drafter, prompts: sweepPrompts, kMax, tally, signal, onProgress: report("verifier") });
+      const measurements = await measureVerifier({ client, verifier: tokenVerifier, drafter: fastest.drafter, prompts: sweepPrompts, kMax, tally, signal, onProgress: report("verifier") });
 
       // --- alignment: each prompt walked by every drafter in turn, so the verifier's cache of the prompt serves them all.
       const alignment = report("alignment");
@@ -168,8 +175,8 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
         const ks = alignmentKs(roundsPerPrompt, kMax, p);
         for (const l of toMeasure) {
           alignment(p / calibration.cuts.length, `prompt ${p + 1}/${calibration.cuts.length}: ${l.spec.id}`);
-          await tally.measure(WAITING_LABEL, () => cacheOnlyPrompt(client, l.prompts[p], signal));
-          const walk = await walkRounds({ drafter: l.drafter, client, documentKey: `calibration-${p}`, prompt: l.prompts[p], ks, drafterThreads: 1, tally, signal });
+          await tally.measure(WAITING_LABEL, () => cacheOnlyPrompt(tokenVerifier, l.prompts[p], signal));
+          const walk = await recordRounds({ drafter: l.drafter, verifier: tokenVerifier, documentKey: `calibration-${p}`, prompt: l.prompts[p], ks, drafterThreads: 1, tally, signal });
           rounds.get(l.spec.id)?.push(...walk);
           roundsByPrompt.get(l.spec.id)?.push(walk);
         }
@@ -197,7 +204,7 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
         notes.push(`${l.spec.id}: α ${acceptance.pooledAlpha.toFixed(2)} over ${acceptance.rounds} rounds`);
       }
       const alignmentRounds = [...rounds.values()].flat();
-      const verifier = verifierProfileOf(measurements, alignmentRounds, options.verifier);
+      const verifier = verifierProfileOf(measurements, alignmentRounds, { ...options.verifier, protocol: tokenVerifier.protocol });
       // Every exact protocol the endpoint answers, timed cold and cached on one median-length prompt.
       const median = bySize[Math.floor(bySize.length / 2)].tokens;
       const surveyed = await measureProtocols({ client, drafter: fastest.drafter, prompt: median, signal });
@@ -314,4 +321,13 @@ function pickSpread<T>(sorted: readonly T[], count: number): T[] {
 function meanLaterTokenMs(rounds: readonly RoundObservation[]): number {
   const later = rounds.filter(isWarmDraft).flatMap((r) => r.tokenMs.slice(1));
   return later.length > 0 ? later.reduce((a, b) => a + b, 0) / later.length : 0;
+}
+
+/** The token protocol the profile's rounds are verified with (the drafters' tokenizer is checked against it after). */
+async function profilingVerifier(client: VerifierClient, setting: VerifierProtocolSetting, probeTokens: readonly number[], signal: AbortSignal | undefined): Promise<TokenVerifier> {
+  const resolved = await resolveVerifierProtocol({ client, setting, signal, probeTokens: probeTokens.slice(0, 4), sharesTokenizer: async () => true });
+  if (resolved.roundVerifier.loop !== "tokenIds") {
+    throw new Error(`the profiler verifies drafts by token id, and ${resolved.choice.protocol} (${resolved.choice.reason}) verifies a whole completion; set configspec.verifier.protocol to a token protocol`);
+  }
+  return resolved.roundVerifier.verifier;
 }

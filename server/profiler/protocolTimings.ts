@@ -1,7 +1,8 @@
 import type { Token } from "node-llama-cpp";
 import type { Drafter } from "../drafter/drafter.js";
 import type { ProtocolTiming } from "../profile/profileSchema.js";
-import { describeMissing, createTokenVerifier, detectVerifierProtocols } from "../verifier/protocols/protocolDetection.js";
+import { createRoundVerifier, describeMissing, detectVerifierProtocols } from "../verifier/protocols/protocolDetection.js";
+import type { RoundVerifier } from "../verifier/protocols/verifierProtocolModule.js";
 import type { VerifierClient } from "../verifier/verifierClient.js";
 import { isAbortError } from "../util/abort.js";
 import { median } from "./latencyStats.js";
@@ -21,11 +22,11 @@ export interface ProtocolTimingOptions {
   signal?: AbortSignal;
 }
 
-/** One protocol's walk: its verifier (undefined for predicted-outputs), its context so far, its last draft, its times. */
+/** One protocol's walk: its verifier, its context so far, its last draft, its times. */
 interface ProtocolWalk {
   protocol: VerifierProtocol;
   variant: string | undefined;
-  verifier: ReturnType<typeof createTokenVerifier>;
+  verifier: RoundVerifier | undefined;
   documentKey: string;
   context: readonly Token[];
   startTokens: number;
@@ -38,32 +39,24 @@ interface ProtocolWalk {
 
 /**
  * Which exact protocols the endpoint answers (probed once, as `auto` does) and, for each, the
- * verify time of one round at a new context, then of rounds as decoding makes them: the context
- * grown by the last round's draft (cached by the verifier, which scored it) and a new draft from
- * the drafter — the same walk for every protocol, so the numbers compare.
- * - Repeating one round instead measured a verifier that had every position cached already:
- *   sglang's request then did no model work, its ratio to echo-logprobs came out ~0.25, and
- *   configurations via sglang were predicted 36–48% too fast in validation.
- * - The protocols take their rounds in turn (round 1 of each, then round 2 of each, …), so a
- *   change in machine load hits all of them alike, as validation orders its configurations.
- * - One context length (the median calibration prompt): at a short one the protocols cost about
- *   the same, and the ratio carried to long prompts misses echo-logprobs' per-prompt-token work.
- * - Each protocol's prompt starts at another token of the calibration prompt, so its cold round
- *   shares no prefix with another protocol's cache.
- * predicted-outputs is timed as one call of K+1 tokens with the draft as prediction.
+ * verify time of one round at a new context, then of rounds as decoding makes them (the context
+ * grown by the last draft, a new draft each round): one round repeated finds everything cached
+ * and measures no model work. The protocols take their rounds in turn so a change in machine load
+ * hits all alike; each starts at another token of the prompt so no cold round finds another's
+ * cache. One context length (the median calibration prompt). Runs before and after this walk:
+ * bench/results/2026-12-02-quiet-run-2/validate-trained.txt and validate-trained-walked.txt.
  */
 export async function measureProtocols(options: ProtocolTimingOptions): Promise<{ timings: ProtocolTiming[]; missing: string[] }> {
   const { client, drafter, signal } = options;
   const detection = await detectVerifierProtocols(client, { signal, probeTokens: options.prompt.slice(0, 4) });
   const walks: ProtocolWalk[] = detection.found.map((protocol, index) => {
     const probe = detection.probes.find((p) => p.protocol === protocol && p.works);
-    // Appending one token per protocol instead left the whole prompt in the previous protocol's
-    // cache: prefix-probe's "cold" round read 42 ms against sglang's 1,365.
+    // Another start token per protocol: appending one left the whole prompt in the previous protocol's cache.
     const context = options.prompt.slice(Math.min(index, options.prompt.length - 1));
     return {
       protocol,
       variant: probe?.variant,
-      verifier: createTokenVerifier(client, { protocol, variant: probe?.variant }),
+      verifier: createRoundVerifier(client, { protocol, variant: probe?.variant }, true),
       documentKey: `protocol-timing-${protocol}`,
       context,
       startTokens: context.length,
@@ -73,13 +66,19 @@ export async function measureProtocols(options: ProtocolTimingOptions): Promise<
       warm: [],
     };
   });
+  /** One verification of `draft` after `context`, whatever shape the protocol's round has. */
+  const verifyOnce = async (verifier: RoundVerifier, context: readonly Token[], draft: Token[]) => {
+    const text = () => ({ prompt: drafter.textAfter(context as Token[], []), draft: drafter.textAfter(draft, context as Token[]) });
+    if (verifier.loop === "tokenIds") await verifier.verifier.verifyDraft({ context, draft, signal });
+    else if (verifier.loop === "text") await verifier.verifier.verifyText({ ...text(), signal });
+    else await verifier.verifier.predict({ prompt: text().prompt, prediction: text().draft, maxTokens: draft.length + 1, signal });
+  };
   /** One round of `walk` on its context grown by its last draft; the drafting is not timed. */
   const round = async (walk: ProtocolWalk): Promise<number> => {
     walk.context = [...walk.context, ...walk.lastDraft];
     const draft = (await drafter.draft(walk.documentKey, walk.context, PROTOCOL_TIMING_K, signal)).tokens;
     const started = performance.now();
-    if (walk.verifier) await walk.verifier.verifyDraft({ context: walk.context, draft, signal });
-    else await client.predict({ prompt: drafter.textAfter(walk.context as Token[], []), prediction: drafter.textAfter(draft, walk.context as Token[]), maxTokens: draft.length + 1, signal });
+    await verifyOnce(walk.verifier!, walk.context, draft);
     walk.lastDraft = draft;
     return performance.now() - started;
   };

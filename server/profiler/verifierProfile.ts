@@ -6,11 +6,12 @@ import { SeededRandom } from "../util/seededRandom.js";
 import type { VerifierClient } from "../verifier/verifierClient.js";
 import { latencyStatsOf } from "./latencyStats.js";
 import { WAITING_LABEL, type PowerTally } from "./powerTally.js";
-import { VerifierProtocolSchema, type BilledRound, type LatencyStats, type VerifierProfile, type VerifyPoint } from "../profile/profileSchema.js";
-import { cacheOnlyPrompt, isWarmRound, walkRounds, type RoundObservation } from "./roundWalk.js";
+import type { BilledRound, LatencyStats, VerifierProfile, VerifyPoint } from "../profile/profileSchema.js";
+import type { VerifierProtocol } from "../verifier/verifierProtocol.js";
+import { cacheOnlyPrompt } from "../verifier/protocols/echoLogprobsProtocol.js";
+import type { TokenVerifier } from "../verifier/protocols/tokenVerifier.js";
+import { isWarmRound, recordRounds, type RoundObservation } from "./recordedRounds.js";
 
-/** The profiler verifies by echoed logprobs (`logprobs` in older profiles: the schema reads either name). */
-const ECHO_PROTOCOL = VerifierProtocolSchema.parse("logprobs");
 
 /** Probes timed for the round trip at least (after one untimed warm-up: connection setup is not RTT). */
 export const RTT_PROBES = 10;
@@ -52,6 +53,8 @@ export interface VerifierMeasurements {
 
 export interface VerifierMeasureOptions {
   client: VerifierClient;
+  /** The protocol the rounds are verified with (the profile's `verifier.protocol`). */
+  verifier: TokenVerifier;
   /** Drafts the sweep rounds (the fastest drafter: the drafts' source does not change verify time). */
   drafter: Drafter;
   prompts: readonly SweepPrompt[];
@@ -67,7 +70,7 @@ export interface VerifierMeasureOptions {
  * regime: the prompt cached from the previous round, K new drafts and last round's token to check.
  */
 export async function measureVerifier(options: VerifierMeasureOptions): Promise<VerifierMeasurements> {
-  const { client, signal, tally } = options;
+  const { client, verifier, signal, tally } = options;
   const rttSamples: number[] = [];
   const probe = async (timed: boolean) => {
     const health = await client.probe({ signal });
@@ -86,17 +89,17 @@ export async function measureVerifier(options: VerifierMeasureOptions): Promise<
   for (const [index, prompt] of options.prompts.entries()) {
     const ks = Array.from({ length: K_SWEEP_PASSES }, () => shuffled(Array.from({ length: options.kMax + 1 }, (_, k) => k), index + 1)).flat();
     // One untimed round first: the prompt's first request is a cold prefill, not the steady state.
-    await walkRounds({ drafter: options.drafter, client, documentKey: prompt.documentKey, prompt: prompt.tokens, ks: [0], drafterThreads: options.drafter.threads, tally, signal });
+    await recordRounds({ drafter: options.drafter, verifier, documentKey: prompt.documentKey, prompt: prompt.tokens, ks: [0], drafterThreads: options.drafter.threads, tally, signal });
     sweepRounds.push(
-      ...(await walkRounds({ drafter: options.drafter, client, documentKey: prompt.documentKey, prompt: prompt.tokens, ks, drafterThreads: options.drafter.threads, tally, signal })),
+      ...(await recordRounds({ drafter: options.drafter, verifier, documentKey: prompt.documentKey, prompt: prompt.tokens, ks, drafterThreads: options.drafter.threads, tally, signal })),
     );
     for (let r = 0; r < PREFILL_REPEATS; r++) {
-      await cacheOnlyPrompt(client, prompt.tokens, signal);
+      await cacheOnlyPrompt(verifier, prompt.tokens, signal);
       const call = await tally.measure(WAITING_LABEL, () => client.generate({ prompt: [...prompt.tokens], maxTokens: 1, signal }));
       prefillCalls.push({ promptTokens: prompt.tokens.length, ms: call.stats.latencyMs });
     }
     for (let r = 0; r < GENERATE_REPEATS; r++) {
-      await cacheOnlyPrompt(client, prompt.tokens, signal);
+      await cacheOnlyPrompt(verifier, prompt.tokens, signal);
       const call = await tally.measure(WAITING_LABEL, () => client.generate({ prompt: [...prompt.tokens], maxTokens: GENERATE_TOKENS, signal }));
       // A call that stopped early (end of text) timed fewer tokens: keep it per token.
       const tokens = call.stats.usage.completionTokens;
@@ -116,18 +119,16 @@ export async function measureVerifier(options: VerifierMeasureOptions): Promise<
 export function verifierProfileOf(
   measurements: VerifierMeasurements,
   otherRounds: readonly RoundObservation[],
-  endpoint: { baseUrl: string; model: string },
+  endpoint: { baseUrl: string; model: string; protocol: VerifierProtocol },
 ): VerifierProfile {
   const { rttMs } = measurements;
   const warm = [...measurements.sweepRounds, ...otherRounds].filter(isWarmRound);
   if (warm.length === 0) throw new RangeError("expected warm verification rounds to time, found none");
-  const points: VerifyPoint[] = warm.map((r) => ({ k: r.drafted, promptTokens: r.contextTokens, ms: Math.max(0, r.verifyCallMs - rttMs.median) }));
+  const points: VerifyPoint[] = warm.map((r) => ({ k: r.drafted, promptTokens: r.contextTokens, ms: Math.max(0, r.stats.latencyMs - rttMs.median) }));
   const billed: BilledRound[] = warm.map((r) => ({
     k: r.drafted,
     contextTokens: r.contextTokens,
-    promptTokens: r.promptTokens,
-    cachedTokens: r.cachedTokens,
-    completionTokens: r.completionTokens,
+    ...r.stats.usage,
   }));
   const prefillMs = fitPrefillMs(measurements.prefillPoints);
   // Decode time per token: the call minus the round trip and the prefill (whose forward pass gives
@@ -138,13 +139,13 @@ export function verifierProfileOf(
   return {
     baseUrl: endpoint.baseUrl,
     model: endpoint.model,
-    protocol: ECHO_PROTOCOL,
+    protocol: endpoint.protocol,
     rttMs,
     rttSamplesMs: measurements.rttSamplesMs.map((ms) => Math.round(ms * 1000) / 1000),
     // Plain least squares, i.e. the mean verify time: goodput divides tokens by total time, so a
     // shared machine's occasional stall belongs in the prediction as much as in the measurement.
     verifyMs: { points, fit: fitVerifyMs(points) },
-    billing: { points: billed, fit: fitBilling(billed, ECHO_PROTOCOL) },
+    billing: { points: billed, fit: fitBilling(billed, endpoint.protocol) },
     generateMsPerToken: latencyStatsOf(perToken),
     prefillMs,
   };

@@ -1,7 +1,7 @@
 /**
  * The daemon's wiring point to the profiler: measure this machine, the drafters and the
  * verifier link, and return a Profile (server/profile/profileSchema.ts). The daemon stores
- * it, and derives everything else from it with server/model and server/selector.
+ * it, and derives everything else from it with server/prediction and server/selector.
  */
 import type { PriceOverride } from "../../config/daemonSettings.js";
 import { runProfile } from "../../profiler/profileRunner.js";
@@ -34,6 +34,7 @@ export const profileMachine: ProfileMachine = async (options) => {
   const { profile } = await runProfile({
     drafters: options.drafters.map((d) => ({ id: d.id, path: d.uriOrPath })),
     verifier: { baseUrl: options.verifier.baseUrl, model: options.verifier.model, apiKey: options.verifier.apiKey },
+    protocol: options.verifier.protocol,
     prices: priceTableFor(options.verifier.model, options.prices),
     corpusDir: options.workspaceFolder,
     signal: options.signal,

@@ -7,7 +7,7 @@ import { CURVE_PRIOR_ROUNDS, estimateAcceptanceCurve } from "../../../server/pro
 import { drafterSpeedOf } from "../../../server/profiler/drafterSpeed.js";
 import { latencyStatsOf, quantile } from "../../../server/profiler/latencyStats.js";
 import { alignmentKs } from "../../../server/profiler/profileRunner.js";
-import type { RoundObservation } from "../../../server/profiler/roundWalk.js";
+import type { RoundObservation } from "../../../server/profiler/recordedRounds.js";
 
 function round(k: number, accepted: number, overrides: Partial<RoundObservation> = {}): RoundObservation {
   return {
@@ -18,11 +18,9 @@ function round(k: number, accepted: number, overrides: Partial<RoundObservation>
     drafterCatchUpTokens: accepted + 1,
     tokenMs: Array.from({ length: k }, (_, i) => (i === 0 ? 3 : 1)),
     draftCallMs: k + 2.5,
-    verifyCallMs: 10,
-    networkMs: 0,
-    promptTokens: 500 + k,
-    cachedTokens: 499,
-    completionTokens: 1,
+    verifyStartMs: 0,
+    verifyEndMs: 10,
+    stats: { latencyMs: 10, attemptMs: 10, networkMs: 0, attempts: 1, usage: { promptTokens: 500 + k, cachedTokens: 499, completionTokens: 1 } },
     ...overrides,
   };
 }
