@@ -81,6 +81,12 @@ export const ENGINE_REBUILD_KEYS: readonly SettingKey[] = ["drafters", "verifier
 /** Keys whose change invalidates cached completions (the verifier's greedy output would differ). */
 export const CACHE_INVALIDATING_KEYS: readonly SettingKey[] = ["verifier.baseUrl", "verifier.model", "maxTokens"];
 
+/** Keys whose change re-probes the verifier and closes an embedded one. */
+export const VERIFIER_KEYS: readonly SettingKey[] = ["verifier.baseUrl", "verifier.model", "verifier.protocol"];
+
+/** Keys the predictions in the profile view depend on. */
+export const PROFILE_VIEW_KEYS: readonly SettingKey[] = ["allowUnverified", "maxTokens", "verifier.protocol"];
+
 const BaseUrlSchema = z.union([z.literal(""), z.url({ protocol: /^https?$/ })]);
 
 export interface ParsedSettings {

@@ -1,6 +1,4 @@
-import { fileURLToPath } from "node:url";
 import { mkdir } from "node:fs/promises";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import {
   DidChangeConfigurationNotification,
@@ -12,7 +10,6 @@ import {
   type Connection,
   type InitializeParams,
   type InitializeResult,
-  type WorkDoneProgressReporter,
 } from "vscode-languageserver";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { z } from "zod";
@@ -22,13 +19,12 @@ import {
   DEFAULT_SETTINGS,
   ENGINE_REBUILD_KEYS,
   parseDaemonSettings,
+  PROFILE_VIEW_KEYS,
   SETTINGS_SECTION,
+  VERIFIER_KEYS,
   type DaemonSettings,
-  type SettingKey,
 } from "../config/daemonSettings.js";
-import type { CompletionSource } from "../completionContract.js";
-import { isRemoteModelUri, resolveModelPath } from "../modelFiles/modelLoader.js";
-import { createOnBatteryReader, type ReadOnBattery } from "../profiler/power/onBatteryReader.js";
+import { createOnBatteryReader } from "../profiler/power/onBatteryReader.js";
 import { InvalidProfileError, readProfile, writeProfile } from "../profiler/profileStore.js";
 import {
   GetProfileRequest,
@@ -44,49 +40,24 @@ import { chooseActiveConfiguration, type ActiveChoice } from "./activeConfigurat
 import type { CompletionOutput } from "../completionContract.js";
 import { CompletionCache } from "./cache/completionCache.js";
 import { abortSignalOf } from "./cancellation.js";
-import { isAbortError } from "../util/abort.js";
+import { describeConfiguration, EngineBuilds } from "./engineBuilds.js";
+import { prepareDrafters, withWorkDoneProgress } from "./longRequests.js";
+import { statsResult } from "./stats/validationStats.js";
 import { InlineCompletionParamsSchema } from "./completion/inlineCompletionParams.js";
 import { InlineCompletionPipeline } from "./completion/inlineCompletionPipeline.js";
 import { daemonLoggerOf, type DaemonLogger } from "./daemonLogger.js";
-import type { CreateEngine, EngineDrafter, EngineVerifier, StartEmbeddedVerifier } from "./engineFactory.js";
-import { VerifierProtocolSchema } from "../verifier/verifierProtocol.js";
+import { DEFAULT_STORAGE_DIR, firstLocalFolder, PROFILE_FILE_NAME, type ConfigSpecDaemonOptions } from "./daemonOptions.js";
 import { EngineSlot } from "./engineSlot.js";
-import { downloadDrafters, ensureGeneratedFamily, type PreparationProgress } from "../modelFiles/drafterPreparation.js";
 import { bundledFamilyDir } from "../modelFiles/bundledFamily.js";
 import { onParsedRequest } from "./parsedRequest.js";
-import type { ProfileMachine } from "./profiling/profileMachine.js";
-import type { RenderProfileCharts } from "./profiling/profileCharts.js";
-import type { PredictedVsMeasured } from "../prediction/onlineValidation.js";
 import { ProfileState, type ProfileViewInputs } from "./profiling/profileState.js";
-import { DEFAULT_POWER_POLL_MS, PowerStateWatch } from "./power/powerStateWatch.js";
+import { PowerStateWatch } from "./power/powerStateWatch.js";
 import { createCompletionAccounting, priceTableFor } from "./stats/completionAccounting.js";
 import { CompletionLedger } from "./stats/completionLedger.js";
 import { StatusReporter } from "./statusReporter.js";
 import { VerifierEndpoint } from "./verifierEndpoint.js";
-import { VerifierHealth, type VerifierHealthOptions } from "./verifierHealth.js";
+import { VerifierHealth } from "./verifierHealth.js";
 import { errorMessageOf } from "../util/errorMessage.js";
-
-/** Default storage when the client passes none: `~/.configspec`. */
-export const DEFAULT_STORAGE_DIR = join(homedir(), ".configspec");
-/** The profile's file in the storage folder. */
-export const PROFILE_FILE_NAME = "profile.json";
-
-export interface ConfigSpecDaemonOptions {
-  createEngine: CreateEngine;
-  startEmbeddedVerifier: StartEmbeddedVerifier;
-  profileMachine: ProfileMachine;
-  renderProfileCharts: RenderProfileCharts;
-  /** Thresholds of the verifier's circuit breaker (tests shorten the cool-down). Default: the breaker's defaults. */
-  circuitBreaker?: VerifierHealthOptions["circuitBreaker"];
-  /** The live power state `auto` follows. Default: the platform's power sources (server/profiler/power/onBatteryReader.ts). */
-  readOnBattery?: ReadOnBattery;
-  /** How often it is read, ms. Default {@link DEFAULT_POWER_POLL_MS}. */
-  powerPollMs?: number;
-}
-
-const VERIFIER_KEYS: readonly SettingKey[] = ["verifier.baseUrl", "verifier.model", "verifier.protocol"];
-/** Keys the predictions in the profile view depend on. */
-const PROFILE_VIEW_KEYS: readonly SettingKey[] = ["allowUnverified", "maxTokens", "verifier.protocol"];
 
 /**
  * The daemon: document sync, inline completions, the custom `configspec/*` requests, and the
@@ -101,6 +72,7 @@ export class ConfigSpecDaemon {
   readonly #status: StatusReporter;
   readonly #cache = new CompletionCache();
   readonly #ledger = new CompletionLedger();
+  readonly #engines: EngineBuilds;
   readonly #slot: EngineSlot;
   /** The drafter alone, built only while the verifier is unavailable and allowUnverified is on. */
   readonly #degradedSlot: EngineSlot;
@@ -135,8 +107,15 @@ export class ConfigSpecDaemon {
       pollMs: options.powerPollMs,
       onChange: (onBattery) => this.#powerStateChanged(onBattery),
     });
-    this.#slot = new EngineSlot({ build: (signal) => this.#buildEngine(signal) });
-    this.#degradedSlot = new EngineSlot({ build: (signal) => this.#buildDegradedEngine(signal) });
+    this.#engines = new EngineBuilds({
+      loadEngine: options.loadEngine,
+      status: this.#status,
+      log: this.#log,
+      health: () => this.#health,
+      state: () => ({ choice: this.#choice, settings: this.#settings, apiKey: this.#apiKey, verifier: this.#verifier, remoteModelsDir: this.#remoteModelsDir }),
+    });
+    this.#slot = new EngineSlot({ build: (signal) => this.#engines.build(signal) });
+    this.#degradedSlot = new EngineSlot({ build: (signal) => this.#engines.buildDegraded(signal) });
     this.#health = new VerifierHealth({
       status: this.#status,
       log: this.#log,
@@ -200,13 +179,7 @@ export class ConfigSpecDaemon {
       this.#log.info(`objective set to ${params.objective}`);
       return { active: this.#reselect() };
     });
-    onParsedRequest(connection, StatsRequest, this.#log, () => ({
-      active: this.#choice.active,
-      last: this.#ledger.last,
-      totals: { ...this.#ledger.totals },
-      counters: { ...this.#ledger.counters },
-      predictedVsMeasured: statsOfValidation(this.#profiles.predictedVsMeasured),
-    }));
+    onParsedRequest(connection, StatsRequest, this.#log, () => statsResult(this.#choice.active, this.#ledger, this.#profiles.predictedVsMeasured));
     onParsedRequest(connection, SetVerifierApiKeyRequest, this.#log, (params) => {
       // The key itself is never logged.
       this.#apiKey = params.apiKey ?? undefined;
@@ -216,7 +189,9 @@ export class ConfigSpecDaemon {
       void this.#health.check();
       return { accepted: true };
     });
-    onParsedRequest(connection, PrepareDraftersRequest, this.#log, (params, token) => this.#prepareDrafters(params, token));
+    onParsedRequest(connection, PrepareDraftersRequest, this.#log, (params, token) =>
+      prepareDrafters(this.#progressContext, params, token, { remoteModelsDir: this.#remoteModelsDir, modelFamilyDir: this.#modelFamilyDir }),
+    );
 
     this.#documents.listen(connection);
     connection.listen();
@@ -234,7 +209,6 @@ export class ConfigSpecDaemon {
     await this.dispose();
   }
 
-  // -------------------------------------------------------------------------------------------
   // Lifecycle and settings
 
   #initialize(params: InitializeParams): InitializeResult {
@@ -364,91 +338,15 @@ export class ConfigSpecDaemon {
     return join(this.#storagePath, PROFILE_FILE_NAME);
   }
 
-  // -------------------------------------------------------------------------------------------
   // Engine and verifier
 
   #createVerifierEndpoint(): VerifierEndpoint {
     return new VerifierEndpoint({ startEmbeddedVerifier: this.#options.startEmbeddedVerifier, modelFamilyDir: this.#modelFamilyDir });
   }
 
-  async #buildEngine(signal: AbortSignal): Promise<CompletionSource> {
-    const { drafter: chosen, active } = this.#choice;
-    const settings = this.#settings;
-    const done = this.#status.busy("engine", `Loading ${describeConfiguration(active)}…`);
-    try {
-      const drafter = chosen ? await this.#localDrafter(chosen, signal) : undefined;
-      const verifier = await this.#verifier.resolve(settings.verifier, this.#apiKey);
-      // Known before the engine exists: a build that fails on the verifier still tells the breaker what to probe.
-      this.#health.useEngineTarget({ baseUrl: verifier.baseUrl, model: verifier.model, apiKey: verifier.apiKey });
-      signal.throwIfAborted();
-      const engine = await this.#options.createEngine({
-        drafter,
-        k: active.k,
-        ...(active.threads === undefined ? {} : { threads: active.threads }),
-        verifier: { baseUrl: verifier.baseUrl, model: verifier.model, apiKey: verifier.apiKey, protocol: verifier.protocol, ...this.#profiledProtocols(active) },
-      });
-      if (signal.aborted) {
-        // Invalidated while building: this engine is already stale.
-        await engine.dispose();
-        signal.throwIfAborted();
-      }
-      this.#status.clear("engine");
-      this.#status.update({ verifierProtocol: engine.verifierProtocol ?? null });
-      this.#log.info(`engine ready: ${describeConfiguration(active)}, verifier ${verifier.embedded ? "embedded at " : ""}${verifier.baseUrl}`);
-      void this.#health.check();
-      return engine;
-    } catch (error) {
-      if (!isAbortError(error)) this.#status.problem("engine", "error", `Engine unavailable: ${errorMessageOf(error)}`);
-      throw error;
-    } finally {
-      done();
-    }
-  }
-
-  /**
-   * What the profile knows about the protocols, for `auto`: the one the selector chose for the
-   * active configuration, and each one's measured verify ms (the fastest wins without a choice).
-   */
-  #profiledProtocols(active: ActiveConfiguration): Pick<EngineVerifier, "preferredProtocol" | "measuredVerifyMs"> {
-    const preferred = VerifierProtocolSchema.safeParse(active.protocol);
-    const timings = this.#profiles.profile?.verifier.protocols ?? [];
-    return {
-      ...(preferred.success && { preferredProtocol: preferred.data }),
-      ...(timings.length > 0 && { measuredVerifyMs: Object.fromEntries(timings.map((t) => [t.protocol, t.verifyMsPerRound])) }),
-    };
-  }
-
-  /** The drafter alone (no verifier): the degraded mode's engine, same drafter and K as the active configuration. */
-  async #buildDegradedEngine(signal: AbortSignal): Promise<CompletionSource> {
-    const { drafter: chosen, active } = this.#choice;
-    if (!chosen) throw new Error("no drafter is configured, so there is no drafter-only fallback");
-    const drafter = await this.#localDrafter(chosen, signal);
-    signal.throwIfAborted();
-    const engine = await this.#options.createEngine({ drafter, k: active.k, ...(active.threads === undefined ? {} : { threads: active.threads }) });
-    if (signal.aborted) {
-      await engine.dispose();
-      signal.throwIfAborted();
-    }
-    this.#log.info(`drafter-only engine ready (${drafter.id}): completions are unverified until the verifier is back`);
-    return engine;
-  }
-
   #invalidateEngines(): void {
     void this.#slot.invalidate();
     void this.#degradedSlot.invalidate();
-  }
-
-  /** A drafter with a local path: remote URIs are resolved (downloaded if needed) into the storage's model folder. */
-  async #localDrafter(drafter: EngineDrafter, signal: AbortSignal): Promise<EngineDrafter> {
-    if (!isRemoteModelUri(drafter.uriOrPath)) return drafter;
-    const done = this.#status.busy("download", `Resolving ${drafter.uriOrPath}…`);
-    try {
-      const path = await resolveModelPath(drafter.uriOrPath, { directory: this.#remoteModelsDir, signal });
-      signal.throwIfAborted(); // node-llama-cpp resolves, rather than rejects, when aborted mid-download
-      return { id: drafter.id, uriOrPath: path };
-    } finally {
-      done();
-    }
   }
 
   get #remoteModelsDir(): string {
@@ -467,17 +365,11 @@ export class ConfigSpecDaemon {
     this.#health.configure({ baseUrl, model, apiKey: this.#apiKey });
   }
 
-  // -------------------------------------------------------------------------------------------
   // Long requests with work-done progress
 
   async #profileMachine(workDoneToken: string | number | undefined, token: CancellationToken) {
-    return this.#withProgress("profile", "Profiling this machine", workDoneToken, token, async (signal, report) => {
-      const drafters: EngineDrafter[] = [];
-      for (const uriOrPath of this.#settings.drafters) {
-        report({ message: `resolving ${uriOrPath}` });
-        const { drafter } = chooseActiveConfiguration({ objective: this.#settings.objective, onBattery: null, drafters: [uriOrPath], profile: null });
-        if (drafter) drafters.push(await this.#localDrafter(drafter, signal));
-      }
+    return withWorkDoneProgress(this.#progressContext, { task: "profile", title: "Profiling this machine", workDoneToken, token }, async (signal, report) => {
+      const drafters = await this.#engines.localDrafters(this.#settings.drafters, signal, report);
       const verifier = await this.#verifier.resolve(this.#settings.verifier, this.#apiKey);
       const measured = await this.#options.profileMachine({
         drafters,
@@ -496,79 +388,12 @@ export class ConfigSpecDaemon {
     });
   }
 
-  async #prepareDrafters(params: z.infer<typeof PrepareDraftersRequest.params>, token: CancellationToken) {
-    const { source } = params;
-    const title = source.kind === "download" ? "Downloading drafters" : "Preparing the bundled code models";
-    return this.#withProgress("download", title, params.workDoneToken, token, async (signal, report) => {
-      const drafters =
-        source.kind === "download"
-          ? await downloadDrafters(source.uris, { directory: this.#remoteModelsDir, signal, onProgress: report })
-          : await ensureGeneratedFamily(this.#modelFamilyDir, report);
-      this.#log.info(`${title}: done (${drafters.length} drafters)`);
-      return { drafters };
-    });
-  }
-
-  /** Runs a long task with `$/progress` on the client's token, busy status, and cancellation as an AbortSignal. */
-  async #withProgress<T>(
-    task: string,
-    title: string,
-    workDoneToken: string | number | undefined,
-    token: CancellationToken,
-    run: (signal: AbortSignal, report: (progress: PreparationProgress) => void) => Promise<T>,
-  ): Promise<T> {
-    const progress: WorkDoneProgressReporter = this.#connection.window.attachWorkDoneProgress(workDoneToken);
-    const cancellation = abortSignalOf(token);
-    const done = this.#status.busy(task, `${title}…`);
-    progress.begin(title, 0, undefined, true);
-    try {
-      return await run(cancellation.signal, ({ message, percentage }) => {
-        if (percentage === undefined) progress.report(message);
-        else progress.report(Math.max(0, Math.min(100, Math.round(percentage))), message);
-      });
-    } catch (error) {
-      if (cancellation.signal.aborted) this.#log.info(`${title}: cancelled`);
-      throw error;
-    } finally {
-      progress.done();
-      done();
-      cancellation.dispose();
-    }
+  get #progressContext() {
+    return { connection: this.#connection, status: this.#status, log: this.#log };
   }
 
   #invalidParams(method: string, error: z.ZodError) {
     this.#log.warn(`${method}: invalid params: ${z.prettifyError(error)}`);
     return new ResponseError(ErrorCodes.InvalidParams, `${method}: invalid params: ${z.prettifyError(error)}`);
   }
-}
-
-function describeConfiguration(active: ActiveConfiguration): string {
-  const drafter = active.drafterId === null ? "verifier-only" : `${active.drafterId} K=${active.k}${active.protocol ? ` via ${active.protocol}` : ""}`;
-  return `${drafter} (${active.objective}, ${active.source})`;
-}
-
-
-/** The first `file:` workspace folder (or the legacy rootUri) as a local path. */
-function firstLocalFolder(params: InitializeParams): string | undefined {
-  const uri = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? undefined;
-  if (!uri?.startsWith("file:")) return undefined;
-  try {
-    return fileURLToPath(uri);
-  } catch {
-    return undefined;
-  }
-}
-
-/** configspec/stats' view of online validation (JSON-safe: NaN becomes null); null before any completion. */
-function statsOfValidation(summary: PredictedVsMeasured) {
-  if (summary.completions === 0) return null;
-  const finite = (value: number) => (Number.isFinite(value) ? value : null);
-  return {
-    completions: summary.completions,
-    predictedGoodput: finite(summary.predictedGoodput),
-    measuredGoodput: finite(summary.measuredGoodput),
-    goodputError: finite(summary.goodputError),
-    coverage: finite(summary.coverage),
-    drift: summary.drift ?? null,
-  };
 }

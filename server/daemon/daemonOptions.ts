@@ -1,0 +1,39 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { InitializeParams } from "vscode-languageserver";
+import type { ReadOnBattery } from "../profiler/power/onBatteryReader.js";
+import type { LoadEngine, StartEmbeddedVerifier } from "./engineFactory.js";
+import type { DEFAULT_POWER_POLL_MS } from "./power/powerStateWatch.js";
+import type { RenderProfileCharts } from "./profiling/profileCharts.js";
+import type { ProfileMachine } from "./profiling/profileMachine.js";
+import type { VerifierHealthOptions } from "./verifierHealth.js";
+
+/** Default storage when the client passes none: `~/.configspec`. */
+export const DEFAULT_STORAGE_DIR = join(homedir(), ".configspec");
+/** The profile's file in the storage folder. */
+export const PROFILE_FILE_NAME = "profile.json";
+
+export interface ConfigSpecDaemonOptions {
+  loadEngine: LoadEngine;
+  startEmbeddedVerifier: StartEmbeddedVerifier;
+  profileMachine: ProfileMachine;
+  renderProfileCharts: RenderProfileCharts;
+  /** Thresholds of the verifier's circuit breaker (tests shorten the cool-down). Default: the breaker's defaults. */
+  circuitBreaker?: VerifierHealthOptions["circuitBreaker"];
+  /** The live power state `auto` follows. Default: the platform's power sources (server/profiler/power/onBatteryReader.ts). */
+  readOnBattery?: ReadOnBattery;
+  /** How often it is read, ms. Default {@link DEFAULT_POWER_POLL_MS}. */
+  powerPollMs?: number;
+}
+
+/** The first `file:` workspace folder (or the legacy rootUri) as a local path. */
+export function firstLocalFolder(params: InitializeParams): string | undefined {
+  const uri = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? undefined;
+  if (!uri?.startsWith("file:")) return undefined;
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return undefined;
+  }
+}
