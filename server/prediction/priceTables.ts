@@ -1,5 +1,4 @@
 import type { PriceTable } from "../profile/profileSchema.js";
-import type { VerifierProtocol } from "../verifier/verifierProtocol.js";
 
 /**
  * List prices of a few real OpenAI-compatible verifiers, USD per 1M tokens, as published on
@@ -108,24 +107,6 @@ export const ENGINE_BILLING: readonly EngineBilling[] = [
     source: "the GPU is paid by the hour whatever it computes; a cache hit only saves verify time (perServerSecond · verify s)",
   },
 ];
-
-/**
- * What one round of each protocol is billed for, context C tokens and K drafts (the billing fit's
- * defaults in server/prediction/profileFits.ts follow these; measured `usage` replaces them):
- * - `echo-logprobs`: C + K input (the whole echoed prompt; vLLM recomputes it: prompt logprobs
- *   skip its prefix cache), 1 output.
- * - `sglang`: C + K input, of which the radix cache serves the context, 1 output.
- * - `prefix-probe`: K+1 prompts, C·(K+1) + K(K+1)/2 input (the cache serves the repeats on
- *   self-hosted engines; a per-token API would bill every copy), K+1 outputs.
- * - `predicted-outputs`: C input once per completion; output = generated tokens + rejected
- *   prediction tokens (OpenAI bills rejected prediction tokens as completion tokens).
- */
-export const PROTOCOL_BILLING: Readonly<Record<VerifierProtocol, string>> = {
-  "echo-logprobs": "C + K input (echoed prompt), 1 output",
-  sglang: "C + K input (context cached by the radix tree), 1 output",
-  "prefix-probe": "C·(K+1) + K(K+1)/2 input (K+1 prompts; cached on self-hosted engines), K+1 output",
-  "predicted-outputs": "C input per completion; output = generated + rejected prediction tokens",
-};
 
 /** What cost is modelled against when the verifier's own prices are unknown (a local or private endpoint). */
 export const DEFAULT_PRICE_TABLE: PriceTable = DEFAULT_PRICE_TABLES[1];

@@ -1,4 +1,5 @@
 import type { BilledRound, BillingFit, PrefillFit, VerifierProtocol, VerifyFit, VerifyPoint } from "../profile/profileSchema.js";
+import { protocolModule } from "../verifier/protocols/protocolModules.js";
 
 /**
  * Fits of the measured verifier points into the model's linear coefficients, for the profiler.
@@ -39,24 +40,10 @@ export function fitPrefillMs(points: readonly { promptTokens: number; ms: number
   return { baseMs, perPromptTokenMs };
 }
 
-/**
- * What a protocol bills per round when nothing was measured (no prefix caching assumed):
- * - `echo-logprobs`, `sglang`: context + the K drafts as input, 1 token generated;
- * - `prefix-probe`: K+1 prompts, the i-th context + i drafts — input context·(K+1) + K(K+1)/2 —
- *   and K+1 generated tokens (one per prompt);
- * - `predicted-outputs`: the context as input, the prediction billed as output: accepted and
- *   rejected tokens alike, plus the bonus (K+1; openai-node CompletionUsage.CompletionTokensDetails).
- */
+/** What a protocol bills per round when nothing was measured (no prefix caching assumed): its module's structure. */
 export function defaultBillingFit(protocol: VerifierProtocol): BillingFit {
-  switch (protocol) {
-    case "echo-logprobs":
-    case "sglang":
-      return { cachedInputFraction: 0, inputPerDraftToken: 1, completionBaseTokens: 1, completionPerDraftToken: 0 };
-    case "prefix-probe":
-      return { cachedInputFraction: 0, inputPerDraftToken: 0.5, completionBaseTokens: 1, completionPerDraftToken: 1, contextCopiesPerDraftToken: 1, inputPerDraftTokenSquared: 0.5 };
-    case "predicted-outputs":
-      return { cachedInputFraction: 0, inputPerDraftToken: 0, completionBaseTokens: 1, completionPerDraftToken: 1 };
-  }
+  const { summary: _summary, ...structure } = protocolModule(protocol).bills;
+  return { cachedInputFraction: 0, ...structure };
 }
 
 /** Input tokens one round is billed for at `contextTokens` and K = `k`, from a {@link BillingFit}. */

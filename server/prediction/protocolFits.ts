@@ -54,8 +54,8 @@ export function protocolFits(profile: Profile, protocol: VerifierProtocol | unde
 }
 
 /**
- * A protocol billed like the measured one (sglang and echo-logprobs: C + K input, 1 output) takes
- * the measured billing fit as it is; another, its own structure with the measured cached share.
+ * A protocol billed like the measured one (the same structure in its module's `bills`) takes the
+ * measured billing fit as it is; another, its own structure with the measured cached share.
  */
 function billingFitOf(profile: Profile, protocol: VerifierProtocol): BillingFit {
   const measured = profile.verifier.billing.fit;

@@ -110,7 +110,7 @@ export const DrafterProfileSchema = z.object({
 });
 export type DrafterProfile = z.infer<typeof DrafterProfileSchema>;
 
-// How a round is verified: defined once, with the protocols (stored `logprobs` reads as `echo-logprobs`).
+// How a round is verified: defined once, with the protocols (older stored names still read).
 export { VerifierProtocolSchema, type VerifierProtocol } from "../verifier/verifierProtocol.js";
 
 /** One measured verification: server time (wall time minus the measured round trip). */
