@@ -4,6 +4,7 @@ import { configurationKind, configurationLabel, type Configuration } from "./con
 import { InvalidConfigurationError } from "./invalidConfigurationError.js";
 import { protocolFits } from "./protocolFits.js";
 import { draftMsPerTokenFor, roundSchedule, verifierPrefillMsFor, verifyMsFor } from "./performanceModel.js";
+import { DEFAULT_INTERVAL_LEVEL, quantile, type MetricInterval } from "./predictionInterval.js";
 
 /**
  * What a person waits for at a pause while typing (the typing benchmark's keystroke →
@@ -19,11 +20,11 @@ export interface FirstLineConditions {
   lineTokens?: number;
   /** Prompt length (the context the verifier scores). Default 1,024. */
   promptTokens?: number;
-  /** Tokens typed since the caches were last warmed, prefilled by both models at the pause. Default 0. */
+  /** Tokens typed since the caches were last warmed, prefilled by both models at the pause. Default 0 ({@link predictFirstLine}: {@link DEFAULT_STALE_TOKENS}). */
   staleTokens?: number;
   /**
    * Tokens verifier-only generates before anything is shown: a single non-streamed request decodes
-   * its whole budget (today's verifier-only mode), so pass maxTokens; a streamed one stops at the line.
+   * its whole budget, so pass maxTokens; a streamed one (the verifier-only mode) stops at the line.
    * Default: `lineTokens`.
    */
   verifierOnlyTokens?: number;
@@ -75,4 +76,45 @@ export function predictFirstLineMs(profile: Profile, configuration: Configuratio
     if (count > 0) roundsMs += count * (conditions.rttMs + verifyMsFor(verifyFit, k, context) + k * draftMs + (k > 0 ? drafter.roundOverheadMs : 0));
   }
   return drafterStaleMs + verifierStaleMs + roundsMs;
+}
+
+/**
+ * Tokens typed since the caches were last warmed when the person pauses: with warm-up while
+ * typing (the daemon warms after each debounced edit) about the last word or two.
+ */
+export const DEFAULT_STALE_TOKENS = 8;
+
+/** A first-line prediction with the conditions it is for and its spread over the profile's bootstrap replicates. */
+export interface FirstLinePrediction {
+  /** Predicted ms from the pause to the first verified line. */
+  ms: number;
+  /** The `level` interval of `ms` over the replicates (low ≤ ms ≤ high); absent when the profile has none. */
+  interval?: MetricInterval;
+  conditions: Required<Omit<FirstLineConditions, "verifierOnlyTokens">>;
+}
+
+/**
+ * {@link predictFirstLineMs} with its interval: the same prediction on every bootstrap replicate
+ * of the profile (replicateProfiles), the (1 − level)/2 and (1 + level)/2 quantiles, as
+ * predictionInterval.ts does for goodput.
+ */
+export function predictFirstLine(
+  profile: Profile,
+  configuration: Configuration,
+  conditions: FirstLineConditions,
+  replicates: readonly Profile[] = [],
+  level = DEFAULT_INTERVAL_LEVEL,
+): FirstLinePrediction {
+  const resolved = {
+    rttMs: conditions.rttMs,
+    lineTokens: conditions.lineTokens ?? DEFAULT_LINE_TOKENS,
+    promptTokens: conditions.promptTokens ?? DEFAULT_PROMPT_TOKENS,
+    staleTokens: conditions.staleTokens ?? DEFAULT_STALE_TOKENS,
+  };
+  const ms = predictFirstLineMs(profile, configuration, { ...conditions, ...resolved });
+  const values = replicates.map((replicate) => predictFirstLineMs(replicate, configuration, { ...conditions, ...resolved })).filter(Number.isFinite);
+  if (values.length === 0) return { ms, conditions: resolved };
+  const low = Math.min(ms, quantile(values, (1 - level) / 2));
+  const high = Math.max(ms, quantile(values, (1 + level) / 2));
+  return { ms, interval: { low, high }, conditions: resolved };
 }

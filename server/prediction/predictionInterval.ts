@@ -119,7 +119,8 @@ export function covers(interval: MetricInterval, value: number): boolean {
   return value >= interval.low && value <= interval.high;
 }
 
-function quantile(samples: readonly number[], q: number): number {
+/** The q-quantile of `samples`, linearly interpolated. */
+export function quantile(samples: readonly number[], q: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
   const position = (sorted.length - 1) * q;
   const lower = Math.floor(position);

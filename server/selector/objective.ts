@@ -1,8 +1,12 @@
 import { z } from "zod";
 import type { Prediction } from "../prediction/performanceModel.js";
 import type { MetricInterval, PredictionInterval } from "../prediction/predictionInterval.js";
+import type { ScoredConfiguration } from "./scoredConfiguration.js";
 
-/** What the user optimises: `latency` max goodput, `cost` max tokens per USD, `battery` max tokens per joule. */
+/**
+ * What the user optimises: `latency` the soonest first verified line at a pause (what a person
+ * waits for while typing), `cost` max tokens per USD, `battery` max tokens per joule.
+ */
 export const ObjectiveSchema = z.enum(["latency", "cost", "battery"]);
 export type Objective = z.infer<typeof ObjectiveSchema>;
 
@@ -39,6 +43,29 @@ export function objectiveInterval(objective: Objective, interval: PredictionInte
     case "battery":
       return interval.tokensPerJoule;
   }
+}
+
+const MS_PER_SECOND = 1000;
+
+/**
+ * What the selector ranks by, higher is better: for `latency` first lines per second (1000 ÷
+ * the predicted ms to the first verified line from a warm prompt, so ratios of it are speedups),
+ * for the others their {@link objectiveMetric}.
+ */
+export function selectionMetric(objective: Objective, scored: Pick<ScoredConfiguration, "prediction" | "firstLine">): number {
+  return objective === "latency" ? MS_PER_SECOND / scored.firstLine.ms : objectiveMetric(objective, scored.prediction);
+}
+
+/** The interval of {@link selectionMetric}; undefined when the profile has no bootstrap replicates. */
+export function selectionInterval(objective: Objective, scored: Pick<ScoredConfiguration, "interval" | "firstLine">): MetricInterval | undefined {
+  if (objective !== "latency") return scored.interval && objectiveInterval(objective, scored.interval);
+  const ms = scored.firstLine.interval;
+  return ms && { low: MS_PER_SECOND / ms.high, high: MS_PER_SECOND / ms.low };
+}
+
+/** A {@link selectionMetric} value as people read it: "180 ms to the first line" for latency, else {@link formatMetric}. */
+export function formatSelectionMetric(objective: Objective, value: number): string {
+  return objective === "latency" ? `${formatNumber(MS_PER_SECOND / value)} ms to the first line` : formatMetric(objective, value);
 }
 
 export const OBJECTIVE_UNITS: Readonly<Record<Objective, string>> = { latency: "tok/s", cost: "tok/$", battery: "tok/J" };

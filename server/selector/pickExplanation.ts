@@ -16,6 +16,7 @@ export function explainPick(
   const value = objectiveMetric(objective, prediction);
   const verifierOnly = candidates.find((c) => c.prediction.kind === "verifier-only");
   if (prediction.kind === "verifier-only") return explainVerifierOnly(profile, objective, pick, candidates);
+  if (objective === "latency") return explainFirstLine(pick, candidates, verifierOnly);
 
   const head = `${pick.label}: ${formatMetric(objective, value)}`;
   if (prediction.kind === "drafter-only") {
@@ -31,7 +32,44 @@ export function explainPick(
   return `${head}${vs}; ${reason}.`;
 }
 
+/** "first verified line in 180 ms (80%: 150–230)": the latency objective's prediction and its interval. */
+function firstLineText(scored: ScoredConfiguration): string {
+  const { ms, interval } = scored.firstLine;
+  return `first verified line in ${formatNumber(ms)} ms${interval ? ` (80%: ${formatNumber(interval.low)}–${formatNumber(interval.high)})` : ""}`;
+}
+
+/** What the first-line prediction is for: a pause after typing, caches warm but for the last few tokens. */
+function firstLineConditionsText(scored: ScoredConfiguration): string {
+  const c = scored.firstLine.conditions;
+  return `a ~${c.lineTokens}-token line at a pause, ${c.staleTokens} tokens typed since the caches were warmed, RTT ${formatNumber(c.rttMs)} ms`;
+}
+
+/**
+ * The latency pick: its predicted time to the first verified line (the pause's wait, not
+ * steady-state goodput), against verifier-only streaming the same line and the runner-up.
+ */
+function explainFirstLine(pick: ScoredConfiguration, candidates: readonly ScoredConfiguration[], verifierOnly: ScoredConfiguration | undefined): string {
+  const head = `${pick.label}: ${firstLineText(pick)}`;
+  const vs = verifierOnly ? `, ${formatNumber(pick.firstLine.ms / verifierOnly.firstLine.ms)}× verifier-only streaming it (${formatNumber(verifierOnly.firstLine.ms)} ms)` : "";
+  if (pick.prediction.kind === "drafter-only") return `${head}${vs}; output is the drafter's own, NOT verified (allowed by allowUnverified); for ${firstLineConditionsText(pick)}.`;
+  const runnerUp = bestFor(
+    candidates.filter((c) => c.prediction.kind === "speculative" && c.configuration.drafterId !== pick.configuration.drafterId),
+    "latency",
+  );
+  const reason = runnerUp ? `${reasonAgainst("latency", pick, runnerUp)} (its first line: ${formatNumber(runnerUp.firstLine.ms)} ms)` : reasonForK(pick);
+  return `${head}${vs}; ${reason}; for ${firstLineConditionsText(pick)}.`;
+}
+
 function explainVerifierOnly(profile: Profile, objective: Objective, pick: ScoredConfiguration, candidates: readonly ScoredConfiguration[]): string {
+  if (objective === "latency") {
+    const speculative = bestFor(candidates.filter((c) => c.prediction.kind === "speculative"), objective);
+    const head = `verifier-only: ${firstLineText(pick)}`;
+    if (!speculative) return `${head}; no drafter is profiled; for ${firstLineConditionsText(pick)}.`;
+    return (
+      `${head}, ${formatNumber(pick.firstLine.ms / speculative.firstLine.ms)}× the best speculative (${speculative.label}, ${formatNumber(speculative.firstLine.ms)} ms); ` +
+      `streamed, the line arrives after one round trip, where speculation pays one per round; for ${firstLineConditionsText(pick)}.`
+    );
+  }
   const value = objectiveMetric(objective, pick.prediction);
   const head = `verifier-only: ${formatMetric(objective, value)}`;
   const speculative = bestFor(candidates.filter((c) => c.prediction.kind === "speculative"), objective);
@@ -40,11 +78,9 @@ function explainVerifierOnly(profile: Profile, objective: Objective, pick: Score
   const vs = `${ratioText(value, objectiveMetric(objective, other))} the best speculative (${speculative.label}, ${formatMetric(objective, objectiveMetric(objective, other))})`;
   const p = pick.prediction;
   const reason =
-    objective === "latency"
-      ? `one streamed request (${ms(p.completionMs)} for ${p.tokens} tokens) beats ${formatNumber(other.rounds)} rounds of ${ms(other.roundMs)} each`
-      : objective === "cost"
-        ? `the prompt is billed once instead of once per round (${formatNumber(other.rounds)} rounds, ${formatNumber(other.billed.inputTokens)} input tokens)`
-        : `the device idles at ${formatNumber(profile.power.idleWatts)} W while the verifier streams; drafting alone costs the speculative pick ${formatNumber(other.energy.draftingJoules / other.tokens)} J per token`;
+    objective === "cost"
+      ? `the prompt is billed once instead of once per round (${formatNumber(other.rounds)} rounds, ${formatNumber(other.billed.inputTokens)} input tokens)`
+      : `the device idles at ${formatNumber(profile.power.idleWatts)} W while the verifier streams; drafting alone costs the speculative pick ${formatNumber(other.energy.draftingJoules / other.tokens)} J per token`;
   return `${head}, ${vs}; ${reason}.`;
 }
 

@@ -1,9 +1,10 @@
 import type { Conditions } from "../prediction/conditions.js";
 import { configurationLabel, type Configuration } from "../prediction/configuration.js";
+import { predictFirstLine, type FirstLinePrediction } from "../prediction/firstLineLatency.js";
 import { predict, type Prediction } from "../prediction/performanceModel.js";
 import { predictionInterval, replicateProfiles, type PredictionInterval } from "../prediction/predictionInterval.js";
 import type { Profile } from "../profile/profileSchema.js";
-import { objectiveMetric, type Objective } from "./objective.js";
+import { selectionMetric, type Objective } from "./objective.js";
 
 /** A configuration with its prediction. */
 export interface ScoredConfiguration {
@@ -12,6 +13,8 @@ export interface ScoredConfiguration {
   prediction: Prediction;
   /** The prediction's 80% interval; absent when the profile has no bootstrap replicates. */
   interval?: PredictionInterval;
+  /** Time to the first verified line at a pause, from a warm prompt (what the latency objective ranks by), with its interval. */
+  firstLine: FirstLinePrediction;
 }
 
 export function scoreConfigurations(profile: Profile, configurations: readonly Configuration[], conditions: Conditions): ScoredConfiguration[] {
@@ -22,6 +25,7 @@ export function scoreConfigurations(profile: Profile, configurations: readonly C
       configuration,
       label: configurationLabel(configuration),
       prediction,
+      firstLine: predictFirstLine(profile, configuration, { rttMs: prediction.rttMs, promptTokens: conditions.promptTokens }, replicates),
       ...(replicates.length > 0 ? { interval: predictionInterval(profile, configuration, conditions, {}, replicates, prediction) } : {}),
     };
   });
@@ -31,13 +35,13 @@ export function scoreConfigurations(profile: Profile, configurations: readonly C
 const RELATIVE_TIE = 1e-9;
 
 /**
- * Whether `a` is a better choice than `b` for the objective: higher metric; on a tie, verified
+ * Whether `a` is a better choice than `b` for the objective: higher {@link selectionMetric}; on a tie, verified
  * before unverified, then verifier-only, then smaller K, then fewer threads, then higher goodput
  * (two protocols billed alike tie on cost; the faster one is the better pick).
  */
 export function isBetter(a: ScoredConfiguration, b: ScoredConfiguration, objective: Objective): boolean {
-  const x = objectiveMetric(objective, a.prediction);
-  const y = objectiveMetric(objective, b.prediction);
+  const x = selectionMetric(objective, a);
+  const y = selectionMetric(objective, b);
   const scale = Math.max(Math.abs(x), Math.abs(y));
   if (x !== y && !(Number.isFinite(scale) && Math.abs(x - y) <= RELATIVE_TIE * scale)) return x > y;
   const ca = a.configuration;

@@ -1,7 +1,7 @@
 import { resolveConditions, type Conditions, type ConditionsInput } from "../prediction/conditions.js";
 import type { Profile } from "../profile/profileSchema.js";
 import { enumerateConfigurations, type ConfigurationSpaceOptions } from "./configurationSpace.js";
-import { OBJECTIVES, objectiveMetric, resolveObjective, type Objective, type ObjectiveChoice } from "./objective.js";
+import { OBJECTIVES, resolveObjective, selectionMetric, type Objective, type ObjectiveChoice } from "./objective.js";
 import { paretoFront } from "./paretoFront.js";
 import { explainPick } from "./pickExplanation.js";
 import { bestFor, scoreConfigurations, type ScoredConfiguration } from "./scoredConfiguration.js";
@@ -16,7 +16,7 @@ export interface SelectionOptions extends ConfigurationSpaceOptions {
 export interface Pick {
   objective: Objective;
   choice: ScoredConfiguration;
-  /** The maximised metric's value (tok/s, tok/$ or tok/J). */
+  /** The maximised {@link selectionMetric}: first lines per second (latency), tok/$ or tok/J. */
   value: number;
   explanation: string;
 }
@@ -42,7 +42,7 @@ export function selectConfigurations(profile: Profile, options: SelectionOptions
   if (!verifierOnly) throw new Error("the configuration space lost its verifier-only baseline");
   const pickOf = (objective: Objective): Pick => {
     const choice = bestFor(candidates, objective) ?? verifierOnly;
-    return { objective, choice, value: objectiveMetric(objective, choice.prediction), explanation: explainPick(profile, objective, choice, candidates) };
+    return { objective, choice, value: selectionMetric(objective, choice), explanation: explainPick(profile, objective, choice, candidates) };
   };
   const picks = Object.fromEntries(OBJECTIVES.map((objective) => [objective, pickOf(objective)]));
   return {

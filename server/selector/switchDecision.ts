@@ -1,5 +1,5 @@
 import { sameConfiguration, type Configuration } from "../prediction/configuration.js";
-import { formatMetric, objectiveInterval, objectiveMetric, type Objective } from "./objective.js";
+import { formatSelectionMetric, selectionInterval, selectionMetric, type Objective } from "./objective.js";
 import { bestFor, type ScoredConfiguration } from "./scoredConfiguration.js";
 
 /**
@@ -37,21 +37,23 @@ export function decideSwitch(
   if (!running) {
     return { switch: true, next: challenger, challenger, gain: Infinity, reason: `current configuration is no longer a candidate; switching to ${challenger.label}` };
   }
-  const now = objectiveMetric(objective, running.prediction);
-  const best = objectiveMetric(objective, challenger.prediction);
+  const now = selectionMetric(objective, running);
+  const best = selectionMetric(objective, challenger);
   const gain = now > 0 ? best / now - 1 : best > 0 ? Infinity : 0;
-  const summary = `${challenger.label} ${formatMetric(objective, best)} vs ${running.label} ${formatMetric(objective, now)}`;
+  const summary = `${challenger.label} ${formatSelectionMetric(objective, best)} vs ${running.label} ${formatSelectionMetric(objective, now)}`;
   if (challenger !== running && gain > margin) {
-    if (challenger.interval && running.interval) {
-      const low = objectiveInterval(objective, challenger.interval).low;
-      const high = objectiveInterval(objective, running.interval).high;
+    const challengerInterval = selectionInterval(objective, challenger);
+    const runningInterval = selectionInterval(objective, running);
+    if (challengerInterval && runningInterval) {
+      const low = challengerInterval.low;
+      const high = runningInterval.high;
       if (!(low > high)) {
         return {
           switch: false,
           next: running,
           challenger,
           gain,
-          reason: `${summary}: +${(gain * 100).toFixed(0)}% but within the intervals (${formatMetric(objective, low)} ≤ ${formatMetric(objective, high)})`,
+          reason: `${summary}: +${(gain * 100).toFixed(0)}% but within the intervals (${formatSelectionMetric(objective, low)} ≤ ${formatSelectionMetric(objective, high)})`,
         };
       }
       return { switch: true, next: challenger, challenger, gain, reason: `${summary}: +${(gain * 100).toFixed(0)}% > ${(margin * 100).toFixed(0)}% margin, beyond the intervals` };

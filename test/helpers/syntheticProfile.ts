@@ -118,3 +118,21 @@ export function syntheticProfile(options: SyntheticProfileOptions = {}): Profile
   return ProfileSchema.parse(syntheticProfileInput(options));
 }
 
+
+/** The synthetic profile with replicates: acceptance ±`spread` around the curve, drafting ±`spread`. */
+export function withBootstrap(profile: Profile, spread: number, replicates = 40): Profile {
+  const drafters = Object.fromEntries(
+    profile.drafters.map((d) => [
+      d.id,
+      {
+        acceptanceCurves: Array.from({ length: replicates }, (_, b) => d.acceptanceCurve.map((a) => Math.min(1, Math.max(0, a * (1 + spread * (b / (replicates - 1) - 0.5)))))),
+        draftTimeScale: Array.from({ length: replicates }, (_, b) => 1 + spread * (b / (replicates - 1) - 0.5)),
+        roundOverheadMs: Array.from({ length: replicates }, () => d.roundOverheadMs),
+      },
+    ]),
+  );
+  return {
+    ...profile,
+    bootstrap: { replicates, seed: 1, calibrationPrompts: 16, drafters, verifier: { verifyFits: Array.from({ length: replicates }, () => profile.verifier.verifyMs.fit), rttMs: Array.from({ length: replicates }, () => profile.verifier.rttMs.median) } },
+  };
+}

@@ -2,29 +2,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { predict } from "../../../server/prediction/performanceModel.js";
 import { covers, predictionInterval, replicateProfile } from "../../../server/prediction/predictionInterval.js";
-import type { Profile } from "../../../server/profile/profileSchema.js";
 import { decideSwitch } from "../../../server/selector/switchDecision.js";
 import { scoreConfigurations } from "../../../server/selector/scoredConfiguration.js";
 import { resolveConditions } from "../../../server/prediction/conditions.js";
-import { SMALLEST_DRAFTER, syntheticProfile } from "../../helpers/syntheticProfile.js";
-
-/** The synthetic profile with replicates: acceptance ±`spread` around the curve, drafting ±`spread`. */
-function withBootstrap(profile: Profile, spread: number, replicates = 40): Profile {
-  const drafters = Object.fromEntries(
-    profile.drafters.map((d) => [
-      d.id,
-      {
-        acceptanceCurves: Array.from({ length: replicates }, (_, b) => d.acceptanceCurve.map((a) => Math.min(1, Math.max(0, a * (1 + spread * (b / (replicates - 1) - 0.5)))))),
-        draftTimeScale: Array.from({ length: replicates }, (_, b) => 1 + spread * (b / (replicates - 1) - 0.5)),
-        roundOverheadMs: Array.from({ length: replicates }, () => d.roundOverheadMs),
-      },
-    ]),
-  );
-  return {
-    ...profile,
-    bootstrap: { replicates, seed: 1, calibrationPrompts: 16, drafters, verifier: { verifyFits: Array.from({ length: replicates }, () => profile.verifier.verifyMs.fit), rttMs: Array.from({ length: replicates }, () => profile.verifier.rttMs.median) } },
-  };
-}
+import { SMALLEST_DRAFTER, syntheticProfile, withBootstrap } from "../../helpers/syntheticProfile.js";
 
 const base = syntheticProfile({ rttMs: 40 });
 const configuration = { drafterId: SMALLEST_DRAFTER, k: 4, threads: 4, verified: true };

@@ -2,12 +2,17 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { dominates } from "../../../server/selector/paretoFront.js";
 import { enumerateConfigurations } from "../../../server/selector/configurationSpace.js";
-import { objectiveMetric, OBJECTIVES, resolveObjective, type Objective } from "../../../server/selector/objective.js";
+import { OBJECTIVES, resolveObjective, selectionMetric, type Objective } from "../../../server/selector/objective.js";
 import { pickFor, selectConfigurations } from "../../../server/selector/selectConfiguration.js";
 import { bestFor, type ScoredConfiguration } from "../../../server/selector/scoredConfiguration.js";
-import { LARGEST_DRAFTER, SMALLEST_DRAFTER, SYNTHETIC_DRAFTERS, SYNTHETIC_K_MAX, syntheticProfile } from "../../helpers/syntheticProfile.js";
+import { LARGEST_DRAFTER, SMALLEST_DRAFTER, SYNTHETIC_DRAFTERS, SYNTHETIC_K_MAX, syntheticProfile, withBootstrap } from "../../helpers/syntheticProfile.js";
 
 const metrics = (c: ScoredConfiguration) => [c.prediction.goodput, c.prediction.tokensPerUsd, c.prediction.tokensPerJoule];
+
+/** The highest steady-state goodput (what the research's latency figures are). */
+function bestGoodput(candidates: readonly ScoredConfiguration[]): ScoredConfiguration | undefined {
+  return candidates.reduce<ScoredConfiguration | undefined>((best, c) => (!best || c.prediction.goodput > best.prediction.goodput ? c : best), undefined);
+}
 
 /** The best speculative configuration: the space the research explored (no baselines). */
 function bestSpeculative(candidates: readonly ScoredConfiguration[], objective: Objective): ScoredConfiguration {
@@ -31,7 +36,7 @@ describe("selection", () => {
   test("each pick maximises its objective's metric over every candidate", () => {
     const selection = selectConfigurations(syntheticProfile({ rttMs: 5, draftSpeedup: 3 }));
     for (const objective of OBJECTIVES) {
-      const max = Math.max(...selection.candidates.map((c) => objectiveMetric(objective, c.prediction)));
+      const max = Math.max(...selection.candidates.map((c) => selectionMetric(objective, c)));
       assert.equal(selection.picks[objective].value, max, objective);
     }
   });
@@ -82,7 +87,7 @@ describe("the network is part of the model", () => {
     const bestK = (rttMs: number, drafterId?: string) => {
       const { candidates } = selectConfigurations(syntheticProfile(), { conditions: { rttMs } });
       const pool = candidates.filter((c) => c.prediction.kind === "speculative" && (drafterId === undefined || c.configuration.drafterId === drafterId));
-      const best = bestFor(pool, "latency");
+      const best = bestGoodput(pool);
       assert.ok(best);
       return best.configuration.k;
     };
@@ -96,10 +101,27 @@ describe("the network is part of the model", () => {
   test("the baselines are in the choice: a near verifier loses latency to drafting, a far one wins it", () => {
     const near = selectConfigurations(syntheticProfile({ rttMs: 5, draftSpeedup: 3 }));
     assert.equal(near.picks.latency.choice.prediction.kind, "speculative");
-    assert.match(near.picks.latency.explanation, /^coder-0\.5b-q8 K=4 ×4t: [\d.]+ tok\/s, [\d.]+× verifier-only \([\d.]+ tok\/s\); drafts [\d.]+× faster/);
+    assert.match(
+      near.picks.latency.explanation,
+      /^coder-0\.5b-q8 K=\d+ ×\dt: first verified line in [\d.]+ ms, [\d.]+× verifier-only streaming it \([\d.]+ ms\); .*; for a ~14-token line at a pause, 8 tokens typed since the caches were warmed, RTT 5 ms\.$/,
+    );
     const far = selectConfigurations(syntheticProfile({ rttMs: 160, draftSpeedup: 3 }));
     assert.equal(far.picks.latency.choice.prediction.kind, "verifier-only");
-    assert.match(far.picks.latency.explanation, /^verifier-only: .*× the best speculative .*one streamed request/);
+    assert.match(far.picks.latency.explanation, /^verifier-only: first verified line in [\d.]+ ms.*× the best speculative .*streamed, the line arrives after one round trip/);
+  });
+
+  test("the latency pick is the soonest predicted first line, within its interval, not the highest goodput", () => {
+    const selection = selectConfigurations(withBootstrap(syntheticProfile({ rttMs: 5, draftSpeedup: 3 }), 0.3));
+    const pick = selection.picks.latency.choice;
+    assert.match(selection.picks.latency.explanation, /first verified line in [\d.]+ ms \(80%: [\d.]+–[\d.]+\)/);
+    const soonest = Math.min(...selection.candidates.map((c) => c.firstLine.ms));
+    assert.equal(pick.firstLine.ms, soonest);
+    const { interval } = pick.firstLine;
+    assert.ok(interval && interval.low <= pick.firstLine.ms && pick.firstLine.ms <= interval.high, JSON.stringify(interval));
+    assert.equal(pick.firstLine.conditions.rttMs, 5);
+    // Steady state over 64 tokens favours longer drafts than a ~14-token line does.
+    const goodputBest = bestGoodput(selection.candidates.filter((c) => c.prediction.kind === "speculative"));
+    assert.ok(goodputBest && goodputBest.configuration.k >= pick.configuration.k, `${goodputBest?.label} vs ${pick.label}`);
   });
 });
 
@@ -108,8 +130,8 @@ describe("the research's qualitative findings on the synthetic laptop (RTT 40 ms
   const fastDevice = selectConfigurations(syntheticProfile({ draftSpeedup: 3 }));
 
   test("goodput: the smallest drafter at a device-dependent K between 2 and 10", () => {
-    const cpu = bestSpeculative(laptop.candidates, "latency").configuration;
-    const gpu = bestSpeculative(fastDevice.candidates, "latency").configuration;
+    const cpu = bestGoodput(laptop.candidates.filter((c) => c.prediction.kind === "speculative"))!.configuration;
+    const gpu = bestGoodput(fastDevice.candidates.filter((c) => c.prediction.kind === "speculative"))!.configuration;
     assert.equal(cpu.drafterId, SMALLEST_DRAFTER);
     assert.equal(gpu.drafterId, SMALLEST_DRAFTER);
     for (const k of [cpu.k, gpu.k]) assert.ok(k >= 2 && k <= 10, `K=${k}`);
