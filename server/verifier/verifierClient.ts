@@ -12,7 +12,7 @@ import { VerifierAuthError } from "./verifierAuthError.js";
 import { stopReasonOf, usageOf, type GenerateRequest, type Generation, type VllmCompletionExtras } from "./verifierCalls.js";
 import { DEFAULT_VERIFIER_MAX_RETRIES, DEFAULT_VERIFIER_TIMEOUT_MS } from "./verifierEndpointConfig.js";
 import { VerifierResponseError } from "./verifierResponseError.js";
-import { CompletionResponseSchema, ModelListResponseSchema, type CompletionLogprobs } from "./verifierResponses.js";
+import { CompletionResponseSchema, ModelListResponseSchema } from "./verifierResponses.js";
 import { OPENAI_TIMEOUT_SLACK_MS, validateResponse, VerifierTransport, type CallPolicy, type SendRequest } from "./verifierTransport.js";
 import { VerifierUnavailableError } from "./verifierUnavailableError.js";
 
@@ -152,7 +152,7 @@ export class VerifierClient {
         let tokenIds: number[] | undefined;
         if (returnTokenIds) {
           if (!choice.logprobs) throw new VerifierResponseError("expected choices[0].logprobs (asked for token ids), found none");
-          tokenIds = tokenIdsOf(choice.logprobs as CompletionLogprobs, "generated token");
+          tokenIds = tokenIdsOf(choice.logprobs, "generated token");
         }
         return { text: choice.text, tokenIds, stopReason: stopReasonOf(choice.finish_reason), usage: usageOf(response.usage) };
       },

@@ -13,7 +13,7 @@ import type { VerifierClient } from "../verifierClient.js";
 import { VerifierResponseError } from "../verifierResponseError.js";
 import { CompletionResponseSchema, EchoedCompletionResponseSchema, TopLogprobsSchema, type CompletionLogprobs } from "../verifierResponses.js";
 import { validateResponse } from "../verifierTransport.js";
-import { assertVerifiable, type DraftVerification, type DraftVerifyRequest, type TokenVerifier } from "./tokenVerifier.js";
+import { assertVerifiable, probeByVerifying, type DraftVerification, type DraftVerifyRequest, type TokenVerifier } from "./tokenVerifier.js";
 import type { VerifierProtocolModule } from "./verifierProtocolModule.js";
 
 // Prompt + draft echoed by `POST /v1/completions` with logprobs: `top_logprobs[p]` is the
@@ -40,7 +40,7 @@ function completionWithLogprobs(json: unknown, schema: typeof CompletionResponse
   if (!choice.logprobs) {
     throw new VerifierResponseError("expected choices[0].logprobs (the endpoint must support echo with logprobs), found none");
   }
-  return { choice: { ...choice, logprobs: choice.logprobs as CompletionLogprobs }, usage: usageOf(response.usage) };
+  return { choice: { ...choice, logprobs: choice.logprobs }, usage: usageOf(response.usage) };
 }
 
 /** Validates `top_logprobs[from..to)`; positions past the array are left to the decision's alignment checks. */
@@ -134,10 +134,7 @@ export const echoLogprobsProtocol: VerifierProtocolModule = {
   name: "echo-logprobs",
   asks: "POST /v1/completions with echo and logprobs over the prompt, token ids as token_id:<id>",
   bills: { inputPerDraftToken: 1, completionBaseTokens: 1, completionPerDraftToken: 0, summary: "C + K input (echoed prompt), 1 output" },
-  async probe(client, { context, draft, signal }) {
-    const result = await new EchoLogprobsVerifier(client).verifyDraft({ context, draft, signal });
-    return `POST /completions answered ${result.verifierTokens.length} argmax token(s) for ${draft.length} draft token(s)`;
-  },
+  probe: (client, { context, draft, signal }) => probeByVerifying(new EchoLogprobsVerifier(client), { context, draft, signal }),
   roundVerifier(client, { sharedTokenizer }) {
     if (sharedTokenizer) return { loop: "tokenIds", verifier: new EchoLogprobsVerifier(client) };
     return { loop: "text", verifier: { verifyText: (request) => verifyEchoedText(client, request) } };

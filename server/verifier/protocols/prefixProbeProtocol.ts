@@ -11,7 +11,7 @@ import { VerifierResponseError } from "../verifierResponseError.js";
 import { CompletionLogprobsSchema, UsageSchema } from "../verifierResponses.js";
 import { validateResponse } from "../verifierTransport.js";
 import { tokenizeByEcho } from "./echoLogprobsProtocol.js";
-import { acceptFromArgmax, assertVerifiable, tokenIdAt, type DraftVerification, type DraftVerifyRequest, type TokenVerifier } from "./tokenVerifier.js";
+import { acceptFromArgmax, assertVerifiable, probeByVerifying, tokenIdAt, type DraftVerification, type DraftVerifyRequest, type TokenVerifier } from "./tokenVerifier.js";
 import type { VerifierProtocolModule } from "./verifierProtocolModule.js";
 
 // K+1 prompts (context, context+d1, …) in ONE request, one greedy token each: answer i is the
@@ -171,6 +171,10 @@ export class PrefixProbeVerifier implements TokenVerifier {
   }
 }
 
+function variantNamed(variant: string | undefined): PrefixProbeVariant {
+  return variant === "llama-server" ? "llama-server" : "openai-completions";
+}
+
 export const prefixProbeProtocol: VerifierProtocolModule = {
   name: "prefix-probe",
   asks: "a list of token-id prompts in one request, each answered with its token id (POST /v1/completions with return_tokens_as_token_ids, or llama-server's POST /completion with return_tokens)",
@@ -197,12 +201,6 @@ export const prefixProbeProtocol: VerifierProtocolModule = {
       return "openai-completions";
     }
   },
-  async probe(client, { context, draft, signal }, variant) {
-    const verifier = new PrefixProbeVerifier(client, variant === "llama-server" ? "llama-server" : "openai-completions");
-    const result = await verifier.verifyDraft({ context, draft, signal });
-    return `${verifier.route} answered ${result.verifierTokens.length} argmax token(s) for ${draft.length} draft token(s)`;
-  },
-  roundVerifier(client, { variant, sharedTokenizer }) {
-    return sharedTokenizer ? { loop: "tokenIds", verifier: new PrefixProbeVerifier(client, variant === "llama-server" ? "llama-server" : "openai-completions") } : undefined;
-  },
+  probe: (client, { context, draft, signal }, variant) => probeByVerifying(new PrefixProbeVerifier(client, variantNamed(variant)), { context, draft, signal }),
+  roundVerifier: (client, { variant, sharedTokenizer }) => (sharedTokenizer ? { loop: "tokenIds", verifier: new PrefixProbeVerifier(client, variantNamed(variant)) } : undefined),
 };

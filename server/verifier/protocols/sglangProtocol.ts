@@ -3,7 +3,7 @@ import { stopReasonOf, usageOf, type VerifierCallStats, type VerifierUsage } fro
 import type { VerifierClient } from "../verifierClient.js";
 import { VerifierResponseError } from "../verifierResponseError.js";
 import { validateResponse } from "../verifierTransport.js";
-import { acceptFromArgmax, assertVerifiable, tokenIdAt, type DraftVerification, type DraftVerifyRequest, type TokenVerifier } from "./tokenVerifier.js";
+import { acceptFromArgmax, assertVerifiable, probeByVerifying, tokenIdAt, type DraftVerification, type DraftVerifyRequest, type TokenVerifier } from "./tokenVerifier.js";
 import type { VerifierProtocolModule } from "./verifierProtocolModule.js";
 
 // SGLang's native `/generate`: token ids in, top-1 logprobs at the draft positions only
@@ -118,11 +118,6 @@ export const sglangProtocol: VerifierProtocolModule = {
   name: "sglang",
   asks: "POST /generate with input_ids, return_logprob and logprob_start_len (SGLang's native API)",
   bills: { inputPerDraftToken: 1, completionBaseTokens: 1, completionPerDraftToken: 0, summary: "C + K input (context cached by the radix tree), 1 output" },
-  async probe(client, { context, draft, signal }) {
-    const result = await new SglangVerifier(client).verifyDraft({ context, draft, signal });
-    return `POST /generate answered ${result.verifierTokens.length} argmax token(s) for ${draft.length} draft token(s)`;
-  },
-  roundVerifier(client, { sharedTokenizer }) {
-    return sharedTokenizer ? { loop: "tokenIds", verifier: new SglangVerifier(client) } : undefined;
-  },
+  probe: (client, { context, draft, signal }) => probeByVerifying(new SglangVerifier(client), { context, draft, signal }),
+  roundVerifier: (client, { sharedTokenizer }) => (sharedTokenizer ? { loop: "tokenIds", verifier: new SglangVerifier(client) } : undefined),
 };

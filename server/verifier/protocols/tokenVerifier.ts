@@ -40,6 +40,12 @@ export interface TokenVerifier {
   tokenize(text: string, options?: { signal?: AbortSignal }): Promise<number[]>;
 }
 
+/** A token protocol's probe: one verification; the line says what answered. */
+export async function probeByVerifying(verifier: TokenVerifier, request: DraftVerifyRequest): Promise<string> {
+  const result = await verifier.verifyDraft(request);
+  return `${verifier.route} answered ${result.verifierTokens.length} argmax token(s) for ${request.draft.length} draft token(s)`;
+}
+
 /** The longest prefix of `draft` that `verifierTokens` agrees with, and the token after it. */
 export function acceptFromArgmax(draft: readonly number[], verifierTokens: readonly number[]): { accepted: number; nextToken: number | undefined } {
   let accepted = 0;
