@@ -23,5 +23,9 @@ export function getSharedLlama(): Promise<Llama> {
   return llamaPromise;
 }
 
-/** Default threads per context: on the 2-vCPU machine we measure on, 1 beat 2 by 3–60×. */
+/**
+ * Threads per context before this machine is profiled: the profiler's thread sweep
+ * (profiler/threadSweep.ts) times each drafter at each thread count here, and the selector's pick
+ * carries the count it chose. One is the safe guess: it never competes with the editor for cores.
+ */
 export const DEFAULT_THREADS = 1;

@@ -5,6 +5,7 @@ import { usdOf } from "./completionPrice.js";
 import { resolveConditions, type Conditions, type ConditionsInput } from "./conditions.js";
 import { configurationKind, configurationLabel, type Configuration, type ConfigurationKind } from "./configuration.js";
 import { InvalidConfigurationError } from "./invalidConfigurationError.js";
+import type { BilledTokens, EnergyBreakdown, Prediction, TimeBreakdown } from "./predictionBreakdown.js";
 import { protocolFits } from "./protocolFits.js";
 
 /**
@@ -67,9 +68,8 @@ export interface RoundSchedule {
  * asks for k = min(K, M − output − 1) drafts (the round's own token comes on top), accepts i of
  * them with P(i) = S_i − S_{i+1} (S_i = Π_{j≤i} a_j, S_{k+1} = 0) and outputs i + 1 tokens.
  * A forward pass over the output length n (p[n] = probability a round starts at n) gives the
- * expected rounds per k exactly. M / E[K] rounds, the steady-state count, ignores that the last
- * rounds are cut short: with E[K] ≈ 10 and M = 64 it predicted 6.3 rounds where 7 are run
- * (tokens per round ~10% high at large K).
+ * expected rounds per k exactly, where M / E[K] (the steady state) ignores that the last rounds
+ * are cut short.
  */
 export function roundSchedule(acceptanceCurve: readonly number[], k: number, maxTokens: number): RoundSchedule {
   const survival = [1];
@@ -119,66 +119,7 @@ export function draftingWattsFor(profile: Profile, drafter: DrafterProfile, thre
   return point?.draftingWatts ?? drafter.draftingWatts ?? profile.power.draftingWatts;
 }
 
-/** Where a completion's time goes, in ms (totals over the whole completion). */
-export interface TimeBreakdown {
-  /** Drafter busy: prompt prefill + drafting. */
-  draftMs: number;
-  /** Verifier server busy: verification rounds, or prefill + generation for verifier-only. */
-  verifyMs: number;
-  /** Round trips: one per request. */
-  networkMs: number;
-}
-
-/** Tokens billed for a whole completion. */
-export interface BilledTokens {
-  /** All input tokens, cached ones included. */
-  inputTokens: number;
-  cachedTokens: number;
-  outputTokens: number;
-}
-
-export interface EnergyBreakdown {
-  /** draftingWatts × drafter busy time. */
-  draftingJoules: number;
-  /** idleWatts × waiting time (verifier + network). */
-  waitingJoules: number;
-}
-
-export interface Prediction {
-  configuration: Configuration;
-  kind: ConfigurationKind;
-  /** False for drafter-only: its tokens are the drafter's, not the verifier's. */
-  verified: boolean;
-  /** Completion length the prediction is for. */
-  tokens: number;
-  /** Tokens per request/step: E[K] (speculative), M (verifier-only, one streamed request), 1 (drafter-only). */
-  tokensPerRound: number;
-  /** Requests (rounds) per completion; drafter steps for drafter-only. */
-  rounds: number;
-  /** Mean time of one round. */
-  roundMs: number;
-  /** Drafting speed used (thread count and mean context applied); null without a drafter. */
-  draftMsPerToken: number | null;
-  /** Mean context (tokens before the drafts) the drafting and verify speeds were taken at. */
-  contextTokens: number;
-  /** Expected drafted tokens and draft calls over the completion (0 without a drafter). */
-  draftedTokens: number;
-  draftCalls: number;
-  completionMs: number;
-  time: TimeBreakdown;
-  billed: BilledTokens;
-  usd: number;
-  energy: EnergyBreakdown;
-  /** Tokens per second over the completion. */
-  goodput: number;
-  usdPerToken: number;
-  /** Infinity when free (drafter-only). */
-  tokensPerUsd: number;
-  joulesPerToken: number;
-  tokensPerJoule: number;
-  /** The round trip used (override or the profile's median). */
-  rttMs: number;
-}
+export type { BilledTokens, EnergyBreakdown, Prediction, TimeBreakdown } from "./predictionBreakdown.js";
 
 /**
  * Predicts one configuration under the given conditions. Throws
@@ -220,10 +161,8 @@ interface Completion {
  * Context grows as tokens are accepted: the mean over rounds of the output before each round
  * (≈ (M − E[K])/2, exact from roundSchedule) sets drafting and verify speed.
  *
- * Billing per round (OpenAI-style `usage`): the request re-sends the whole context plus, for
- * the logprobs protocol, the K drafts as input; the provider's prefix cache bills
- * `cachedInputFraction` of it at the cached price; completion tokens are 1 per logprobs round,
- * K + 1 for predicted outputs (accepted + bonus as output, rejected predictions billed as output).
+ * Billing per round: the protocol's billing fit (its structure is the protocol module's `bills`,
+ * the cached share and extras are measured from `usage`).
  */
 function speculativeCompletion(profile: Profile, configuration: Configuration, conditions: Conditions, rttMs: number): Completion {
   const drafter = drafterFor(profile, configuration);
@@ -292,7 +231,6 @@ function verifierOnlyCompletion(profile: Profile, conditions: Conditions, rttMs:
  * Drafter-only (unverified): M tokens drafted in calls of {@link DRAFTER_ONLY_CHUNK} (the loop
  * checks its stop rules between calls), each call paying the drafter's fixed per-call cost:
  *   time = prefill + M × draftMsPerToken + ⌈M / chunk⌉ × roundOverheadMs;  free.
- * Without the per-call term drafter-only was predicted ~20% too fast.
  */
 function drafterOnlyCompletion(profile: Profile, configuration: Configuration, conditions: Conditions): Completion {
   const drafter = drafterFor(profile, configuration);

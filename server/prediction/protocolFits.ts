@@ -30,8 +30,8 @@ export function comparableProtocols(profile: Profile): VerifierProtocol[] {
  * by side. Another protocol's verify fit is the measured fit scaled by the ratio of their server
  * times in that round (wall ms minus the median round trip) — one round at one K and context, so
  * a first-order estimate that validation and online adaptation check. Its billing is the
- * measured fit when it is billed alike, else its structure (defaultBillingFit: prefix-probe sends
- * the context K+1 times) with the measured cached share of input, a property of the endpoint's
+ * measured fit when it is billed alike, else its structure (defaultBillingFit: the protocol
+ * module's `bills`) with the measured cached share of input, a property of the endpoint's
  * cache rather than the protocol.
  * No protocol, or the measured one: the profile's fits as they are.
  */

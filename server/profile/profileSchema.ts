@@ -125,9 +125,8 @@ export type VerifyPoint = z.infer<typeof VerifyPointSchema>;
 /**
  * Least-squares fit of the points: ms ≈ baseMs + perDraftTokenMs·k + perPromptTokenMs·promptTokens
  * + perDraftContextMs·k·promptTokens. The last term is attention: each of the k new positions
- * attends over the whole context, so a draft token costs more in a long file. Without it the
- * additive fit took the context's cost from long-prompt rounds at large K and charged it to every
- * K, predicting small-K rounds ~25% slow in validation. Absent in older profiles: 0.
+ * attends over the whole context, so a draft token costs more in a long file (an additive fit
+ * charges that cost to every K). Absent in older profiles: 0.
  */
 export const VerifyFitSchema = z.object({
   baseMs: nonNegative,
@@ -151,8 +150,8 @@ export type BilledRound = z.infer<typeof BilledRoundSchema>;
 
 /**
  * Billing per round as a function of K, fitted from the measured rounds:
- * input tokens = context + inputPerDraftToken·K (1 for logprobs: the drafts are input; 0 for
- * predicted outputs), of which cachedInputFraction were billed at the cached price;
+ * input tokens = context + inputPerDraftToken·K (1 when the drafts go as input, 0 when they go as
+ * a prediction), of which cachedInputFraction were billed at the cached price;
  * completion tokens = completionBaseTokens + completionPerDraftToken·K.
  */
 export const BillingFitSchema = z.object({
@@ -161,11 +160,11 @@ export const BillingFitSchema = z.object({
   completionBaseTokens: nonNegative,
   completionPerDraftToken: nonNegative,
   /**
-   * Extra copies of the context per draft token: 1 for prefix-probe, whose K+1 prompts each
-   * carry the whole context (input = context·(1 + K) + K(K+1)/2); 0 (absent) otherwise.
+   * Extra copies of the context per draft token: 1 for a protocol whose K+1 prompts each carry
+   * the whole context (input = context·(1 + K) + K(K+1)/2); 0 (absent) otherwise.
    */
   contextCopiesPerDraftToken: nonNegative.optional(),
-  /** Input tokens per K² (prefix-probe's draft prefixes: ½); 0 (absent) otherwise. */
+  /** Input tokens per K² (such K+1 prompts' draft prefixes: ½); 0 (absent) otherwise. */
   inputPerDraftTokenSquared: nonNegative.optional(),
 });
 export type BillingFit = z.infer<typeof BillingFitSchema>;
@@ -177,7 +176,7 @@ export type PrefillFit = z.infer<typeof PrefillFitSchema>;
 /** One protocol the endpoint answered, timed on the same rounds (profiler/protocolTimings.ts). */
 export const ProtocolTimingSchema = z.object({
   protocol: VerifierProtocolSchema,
-  /** prefix-probe: which route (`openai-completions` or `llama-server`). */
+  /** For a protocol with several routes: which one answered. */
   variant: z.string().optional(),
   k: count,
   contextTokens: count,
