@@ -17,5 +17,10 @@ export function summarizeStats(stats: StatsResult): string {
   const requests =
     `Requests: ${counters.requests} (served ${counters.served}, cache hits ${counters.cacheHits}, cancelled ${counters.cancelled}, ` +
     `superseded ${counters.superseded}, empty ${counters.empty}, errors ${counters.errors}).`;
-  return `ConfigSpec: ${lastLine} ${session} ${requests}`;
+  const w = stats.warmups;
+  const warmups =
+    w && w.warmups > 0
+      ? ` Warm-ups while typing: ${w.warmups} (${w.verifierCalls} to the verifier, ${w.promptTokens} prompt tokens, ${w.cachedTokens} cached${w.costUsd > 0 ? `, $${w.costUsd.toFixed(4)}` : ""}).`
+      : "";
+  return `ConfigSpec: ${lastLine} ${session} ${requests}${warmups}`;
 }

@@ -90,8 +90,33 @@ export interface CompletionOutput {
   configuration: ServedConfiguration;
 }
 
+/** A cursor position whose prompt should be in the caches before the next pause (typing goes on meanwhile). */
+export interface WarmupInput {
+  documentKey?: string;
+  prefix: string;
+  suffix: string;
+  languageId: string;
+  /** The completion budget the prompt is sized for (as {@link CompletionInput.maxTokens}). */
+  maxTokens: number;
+  /** Warm the verifier's prefix cache too (a request the endpoint may bill); the drafter's KV always takes the prompt. */
+  verifier: boolean;
+  signal: AbortSignal;
+}
+
+/** What one warm-up did. */
+export interface WarmupOutcome {
+  /** Prompt tokens the drafter evaluated (0: none, or all were in its KV already). */
+  drafterTokens: number;
+  /** The verifier request, when one was sent: its billed tokens and time (ms). */
+  verifier?: { usage: CompletionUsage; latencyMs: number; networkMs: number };
+  /** Wall clock of the whole warm-up, ms. */
+  totalMs: number;
+}
+
 export interface CompletionSource {
   complete(input: CompletionInput): Promise<CompletionOutput>;
+  /** Puts a position's prompt into the caches without generating; absent where an engine has nothing to warm. */
+  warm?(input: WarmupInput): Promise<WarmupOutcome>;
   /** Which verification protocol checks the drafts and why, for the status (absent: none, or not a speculative engine). */
   readonly verifierProtocol?: { protocol: string; reason: string };
   dispose(): Promise<void>;

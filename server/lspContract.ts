@@ -190,6 +190,23 @@ export const CompletionCountersSchema = z.object({
 });
 export type CompletionCounters = z.infer<typeof CompletionCountersSchema>;
 
+/** Warm-ups while typing (configspec.warmup): how many ran, and what the verifier billed for them. */
+export const WarmupStatsSchema = z.object({
+  warmups: z.number().int().nonnegative(),
+  /** Warm-ups that failed (the verifier refused or was unreachable); cancelled ones are not counted at all. */
+  failed: z.number().int().nonnegative(),
+  /** Prompt tokens the drafter evaluated into its KV cache. */
+  drafterTokens: z.number().int().nonnegative(),
+  /** Verifier requests sent to warm its prefix cache, and their `usage`. */
+  verifierCalls: z.number().int().nonnegative(),
+  promptTokens: z.number().int().nonnegative(),
+  cachedTokens: z.number().int().nonnegative(),
+  completionTokens: z.number().int().nonnegative(),
+  /** What those tokens and the verifier's time cost at the verifier's prices (also in totals.costUsd). */
+  costUsd: z.number().nonnegative(),
+});
+export type WarmupStats = z.infer<typeof WarmupStatsSchema>;
+
 export const StatsRequest = defineRequest(
   "configspec/stats",
   z.object({}).nullish(),
@@ -198,6 +215,7 @@ export const StatsRequest = defineRequest(
     last: LastCompletionStatsSchema.nullable(),
     totals: CompletionTotalsSchema,
     counters: CompletionCountersSchema,
+    warmups: WarmupStatsSchema.optional(),
     /** Online validation: the running configuration's served completions beside its prediction; null before any. */
     predictedVsMeasured: z
       .object({

@@ -26,6 +26,14 @@ export interface VerifierSettings {
   protocol: VerifierProtocolSetting;
 }
 
+/**
+ * Warming the caches while typing (server/daemon/cache/cacheWarmer.ts): `auto` warms the
+ * drafter always and the verifier when it is not billed per token (embedded, on this machine or
+ * network, or priced at 0 per token); `on` warms both; `off` neither.
+ */
+export const WarmupSettingSchema = z.enum(["auto", "on", "off"]);
+export type WarmupSetting = z.infer<typeof WarmupSettingSchema>;
+
 /** Everything the daemon reads from the `configspec` section. */
 export interface DaemonSettings {
   /** Inline completions on or off; off also unloads the models. Default true. */
@@ -45,6 +53,8 @@ export interface DaemonSettings {
   prices: Record<string, PriceOverride>;
   /** Show drafter output the verifier has not checked (when it is unreachable). Default false. */
   allowUnverified: boolean;
+  /** Warm the caches after each debounced edit ({@link WarmupSettingSchema}). Default "auto". */
+  warmup: WarmupSetting;
 }
 
 export const DEFAULT_SETTINGS: Readonly<DaemonSettings> = Object.freeze<DaemonSettings>({
@@ -57,6 +67,7 @@ export const DEFAULT_SETTINGS: Readonly<DaemonSettings> = Object.freeze<DaemonSe
   enable: { "*": true, plaintext: false },
   prices: {},
   allowUnverified: false,
+  warmup: "auto",
 });
 
 /** Every key the daemon reads, dotted below `configspec.` as in package.json. */
@@ -72,6 +83,7 @@ export const SETTING_KEYS = [
   "enable",
   "prices",
   "allowUnverified",
+  "warmup",
 ] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -134,6 +146,7 @@ export function parseDaemonSettings(raw: unknown): ParsedSettings {
     enable: read("enable", z.record(z.string(), z.boolean()), { ...d.enable }),
     prices: read("prices", z.record(z.string(), PriceOverrideSchema), { ...d.prices }),
     allowUnverified: read("allowUnverified", z.boolean(), d.allowUnverified),
+    warmup: read("warmup", WarmupSettingSchema, d.warmup),
   };
   return { settings, issues };
 }

@@ -198,6 +198,7 @@ export class ConfigSpecDaemon {
   }
 
   async dispose(): Promise<void> {
+    this.#pipeline.dispose();
     this.#health.dispose();
     this.#power.dispose();
     await this.#degradedSlot.dispose();

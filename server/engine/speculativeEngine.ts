@@ -3,6 +3,8 @@ import type { NetworkDelayOptions } from "../network/delayedFetch.js";
 import { buildCompletionPrompt, buildTextOnlyPrompt, type CompletionPrompt, type PromptWindowOptions } from "../prompt/completionPrompt.js";
 import { contextWindowFromError, discoverContextWindow } from "../prompt/contextWindow.js";
 import { PromptBudget } from "../prompt/promptBudget.js";
+import { ONE_TOKEN_COMPLETION_WARMUP, type VerifierWarmup } from "../verifier/promptWarmup.js";
+import { warmCaches } from "./cacheWarmup.js";
 import { CompletionMeter } from "./completionMeter.js";
 import type { LoopInput, LoopResult, RoundHooks } from "./loops/loopTypes.js";
 import { runPredictedOutputsLoop } from "./loops/predictedOutputsLoop.js";
@@ -18,7 +20,7 @@ import type { TokenVerifier } from "../verifier/protocols/tokenVerifier.js";
 import type { VerifierProtocol, VerifierProtocolSetting } from "../verifier/verifierProtocol.js";
 import { VerifierRequestError } from "../verifier/verifierRequestError.js";
 import { VerifierResponseError } from "../verifier/verifierResponseError.js";
-import type { CompletionInput, CompletionOutput, CompletionSource, ServedConfiguration } from "../completionContract.js";
+import type { CompletionInput, CompletionOutput, CompletionSource, ServedConfiguration, WarmupInput, WarmupOutcome } from "../completionContract.js";
 import type { EngineOptions } from "./engineOptions.js";
 
 /** How draft tokens travel to a logprobs verifier: ids need a shared tokenizer, text always works. */
@@ -47,6 +49,8 @@ export interface SpeculativeEngineOptions {
   roundHooks?: RoundHooks;
   /** Parts the engine disposes with itself: what {@link SpeculativeEngine.load} loaded for it. Default: none. */
   owned?: readonly AsyncDisposable[];
+  /** How the verifier's prefix cache is warmed while typing ({@link SpeculativeEngine.warm}). Default {@link ONE_TOKEN_COMPLETION_WARMUP}. */
+  verifierWarmup?: VerifierWarmup;
   /** Cancels setting up. */
   signal?: AbortSignal;
 }
@@ -166,6 +170,30 @@ export class SpeculativeEngine implements CompletionSource {
     const window = this.#budget.windowOptions(this.options.promptWindow ?? {}, maxTokens, this.options.k);
     const { drafter } = this.parts;
     return drafter ? buildCompletionPrompt(prefix, suffix, drafter, window) : buildTextOnlyPrompt(prefix, suffix, window, this.#budget);
+  }
+
+  /**
+   * Warms the caches for a cursor position without generating, queued like a completion: the
+   * drafter's KV takes the prompt (when the mode drafts), and the verifier's prefix cache gets
+   * {@link SpeculativeEngineOptions.verifierWarmup} in the form the rounds send the prompt.
+   */
+  warm(input: WarmupInput): Promise<WarmupOutcome> {
+    const run = this.#queue.then(() => {
+      if (this.#disposed) throw new DisposedError("the speculative engine");
+      const { drafter, client } = this.parts;
+      // The rounds send token ids through the token-ids loop, and verifier-only when the tokenizer is shared.
+      const sendTokenIds = this.mode === "tokenIds" || (this.mode === "verifierOnly" && this.sendTokenIds);
+      return warmCaches({
+        prompt: this.promptFor(input.prefix, input.suffix, input.maxTokens),
+        documentKey: input.documentKey ?? DEFAULT_DOCUMENT_KEY,
+        drafter: this.mode === "verifierOnly" ? undefined : drafter,
+        // Predicted outputs send a chat prompt, which a completion request would not warm.
+        verifier: input.verifier && client && this.mode !== "prediction" ? { client, warmup: this.options.verifierWarmup ?? ONE_TOKEN_COMPLETION_WARMUP, sendTokenIds } : undefined,
+        signal: input.signal,
+      });
+    });
+    this.#queue = run.catch(() => {});
+    return run;
   }
 
   complete(input: CompletionInput): Promise<CompletionOutput> {

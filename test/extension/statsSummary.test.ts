@@ -59,4 +59,10 @@ describe("completion stats summary", () => {
     assert.match(summarizeStats({ active: null, last: { ...last, served: { drafterId: "d", k: 1, verified: false } }, totals: TOTALS, counters: COUNTERS }), /d K=1 \(unverified\)/);
     assert.match(summarizeStats({ active: null, last: null, totals: TOTALS, counters: COUNTERS }), /No completion served yet\./);
   });
+
+  it("counts the warm-ups while typing and what the verifier billed for them", () => {
+    const warmups = { warmups: 7, failed: 0, drafterTokens: 70, verifierCalls: 5, promptTokens: 5000, cachedTokens: 4800, completionTokens: 5, costUsd: 0.0004 };
+    assert.match(summarizeStats({ active: null, last: null, totals: TOTALS, counters: COUNTERS, warmups }), /Warm-ups while typing: 7 \(5 to the verifier, 5000 prompt tokens, 4800 cached, \$0\.0004\)\./);
+    assert.doesNotMatch(summarizeStats({ active: null, last: null, totals: TOTALS, counters: COUNTERS }), /Warm-ups/);
+  });
 });

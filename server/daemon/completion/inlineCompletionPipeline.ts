@@ -5,7 +5,9 @@ import { isLanguageEnabled, type DaemonSettings } from "../../config/daemonSetti
 import type { CompletionOutput } from "../../completionContract.js";
 import { isVerifierUnavailable } from "../../verifier/circuitBreaker.js";
 import type { LastCompletionStats } from "../../lspContract.js";
+import { CacheWarmer } from "../cache/cacheWarmer.js";
 import type { CompletionCache } from "../cache/completionCache.js";
+import { warmupPlan } from "../cache/warmupPolicy.js";
 import { isAbortError } from "../../util/abort.js";
 import { SupersededError } from "../errors/supersededError.js";
 import { type DaemonLogger } from "../daemonLogger.js";
@@ -67,20 +69,34 @@ function firstLineComplete(text: string): boolean {
 
 /**
  * The inline completion path: enablement → cache (exact or type-through) → a debounce learnt
- * from the typist → the engine (newest request only, in any document, cancellation passed down
- * as an AbortSignal, stop rules and "first line done" offered as `shouldStop`) →
- * post-processing → cache → in the background, the rest of the block and the suggestion after
- * it. Every early exit is logged with a {@link NoCompletionReason}.
+ * from the typist, during which the prompt is warmed into the caches (configspec.warmup) → the
+ * engine (newest request only, in any document, cancellation passed down as an AbortSignal, stop
+ * rules and "first line done" offered as `shouldStop`) → post-processing → cache → in the
+ * background, the rest of the block and the suggestion after it. Every early exit is logged
+ * with a {@link NoCompletionReason}.
  */
 export class InlineCompletionPipeline {
   readonly #options: InlineCompletionPipelineOptions;
   readonly #newest = new NewestInlineRequest();
   readonly #debounce = new AdaptiveDebounce();
   readonly #background: BackgroundContinuation;
+  readonly #warmer: CacheWarmer;
 
   constructor(options: InlineCompletionPipelineOptions) {
     this.#options = options;
     this.#background = new BackgroundContinuation({ slot: options.slot, cache: options.cache, ledger: options.ledger, log: options.log });
+    this.#warmer = new CacheWarmer({ slot: options.slot, ledger: options.ledger, accounting: options.accounting, log: options.log });
+  }
+
+  /** Warm-ups scheduled so far have run (tests). */
+  warmupsIdle(): Promise<void> {
+    return this.#warmer.idle();
+  }
+
+  /** Stops what runs in the background (the continuation, warm-ups). */
+  dispose(): void {
+    this.#background.cancel();
+    this.#warmer.dispose();
   }
 
   /** The document closed: whatever runs for it is moot. */
@@ -130,6 +146,17 @@ export class InlineCompletionPipeline {
       this.#background.cancel();
       const waitMs = invoked ? 0 : this.#debounce.waitMs(kind, settings.debounceMs);
       if (waitMs > 0) {
+        // While the debounce decides whether this is a pause, the prompt goes into the caches:
+        // if typing goes on, the next pause finds all but the last keystrokes prefilled.
+        const plan = warmupPlan(settings);
+        this.#warmer.schedule({
+          documentKey: document.uri,
+          languageId: document.languageId,
+          prefix: context.prefix,
+          suffix: context.suffix,
+          maxTokens: settings.maxTokens,
+          plan: { ...plan, verifier: plan.verifier && this.#options.verifierCircuit.closed },
+        });
         try {
           await delay(waitMs, undefined, { signal });
         } catch {
@@ -137,6 +164,7 @@ export class InlineCompletionPipeline {
         }
       }
       if (signal.aborted) return abortedExit();
+      this.#warmer.dropPending();
 
       const cursor = cursorContextOf(context.prefix, context.suffix);
       const stopRule = stopRulePredicate(cursor);

@@ -1,5 +1,5 @@
-import type { CompletionOutput } from "../../completionContract.js";
-import type { CompletionCounters, CompletionTotals, LastCompletionStats } from "../../lspContract.js";
+import type { CompletionOutput, WarmupOutcome } from "../../completionContract.js";
+import type { CompletionCounters, CompletionTotals, LastCompletionStats, WarmupStats } from "../../lspContract.js";
 import type { CompletionAccounting } from "./completionAccounting.js";
 
 export type CompletionCounter = keyof CompletionCounters;
@@ -32,10 +32,39 @@ export class CompletionLedger {
     savedJ: 0,
     savedMs: 0,
   };
+  readonly warmups: WarmupStats = { warmups: 0, failed: 0, drafterTokens: 0, verifierCalls: 0, promptTokens: 0, cachedTokens: 0, completionTokens: 0, costUsd: 0 };
   last: LastCompletionStats | null = null;
 
   count(counter: CompletionCounter, by = 1): void {
     this.counters[counter] += by;
+  }
+
+  /**
+   * Books a warm-up: its tokens, and its verifier request's cost in the totals (a billed
+   * endpoint bills it like any request), so what speculation saved is net of warming.
+   */
+  bookWarmup(outcome: WarmupOutcome, accounting: CompletionAccounting): void {
+    const w = this.warmups;
+    w.warmups += 1;
+    w.drafterTokens += outcome.drafterTokens;
+    const call = outcome.verifier;
+    if (!call) return;
+    w.verifierCalls += 1;
+    w.promptTokens += call.usage.promptTokens;
+    w.cachedTokens += call.usage.cachedTokens;
+    w.completionTokens += call.usage.completionTokens;
+    const verifyMs = call.latencyMs - call.networkMs;
+    const { costUsd } = accounting.actual({
+      tokens: 0,
+      rounds: 1,
+      drafted: 0,
+      accepted: 0,
+      timings: { draftMs: 0, verifyMs, networkMs: call.networkMs, totalMs: call.latencyMs },
+      usage: call.usage,
+    });
+    w.costUsd += costUsd;
+    this.totals.costUsd += costUsd;
+    this.totals.savedUsd = this.totals.verifierOnlyCostUsd - this.totals.costUsd;
   }
 
   /** Books a completion the engine produced (whether or not post-processing left text). */

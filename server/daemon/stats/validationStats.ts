@@ -18,5 +18,5 @@ export function statsOfValidation(summary: PredictedVsMeasured) {
 
 /** configspec/stats' answer. */
 export function statsResult(active: ActiveConfiguration, ledger: CompletionLedger, predictedVsMeasured: PredictedVsMeasured) {
-  return { active, last: ledger.last, totals: { ...ledger.totals }, counters: { ...ledger.counters }, predictedVsMeasured: statsOfValidation(predictedVsMeasured) };
+  return { active, last: ledger.last, totals: { ...ledger.totals }, counters: { ...ledger.counters }, warmups: { ...ledger.warmups }, predictedVsMeasured: statsOfValidation(predictedVsMeasured) };
 }

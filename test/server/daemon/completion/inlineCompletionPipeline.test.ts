@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import type { CompletionInput, CompletionOutput, CompletionSource } from "../../../../server/completionContract.js";
+import type { CompletionInput, CompletionOutput, CompletionSource, WarmupInput, WarmupOutcome } from "../../../../server/completionContract.js";
 import { DEFAULT_SETTINGS, type DaemonSettings } from "../../../../server/config/daemonSettings.js";
 import { CompletionCache } from "../../../../server/daemon/cache/completionCache.js";
 import { InlineCompletionPipeline, type VerifierCircuit } from "../../../../server/daemon/completion/inlineCompletionPipeline.js";
@@ -29,6 +29,19 @@ class FixedEngine implements CompletionSource {
     };
   }
   async dispose(): Promise<void> {}
+}
+
+/** A FixedEngine that also warms, recording what it was asked to warm. */
+class WarmingEngine extends FixedEngine {
+  warmups: WarmupInput[] = [];
+  async warm(input: WarmupInput): Promise<WarmupOutcome> {
+    this.warmups.push(input);
+    return {
+      drafterTokens: 5,
+      ...(input.verifier && { verifier: { usage: { promptTokens: 100, cachedTokens: 90, completionTokens: 1 }, latencyMs: 20, networkMs: 0 } }),
+      totalMs: 20,
+    };
+  }
 }
 
 function pipelineWith(options: { engine: CompletionSource; fallback?: CompletionSource; settings?: Partial<DaemonSettings>; circuitClosed?: boolean }) {
@@ -100,6 +113,44 @@ describe("inline completion pipeline (in-process)", () => {
     const lenient = pipelineWith({ engine: down, fallback: new FixedEngine("()", false), settings: { allowUnverified: true } });
     lenient.open("file:///a.ts", "f");
     assert.equal((await lenient.complete("file:///a.ts", 0, 1))?.items[0]?.insertText, "()");
+  });
+
+  it("warms the prompt while the debounce decides, as configspec.warmup and the verifier's billing say, and books it", async () => {
+    const cases: { settings: Partial<DaemonSettings>; verifier: boolean | null }[] = [
+      { settings: {}, verifier: true }, // embedded verifier: auto warms both
+      { settings: { verifier: { ...DEFAULT_SETTINGS.verifier, baseUrl: "http://127.0.0.1:8000/v1" } }, verifier: true },
+      { settings: { verifier: { ...DEFAULT_SETTINGS.verifier, baseUrl: "https://api.openai.com/v1", model: "gpt-4.1-mini" } }, verifier: false },
+      { settings: { warmup: "on", verifier: { ...DEFAULT_SETTINGS.verifier, baseUrl: "https://api.openai.com/v1", model: "gpt-4.1-mini" } }, verifier: true },
+      { settings: { warmup: "off" }, verifier: null },
+    ];
+    for (const { settings, verifier } of cases) {
+      const engine = new WarmingEngine("(a, b)");
+      const { pipeline, open, complete, ledger } = pipelineWith({ engine, settings: { debounceMs: 30, ...settings } });
+      open("file:///a.ts", "const sum = add");
+      assert.equal((await complete("file:///a.ts", 0, 15))?.items[0]?.insertText, "(a, b)");
+      await pipeline.warmupsIdle();
+      const label = JSON.stringify(settings);
+      if (verifier === null) {
+        assert.equal(engine.warmups.length, 0, label);
+        continue;
+      }
+      assert.equal(engine.warmups.length, 1, label);
+      assert.deepEqual([engine.warmups[0].prefix, engine.warmups[0].verifier], ["const sum = add", verifier], label);
+      assert.equal(ledger.warmups.warmups, 1);
+      assert.equal(ledger.warmups.verifierCalls, verifier ? 1 : 0);
+      assert.equal(ledger.warmups.promptTokens, verifier ? 100 : 0);
+    }
+  });
+
+  it("no warm-up for an explicit request or a cache hit: nothing to wait for", async () => {
+    const engine = new WarmingEngine("(a, b)");
+    const { pipeline, open, complete } = pipelineWith({ engine, settings: { debounceMs: 30 } });
+    open("file:///a.ts", "const sum = add");
+    await pipeline.complete({ textDocument: { uri: "file:///a.ts" }, position: { line: 0, character: 15 }, context: { triggerKind: 1 } }, new AbortController().signal);
+    await complete("file:///a.ts", 0, 15);
+    await pipeline.warmupsIdle();
+    assert.equal(engine.warmups.length, 0);
+    assert.equal(engine.calls.length, 1);
   });
 
   it("with the circuit open, does not ask the verified engine at all", async () => {
