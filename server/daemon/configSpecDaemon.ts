@@ -2,8 +2,6 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import {
   DidChangeConfigurationNotification,
-  ErrorCodes,
-  ResponseError,
   TextDocuments,
   TextDocumentSyncKind,
   type CancellationToken,
@@ -12,7 +10,6 @@ import {
   type InitializeResult,
 } from "vscode-languageserver";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import { z } from "zod";
 import {
   CACHE_INVALIDATING_KEYS,
   changedSettingKeys,
@@ -28,7 +25,6 @@ import { createOnBatteryReader } from "../profiler/power/onBatteryReader.js";
 import { InvalidProfileError, readProfile, writeProfile } from "../profiler/profileStore.js";
 import {
   GetProfileRequest,
-  InitializationOptionsSchema,
   PrepareDraftersRequest,
   ProfileRequest,
   SetObjectiveRequest,
@@ -46,10 +42,10 @@ import { statsResult } from "./stats/validationStats.js";
 import { InlineCompletionParamsSchema } from "./completion/inlineCompletionParams.js";
 import { InlineCompletionPipeline } from "./completion/inlineCompletionPipeline.js";
 import { daemonLoggerOf, type DaemonLogger } from "./daemonLogger.js";
-import { DEFAULT_STORAGE_DIR, firstLocalFolder, PROFILE_FILE_NAME, type ConfigSpecDaemonOptions } from "./daemonOptions.js";
+import { clientOf, DEFAULT_STORAGE_DIR, PROFILE_FILE_NAME, settingsSectionOf, type ConfigSpecDaemonOptions } from "./daemonOptions.js";
 import { EngineSlot } from "./engineSlot.js";
 import { bundledFamilyDir } from "../modelFiles/bundledFamily.js";
-import { onParsedRequest } from "./parsedRequest.js";
+import { invalidParams, onParsedRequest } from "./parsedRequest.js";
 import { ProfileState, type ProfileViewInputs } from "./profiling/profileState.js";
 import { PowerStateWatch } from "./power/powerStateWatch.js";
 import { createCompletionAccounting, priceTableFor } from "./stats/completionAccounting.js";
@@ -162,7 +158,7 @@ export class ConfigSpecDaemon {
 
     connection.languages.inlineCompletion.on(async (raw: unknown, token) => {
       const parsed = InlineCompletionParamsSchema.safeParse(raw);
-      if (!parsed.success) return this.#invalidParams("textDocument/inlineCompletion", parsed.error);
+      if (!parsed.success) return invalidParams(this.#log, "textDocument/inlineCompletion", parsed.error);
       const cancellation = abortSignalOf(token);
       try {
         return await this.#pipeline.complete(parsed.data, cancellation.signal);
@@ -213,15 +209,13 @@ export class ConfigSpecDaemon {
   // Lifecycle and settings
 
   #initialize(params: InitializeParams): InitializeResult {
-    const options = InitializationOptionsSchema.safeParse(params.initializationOptions ?? {});
-    if (!options.success) this.#log.warn(`initializationOptions ignored: ${z.prettifyError(options.error)}`);
-    const init = options.success ? options.data : {};
-    this.#storagePath = init.storagePath ?? DEFAULT_STORAGE_DIR;
-    this.#modelFamilyDir = init.modelFamilyDir ?? bundledFamilyDir();
+    const client = clientOf(params, this.#log);
+    this.#storagePath = client.storagePath;
+    this.#modelFamilyDir = client.modelFamilyDir;
     this.#verifier = this.#createVerifierEndpoint();
-    this.#workspaceFolder = firstLocalFolder(params);
-    this.#canPullConfiguration = params.capabilities.workspace?.configuration === true;
-    this.#canRegisterConfigurationChange = params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
+    this.#workspaceFolder = client.workspaceFolder;
+    this.#canPullConfiguration = client.canPullConfiguration;
+    this.#canRegisterConfigurationChange = client.canRegisterConfigurationChange;
     return {
       capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental, inlineCompletionProvider: {} },
       serverInfo: { name: "configspec" },
@@ -250,10 +244,9 @@ export class ConfigSpecDaemon {
 
   /** Pulls `configspec` (or takes the pushed settings from a client that cannot be asked) and applies it. */
   async #configurationChanged(pushed: unknown): Promise<void> {
-    let raw: unknown = undefined;
+    let raw: unknown;
     try {
-      if (this.#canPullConfiguration) raw = await this.#connection.workspace.getConfiguration(SETTINGS_SECTION);
-      else if (typeof pushed === "object" && pushed !== null) raw = Object.getOwnPropertyDescriptor(pushed, SETTINGS_SECTION)?.value;
+      raw = this.#canPullConfiguration ? await this.#connection.workspace.getConfiguration(SETTINGS_SECTION) : settingsSectionOf(pushed);
     } catch (error) {
       this.#log.warn(`could not read settings, keeping the current ones: ${errorMessageOf(error)}`);
       return;
@@ -391,10 +384,5 @@ export class ConfigSpecDaemon {
 
   get #progressContext() {
     return { connection: this.#connection, status: this.#status, log: this.#log };
-  }
-
-  #invalidParams(method: string, error: z.ZodError) {
-    this.#log.warn(`${method}: invalid params: ${z.prettifyError(error)}`);
-    return new ResponseError(ErrorCodes.InvalidParams, `${method}: invalid params: ${z.prettifyError(error)}`);
   }
 }

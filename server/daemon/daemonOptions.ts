@@ -2,6 +2,11 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { InitializeParams } from "vscode-languageserver";
+import { z } from "zod";
+import { SETTINGS_SECTION } from "../config/daemonSettings.js";
+import { InitializationOptionsSchema } from "../lspContract.js";
+import { bundledFamilyDir } from "../modelFiles/bundledFamily.js";
+import type { DaemonLogger } from "./daemonLogger.js";
 import type { ReadOnBattery } from "../profiler/power/onBatteryReader.js";
 import type { LoadEngine, StartEmbeddedVerifier } from "./engineFactory.js";
 import type { DEFAULT_POWER_POLL_MS } from "./power/powerStateWatch.js";
@@ -28,7 +33,7 @@ export interface ConfigSpecDaemonOptions {
 }
 
 /** The first `file:` workspace folder (or the legacy rootUri) as a local path. */
-export function firstLocalFolder(params: InitializeParams): string | undefined {
+function firstLocalFolder(params: InitializeParams): string | undefined {
   const uri = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? undefined;
   if (!uri?.startsWith("file:")) return undefined;
   try {
@@ -36,4 +41,23 @@ export function firstLocalFolder(params: InitializeParams): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** What the client said at `initialize`: its options (defaults for what it left out) and capabilities. */
+export function clientOf(params: InitializeParams, log: DaemonLogger) {
+  const options = InitializationOptionsSchema.safeParse(params.initializationOptions ?? {});
+  if (!options.success) log.warn(`initializationOptions ignored: ${z.prettifyError(options.error)}`);
+  const init = options.success ? options.data : {};
+  return {
+    storagePath: init.storagePath ?? DEFAULT_STORAGE_DIR,
+    modelFamilyDir: init.modelFamilyDir ?? bundledFamilyDir(),
+    workspaceFolder: firstLocalFolder(params),
+    canPullConfiguration: params.capabilities.workspace?.configuration === true,
+    canRegisterConfigurationChange: params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true,
+  };
+}
+
+/** The `configspec` section of settings a client pushed (one that cannot be asked). */
+export function settingsSectionOf(pushed: unknown): unknown {
+  return typeof pushed === "object" && pushed !== null ? Object.getOwnPropertyDescriptor(pushed, SETTINGS_SECTION)?.value : undefined;
 }

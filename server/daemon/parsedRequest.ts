@@ -18,10 +18,7 @@ export function onParsedRequest<P extends z.ZodType, R extends z.ZodType>(
 ): Disposable {
   return connection.onRequest(request.method, async (raw: unknown, token: CancellationToken) => {
     const parsed = request.params.safeParse(raw);
-    if (!parsed.success) {
-      log.warn(`${request.method}: invalid params: ${z.prettifyError(parsed.error)}`);
-      return new ResponseError(ErrorCodes.InvalidParams, `${request.method}: invalid params: ${z.prettifyError(parsed.error)}`);
-    }
+    if (!parsed.success) return invalidParams(log, request.method, parsed.error);
     try {
       return await handler(parsed.data, token);
     } catch (error) {
@@ -32,4 +29,10 @@ export function onParsedRequest<P extends z.ZodType, R extends z.ZodType>(
       return new ResponseError(LSPErrorCodes.RequestFailed, errorMessageOf(error));
     }
   });
+}
+
+/** Malformed params: logged, and answered with InvalidParams saying what was wrong. */
+export function invalidParams(log: DaemonLogger, method: string, error: z.ZodError): ResponseError<void> {
+  log.warn(`${method}: invalid params: ${z.prettifyError(error)}`);
+  return new ResponseError(ErrorCodes.InvalidParams, `${method}: invalid params: ${z.prettifyError(error)}`);
 }
