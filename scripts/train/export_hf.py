@@ -109,22 +109,27 @@ def hf_tensors(g, config):
 
 
 def hf_tokenizer(g):
-    """A `tokenizers.Tokenizer` equal to llama.cpp's gpt2/gpt-2 tokenizer for this vocabulary."""
-    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors
-
+    """A `tokenizers.Tokenizer` equal to llama.cpp's gpt2/gpt-2 tokenizer for this GGUF's vocabulary."""
     m = g.metadata
     if m.get("tokenizer.ggml.model") != "gpt2":
         raise ValueError(f"tokenizer.ggml.model = {m.get('tokenizer.ggml.model')!r}: only byte-level BPE (gpt2) is exported")
     if m.get("tokenizer.ggml.pre", "gpt-2") not in ("gpt-2", "default"):
         raise ValueError(f"tokenizer.ggml.pre = {m['tokenizer.ggml.pre']!r}: only GPT-2's pre-tokenizer is exported")
-    tokens, types = m["tokenizer.ggml.tokens"], m.get("tokenizer.ggml.token_type", [1] * len(m["tokenizer.ggml.tokens"]))
+    tokens = m["tokenizer.ggml.tokens"]
+    return byte_level_bpe(tokens, m.get("tokenizer.ggml.token_type", [1] * len(tokens)), m["tokenizer.ggml.merges"])
+
+
+def byte_level_bpe(tokens, types, merges):
+    """HF `tokenizers` byte-level BPE (GPT-2 pre-tokenizer) from GGUF-style tokens, types and "a b" merges;
+    returns it and its control tokens (type 3), added as special tokens with their own ids."""
+    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors
+
     vocab = {}
     for i, token in enumerate(tokens):
         if token in vocab:
             raise ValueError(f"token {token!r} appears twice (ids {vocab[token]} and {i})")
         vocab[token] = i
-    merges = [tuple(pair.split(" ")) for pair in m["tokenizer.ggml.merges"]]
-    tokenizer = Tokenizer(models.BPE(vocab=vocab, merges=merges, fuse_unk=False, byte_fallback=False))
+    tokenizer = Tokenizer(models.BPE(vocab=vocab, merges=[tuple(pair.split(" ")) for pair in merges], fuse_unk=False, byte_fallback=False))
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
     tokenizer.decoder = decoders.ByteLevel()
     tokenizer.post_processor = processors.ByteLevel(trim_offsets=False)

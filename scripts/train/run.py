@@ -19,29 +19,42 @@ from common import ASSETS, REPO, WORK, log, read_json, seed_everything, write_js
 
 SEED = 20261201
 
-# Members: (id, tokenizer, width, layers, heads, feed-forward, minutes, teacher or None).
+# Members: dicts with id, tokenizer, width, layers, heads, ff (feed-forward), minutes, teacher (or None),
+# init (a GGUF to start from, with what it had seen: "prior"), peak_lr.
+# The family (v2): the shipped target trained on, on the bigger corpus; three drafter sizes, each at most
+# a third of the target's parameters, two distilled from the target; the other-tokenizer drafter trained on.
+SHIPPED = os.path.join(ASSETS, "{}.gguf")
 FULL_PLAN = {
     "seq_len": 512,
     # llama.context_length in the GGUF: the daemon's prompts (768 + 256 tokens) and the profiler's
     # need more than the 512-token training window; positions past 512 are extrapolated (RoPE).
     "gguf_context": 2048,
     "batch": 4,
-    "bytes_per_language": 5_000_000,
+    "sources": "pinned",
+    "bytes_per_language": None,
+    "bytes_per_unit": 12_000_000,
+    "heldout_share": 0.04,
+    "reuse_tokenizers": True,
     "tokenizer_sample_bytes": 1_500_000,
     "tokenizers": {"bpe4k": 4096, "bpe2k": 2048},
     "members": [
-        ("target-4l-192", "bpe4k", 192, 4, 4, 512, 60, None),
-        ("draft-2l-128-distilled", "bpe4k", 128, 2, 2, 352, 12, "target-4l-192"),
-        ("draft-1l-96-data", "bpe4k", 96, 1, 2, 256, 4, None),
-        ("draft-2l-128-bpe2k-data", "bpe2k", 128, 2, 2, 352, 5, None),
+        {"id": "target-4l-192", "tokenizer": "bpe4k", "width": 192, "layers": 4, "heads": 4, "ff": 512, "minutes": 30, "teacher": None,
+         "init": SHIPPED.format("target-4l-192-f32"), "prior": {"tokens": 4278272, "minutes": 60.01}, "peak_lr": 1e-3},
+        {"id": "draft-2l-96-distilled", "tokenizer": "bpe4k", "width": 96, "layers": 2, "heads": 2, "ff": 256, "minutes": 11, "teacher": "target-4l-192"},
+        {"id": "draft-1l-64-distilled", "tokenizer": "bpe4k", "width": 64, "layers": 1, "heads": 2, "ff": 176, "minutes": 8, "teacher": "target-4l-192"},
+        {"id": "draft-1l-32-data", "tokenizer": "bpe4k", "width": 32, "layers": 1, "heads": 2, "ff": 96, "minutes": 3, "teacher": None},
+        {"id": "draft-2l-128-bpe2k-data", "tokenizer": "bpe2k", "width": 128, "layers": 2, "heads": 2, "ff": 352, "minutes": 3, "teacher": None,
+         "init": SHIPPED.format("draft-2l-128-bpe2k-data-f16"), "prior": {"tokens": 3088384, "minutes": 5}, "peak_lr": 1e-3},
     ],
-    # Exports: (file id, member, quantisation, role).
+    # Exports: (file id, member, quantisation, role). No quantised copy of the target drafts for it.
     "exports": [
         ("target-4l-192-f32", "target-4l-192", "F32", "target"),
-        ("draft-4l-192-q8_0", "target-4l-192", "Q8_0", "drafter"),
-        ("draft-2l-128-distilled-f16", "draft-2l-128-distilled", "F16", "drafter"),
-        ("draft-2l-128-distilled-q8_0", "draft-2l-128-distilled", "Q8_0", "drafter"),
-        ("draft-1l-96-data-f32", "draft-1l-96-data", "F32", "drafter"),
+        ("draft-2l-96-distilled-f16", "draft-2l-96-distilled", "F16", "drafter"),
+        ("draft-2l-96-distilled-q8_0", "draft-2l-96-distilled", "Q8_0", "drafter"),
+        ("draft-1l-64-distilled-f16", "draft-1l-64-distilled", "F16", "drafter"),
+        ("draft-1l-64-distilled-q8_0", "draft-1l-64-distilled", "Q8_0", "drafter"),
+        ("draft-1l-32-data-f32", "draft-1l-32-data", "F32", "drafter"),
+        ("draft-1l-32-data-q8_0", "draft-1l-32-data", "Q8_0", "drafter"),
         ("draft-2l-128-bpe2k-data-f16", "draft-2l-128-bpe2k-data", "F16", "drafter"),
     ],
 }
@@ -53,7 +66,7 @@ QUICK_PLAN = {
     "files_per_language": 3,
     "tokenizer_sample_bytes": 200_000,
     "tokenizers": {"bpe-quick": 512},
-    "members": [("quick-1l-32", "bpe-quick", 32, 1, 2, 64, 0.05, None)],
+    "members": [{"id": "quick-1l-32", "tokenizer": "bpe-quick", "width": 32, "layers": 1, "heads": 2, "ff": 64, "minutes": 0.05, "teacher": None}],
     "exports": [("quick-1l-32-f32", "quick-1l-32", "F32", "target"), ("quick-1l-32-q8_0", "quick-1l-32", "Q8_0", "drafter")],
     "max_steps": 3,
 }
@@ -68,11 +81,14 @@ def step_corpus(plan, work, manifest_path):
 
     if os.path.isdir(corpus_dir):
         shutil.rmtree(corpus_dir)
-    entries = corpus.assemble(corpus_dir, plan["bytes_per_language"], SEED, files_per_language=plan.get("files_per_language"))
+    entries = corpus.assemble(corpus_dir, plan["bytes_per_language"], SEED, heldout_share=plan.get("heldout_share", 0.03),
+                              files_per_language=plan.get("files_per_language"), sources=plan.get("sources", "local"),
+                              bytes_per_unit=plan.get("bytes_per_unit"))
     facts = {"seed": SEED, "files": len(entries), "bytes": sum(e["bytes"] for e in entries),
              "languages": sorted({e["language"] for e in entries}), "files_entries": entries}
     write_json(manifest_path, {"description": "Every file the trained family saw (split train) or was scored on (split heldout).", "seed": SEED,
-                               "files": [{k: e[k] for k in ("path", "language", "package", "version", "licence", "sha256", "split", "source")} for e in entries]})
+                               "split": "held-out files come from packages (for Debian's monolithic sources: modules) none of whose files were trained on",
+                               "files": [{k: e[k] for k in ("path", "language", "package", "unit", "version", "licence", "sha256", "bytes", "split", "source")} for e in entries]})
     write_json(done, facts)
     return facts
 
@@ -94,6 +110,9 @@ def step_tokenizers(plan, work, assets_dir, train_texts):
     tokenizers = {}
     for name, size in plan["tokenizers"].items():
         path = os.path.join(assets_dir, f"tokenizer-{name}.json")
+        shipped = os.path.join(ASSETS, f"tokenizer-{name}.json")
+        if plan.get("reuse_tokenizers") and not os.path.exists(path) and os.path.exists(shipped):
+            shutil.copyfile(shipped, path)  # the shipped family's tokenizer: members trained on from shipped GGUFs keep their ids
         if not os.path.exists(path):
             rng = random.Random(SEED)
             sample, total = [], 0
@@ -117,11 +136,14 @@ def step_streams(work, name, tokenizer, train_texts, heldout_texts):
     path = os.path.join(work, f"stream-{name}.npz")
     if not os.path.exists(path):
         eot = tokenizer.special["<|endoftext|>"]
+        fast = fast_tokenizer(tokenizer)
+
         def encode_all(texts):
             ids = []
-            for text in texts:
-                ids.extend(tokenizer.encode(text))
-                ids.append(eot)
+            for start in range(0, len(texts), 256):
+                for encoding in fast.encode_batch(texts[start:start + 256], add_special_tokens=False):
+                    ids.extend(encoding.ids)
+                    ids.append(eot)
             return numpy.array(ids, dtype=numpy.int32)
         started = time.time()
         train, heldout = encode_all(train_texts), encode_all(heldout_texts)
@@ -131,6 +153,20 @@ def step_streams(work, name, tokenizer, train_texts, heldout_texts):
         log(f"stream {name}: {len(train) / 1e6:.2f} M training tokens ({chars / max(1, len(train)):.2f} chars/token), {len(heldout) / 1e3:.0f} k held out, {time.time() - started:.0f} s")
     data = numpy.load(path)
     return torch.from_numpy(data["train"].astype("int64")), torch.from_numpy(data["heldout"].astype("int64"))
+
+
+def fast_tokenizer(tokenizer):
+    """HF `tokenizers` with the trainer's merges (Rust, all cores), checked against bpe.Tokenizer on samples;
+    control-token text inside files is encoded as text, as bpe.Tokenizer does."""
+    from export_hf import byte_level_bpe
+
+    tokens, types = tokenizer.gguf_tokens()
+    fast, _ = byte_level_bpe(tokens, types, tokenizer.gguf_merges())
+    fast.encode_special_tokens = True
+    probe = "def f(x):\n    return x + 1  # ünïcode <|endoftext|> 'll \t\n\n  }\n"
+    if fast.encode(probe, add_special_tokens=False).ids != tokenizer.encode(probe):
+        raise RuntimeError("HF tokenizers and bpe.Tokenizer disagree; the streams would not match the GGUF's tokenizer")
+    return fast
 
 
 def heldout_windows(stream, seq_len, count):
@@ -154,7 +190,9 @@ def main():
     torch.set_num_threads(args.threads or os.cpu_count() or 1)
     plan = QUICK_PLAN if args.quick else FULL_PLAN
     work = os.path.join(REPO, "models", "training-quick") if args.quick else WORK
-    assets_dir = os.path.join(work, "out") if args.quick else ASSETS
+    # A full run writes the new family to models/training/out/; it replaces assets/models/ only after
+    # `evaluate-models` shows it better on held-out loss and next-line match (see MODEL_CARD.md).
+    assets_dir = os.path.join(work, "out")
     if args.quick or not args.resume:
         if os.path.isdir(work):
             shutil.rmtree(work if args.quick else os.path.join(work, "checkpoints"), ignore_errors=True)
@@ -163,7 +201,7 @@ def main():
                     if name.startswith(("corpus", "stream-")):
                         path = os.path.join(work, name)
                         shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
-        if not args.quick:
+        if not args.quick and not plan.get("reuse_tokenizers"):
             for name in os.listdir(assets_dir) if os.path.isdir(assets_dir) else []:
                 if name.startswith("tokenizer-"):
                     os.remove(os.path.join(assets_dir, name))
@@ -186,17 +224,19 @@ def main():
     checkpoints = os.path.join(work, "checkpoints")
     os.makedirs(checkpoints, exist_ok=True)
     trained = {}
-    for member_id, tok_name, width, layers, heads, ff, minutes, teacher_id in plan["members"]:
+    for m in plan["members"]:
+        member_id, tok_name, width, teacher_id = m["id"], m["tokenizer"], m["width"], m.get("teacher")
         tokenizer = tokenizers[tok_name]
         stream, heldout = step_streams(work, tok_name, tokenizer, train_texts, heldout_texts)
         source = SampleSource(tokenizer, train_texts, stream, plan["seq_len"], fim_share=0.5, seed=SEED + len(trained))
-        config = dict(vocab=tokenizer.vocab_size, width=width, layers=layers, heads=heads, feed_forward=ff, context=plan["seq_len"])
+        config = dict(vocab=tokenizer.vocab_size, width=width, layers=m["layers"], heads=m["heads"], feed_forward=m["ff"], context=plan["seq_len"])
         teacher = trained[teacher_id][0] if teacher_id else None
         if teacher is not None:
             teacher.eval()
-        model, state = train_member(member_id, config, source, minutes, os.path.join(checkpoints, f"{member_id}.pt"), plan["batch"],
-                                    peak_lr=3e-3 if width <= 128 else 2e-3, heldout_windows=heldout_windows(heldout, plan["seq_len"], 16 if not args.quick else 2),
-                                    teacher=teacher, max_steps=plan.get("max_steps"))
+        model, state = train_member(member_id, config, source, m["minutes"], os.path.join(checkpoints, f"{member_id}.pt"), plan["batch"],
+                                    peak_lr=m.get("peak_lr") or (3e-3 if width <= 128 else 2e-3),
+                                    heldout_windows=heldout_windows(heldout, plan["seq_len"], 64 if not args.quick else 2),
+                                    teacher=teacher, max_steps=plan.get("max_steps"), init_gguf=m.get("init"), prior=m.get("prior"))
         trained[member_id] = (model, state, tok_name, teacher_id)
 
     members = []
@@ -204,18 +244,21 @@ def main():
         model, state, tok_name, teacher_id = trained[member_id]
         weights = os.path.join(work, f"{member_id}.f32")
         layout = export_weights(model, weights)
-        method = "distilled" if teacher_id else ("quantised-copy" if role == "drafter" and plan["members"][0][0] == member_id else "data")
+        method = "distilled" if teacher_id else ("quantised-copy" if role == "drafter" and plan["members"][0]["id"] == member_id else "data")
         how = f"distilled from {teacher_id} (KL on its logits + 0.2 cross-entropy)" if teacher_id else "trained on the corpus alone"
         if method == "quantised-copy":
             how = f"the target {member_id}, quantised"
+        prior = state.get("prior") or {}
+        if prior:
+            how += f" (continued from the previous family's weights, {prior['tokens'] / 1e6:.2f} M tokens, on the bigger corpus)"
         c = dict(model.config, context=plan.get("gguf_context", plan["seq_len"]))
         members.append({
             "id": file_id, "role": role, "quantization": quantization, "tokenizer": tok_name, "weights": weights, "layout": layout,
             "derivation": f"{how}; {c['layers']} layers x {c['width']}, BPE {tok_name}, {quantization}",
             "architecture": c,
             "training": {"method": method, "tokenizer": tok_name, "vocabularySize": c["vocab"], "parameters": model.parameter_count(),
-                         "tokensSeen": int(state["tokens"]), "minutes": round(state["seconds"] / 60, 2), "finalLoss": state["final_loss"],
-                         "heldoutLoss": state["heldout_loss"], "contextLength": plan["seq_len"]},
+                         "tokensSeen": int(state["tokens"] + prior.get("tokens", 0)), "minutes": round(state["seconds"] / 60 + prior.get("minutes", 0), 2),
+                         "finalLoss": state["final_loss"], "heldoutLoss": state["heldout_loss"], "contextLength": plan["seq_len"]},
         })
     plan_path = os.path.join(work, "export-plan.json")
     write_plan(plan_path, members, {name: tokenizer_spec(t) for name, t in tokenizers.items()})

@@ -39,10 +39,38 @@ def held_out_loss(model, windows):
     return total / max(1, count)
 
 
-def train_member(name, config, source, budget_minutes, checkpoint_path, batch_size, peak_lr, heldout_windows, teacher=None, max_steps=None):
+def load_gguf_weights(model, path):
+    """Initialises `model` from a family GGUF (llama.cpp layout = this model's layout, NORM RoPE)."""
+    from gguf_read import GgufFile
+
+    g = GgufFile(path)
+    t = lambda name: torch.from_numpy(g.tensor(name).copy())  # noqa: E731
+    with torch.no_grad():
+        model.embed.weight.copy_(t("token_embd.weight"))
+        for i, block in enumerate(model.blocks):
+            b = f"blk.{i}."
+            for param, name in ((block.attn_norm.weight, "attn_norm"), (block.wq.weight, "attn_q"), (block.wk.weight, "attn_k"),
+                                (block.wv.weight, "attn_v"), (block.wo.weight, "attn_output"), (block.ffn_norm.weight, "ffn_norm"),
+                                (block.w_gate.weight, "ffn_gate"), (block.w_up.weight, "ffn_up"), (block.w_down.weight, "ffn_down")):
+                param.copy_(t(b + name + ".weight"))
+        model.norm.weight.copy_(t("output_norm.weight"))
+        model.output.weight.copy_(t("output.weight"))
+
+
+def compact_path(checkpoint_path):
+    return checkpoint_path.removesuffix(".pt") + ".bf16.pt"
+
+
+def train_member(name, config, source, budget_minutes, checkpoint_path, batch_size, peak_lr, heldout_windows, teacher=None, max_steps=None,
+                 init_gguf=None, prior=None):
+    """Trains (or resumes) one member. A full checkpoint (float32 weights, optimiser) is written every
+    few minutes; beside it a compact one (bfloat16 weights, sampler and progress, no optimiser) small
+    enough to commit: resuming from it alone restarts AdamW's moments, nothing else.
+    init_gguf: start from a shipped GGUF's weights; prior: what that model had already seen."""
     model = CodeLM(**config)
     optimiser = torch.optim.AdamW(model.parameters(), lr=peak_lr, betas=(0.9, 0.95), weight_decay=0.1)
-    state = {"step": 0, "seconds": 0.0, "tokens": 0, "losses": []}
+    state = {"step": 0, "seconds": 0.0, "tokens": 0, "losses": [], "prior": prior or {}}
+    compact = compact_path(checkpoint_path)
     if os.path.exists(checkpoint_path):
         saved = torch.load(checkpoint_path)
         model.load_state_dict(saved["model"])
@@ -50,6 +78,15 @@ def train_member(name, config, source, budget_minutes, checkpoint_path, batch_si
         source.rng.setstate(saved["rng"])
         state = saved["state"]
         log(f"{name}: resumed at step {state['step']} ({state['seconds'] / 60:.1f} of {budget_minutes} min)")
+    elif os.path.exists(compact):
+        saved = torch.load(compact)
+        model.load_state_dict({k: v.float() for k, v in saved["model"].items()})
+        source.rng.setstate(saved["rng"])
+        state = saved["state"]
+        log(f"{name}: resumed from the compact checkpoint at step {state['step']} ({state['seconds'] / 60:.1f} of {budget_minutes} min; AdamW moments restart)")
+    elif init_gguf:
+        load_gguf_weights(model, init_gguf)
+        log(f"{name}: initialised from {os.path.basename(init_gguf)}")
     if state.get("done") and state["seconds"] + 1 >= budget_minutes * 60 and (max_steps is None or state["step"] >= max_steps):
         return model, state
     state["done"] = False  # a larger budget than the finished run's: keep training from here
@@ -59,11 +96,19 @@ def train_member(name, config, source, budget_minutes, checkpoint_path, batch_si
         tmp = checkpoint_path + ".tmp"
         torch.save({"model": model.state_dict(), "optimiser": optimiser.state_dict(), "rng": source.rng.getstate(), "state": state}, tmp)
         os.replace(tmp, checkpoint_path)
+        small = {k: v.to(torch.bfloat16) for k, v in model.state_dict().items()}
+        torch.save({"model": small, "config": config, "rng": source.rng.getstate(), "state": state}, compact + ".tmp")
+        os.replace(compact + ".tmp", compact)
 
     budget_s = budget_minutes * 60
     last_save = time.time()
     last_log = time.time()
+    stop_file = os.environ.get("TRAIN_STOP_FILE")
     while state["seconds"] < budget_s and (max_steps is None or state["step"] < max_steps):
+        if stop_file and os.path.exists(stop_file):
+            save()
+            log(f"{name}: stopped at step {state['step']} ({stop_file} exists); checkpoint saved, --resume continues")
+            raise SystemExit(3)
         started = time.time()
         for group in optimiser.param_groups:
             group["lr"] = learning_rate(peak_lr, state["seconds"] / budget_s)
