@@ -1,7 +1,9 @@
 // The typing benchmark: real source files typed into the shipped daemon (dist/server.js) over
 // LSP as VS Code drives it, with seeded human timing, under RTT × verifier speed, for
-// verifier-only, the profile's pick per objective, a fixed default (K=4, no profile) and
-// drafter-only — side by side in one run. Writes bench/results/typing-<date>.{json,md}.
+// verifier-only streamed (the baseline: shown at its first line, as a plain cloud client shows
+// it), the profile's pick per objective, a fixed default (K=4, no profile) and drafter-only —
+// side by side in one run, caches warmed while typing as configspec.warmup says (--warmup
+// auto|on|off, default auto). Writes bench/results/typing-<date>.{json,md}.
 //
 //   npm run bench:typing                       # full: RTT 0/25/100 ms × verifier as-is / +25 ms per step
 //   npm run bench:typing -- --smoke --out DIR  # CI: one condition, one short region, no profile
@@ -20,6 +22,7 @@ import { typingReportOf } from "../server/bench/typing/typingReport.js";
 import { TypingResultSchema, type TypingCondition, type TypingResult, type TypingRow } from "../server/bench/typing/typingSchema.js";
 import { isPause, typingRegionOf, typingScriptOf, type TypingRegion } from "../server/bench/typing/typingScript.js";
 import { startVerifierProcess, type VerifierProcess } from "../server/cli/verifierProcess.js";
+import { WarmupSettingSchema } from "../server/config/daemonSettings.js";
 import { bundledCorpusDir, readCorpus } from "../server/corpus/codeCorpus.js";
 import { GetProfileRequest, StatsRequest } from "../server/lspContract.js";
 import { DaemonProcess } from "../test/helpers/daemonProcess.js";
@@ -38,6 +41,7 @@ const { values } = parseArgs({
     seed: { type: "string", default: "15" },
     "max-tokens": { type: "string", default: "64" },
     "debounce-ms": { type: "string" },
+    warmup: { type: "string", default: "auto" },
     configs: { type: "string" },
     "profile-prompts": { type: "string", default: "3" },
     "profile-rounds": { type: "string", default: "4" },
@@ -52,6 +56,7 @@ const fileCount = Number(values.files ?? (smoke ? 1 : 2));
 const seed = Number(values.seed);
 const maxTokens = Number(values["max-tokens"]);
 const debounceMs = values["debounce-ms"] === undefined ? undefined : Number(values["debounce-ms"]);
+const warmup = WarmupSettingSchema.parse(values.warmup);
 const configKinds = (values.configs ?? (smoke ? "verifier-only,default,drafter-only" : "verifier-only,pick,default,drafter-only")).split(",");
 /**
  * The fixed default: the drafter a llama.vscode-style setup starts with — the generated
@@ -111,7 +116,7 @@ async function runRow(plan: RowPlan, condition: { rttMs: number; stepMs: number 
     if (plan.profilePath) await copyFile(plan.profilePath, join(storagePath, "profile.json"));
     daemon = await DaemonProcess.start({
       entry: "dist",
-      settings: { debounceMs, maxTokens, ...plan.settings, verifier: verifierSettings },
+      settings: { debounceMs, maxTokens, warmup, ...plan.settings, verifier: verifierSettings },
       initializationOptions: { storagePath, modelFamilyDir: family.dir },
     });
     // Warm up on another file: models loaded, verifier connected, first prompt paid; then measure.
@@ -123,7 +128,7 @@ async function runRow(plan: RowPlan, condition: { rttMs: number; stepMs: number 
       if (result?.items.length) break;
       await delay(500);
     }
-    const before = (await daemon.connection.sendRequest(StatsRequest.type, undefined)).counters;
+    const before = await daemon.connection.sendRequest(StatsRequest.type, undefined);
     proxy?.reset();
     const sittings: Sitting[] = [];
     for (const [i, region] of regions.entries()) {
@@ -131,15 +136,19 @@ async function runRow(plan: RowPlan, condition: { rttMs: number; stepMs: number 
       sittings.push({ region, script: scripts[i], ...typed });
     }
     const stats = await daemon.connection.sendRequest(StatsRequest.type, undefined);
-    const traffic = proxy?.traffic ?? { calls: 0, abandoned: 0, promptTokens: 0, cachedTokens: 0, completionTokens: 0, byPath: {} };
-    const counters = Object.fromEntries(Object.entries(stats.counters).map(([key, value]) => [key, value - (before[key as keyof typeof before] ?? 0)]));
+    const traffic = proxy?.traffic ?? { calls: 0, abandoned: 0, streams: 0, streamsClosedEarly: 0, promptTokens: 0, cachedTokens: 0, completionTokens: 0, byPath: {} };
+    const counters = Object.fromEntries(Object.entries(stats.counters).map(([key, value]) => [key, value - (before.counters[key as keyof typeof before.counters] ?? 0)]));
+    // Warm-ups while typing (configspec.warmup) and what the verifier billed for them, over the sittings.
+    const warmups = Object.fromEntries(
+      Object.entries(stats.warmups ?? {}).map(([key, value]) => [key === "warmups" ? key : `warmup${key[0].toUpperCase()}${key.slice(1)}`, value - (before.warmups?.[key as keyof NonNullable<typeof before.warmups>] ?? 0)]),
+    );
     const active = stats.active;
     const row: TypingRow = {
       label: plan.label,
       configuration: { ...plan.configuration, drafterId: active?.drafterId ?? plan.configuration.drafterId, k: active?.k ?? plan.configuration.k },
       metrics: typingMetricsOf(sittings, traffic),
       lossless: reference ? losslessCheckOf(sittings, reference) : null,
-      daemon: { ...counters, verifierCalls: traffic.calls, verifierCallsAbandoned: traffic.abandoned },
+      daemon: { ...counters, ...warmups, verifierCalls: traffic.calls, verifierCallsAbandoned: traffic.abandoned, verifierStreams: traffic.streams, verifierStreamsClosedEarly: traffic.streamsClosedEarly },
       load: load(),
       wallMs: Math.round(performance.now() - rowStarted),
       problems: daemon.logs.filter((l) => l.type <= 2).slice(0, 5).map((l) => l.message.slice(0, 300)),
@@ -203,7 +212,7 @@ async function writeResults(): Promise<string> {
     command: ["node --import tsx scripts/bench-typing.ts", ...process.argv.slice(2)].join(" "),
     smoke,
     machine: { cpus: cpus().length, loadAtStart, loadAtEnd: load() },
-    settings: { maxTokens, debounceMs: debounceMs ?? null, chars, seed },
+    settings: { maxTokens, debounceMs: debounceMs ?? null, chars, seed, warmup },
     corpus: values.corpus ?? "corpus/",
     regions: regions.map((r, i) => ({ file: r.file, chars: r.target.length, keystrokes: scripts[i].length, pauses: scripts[i].filter(isPause).length })),
     conditions,
@@ -230,7 +239,8 @@ try {
       const allDrafters = family.drafters.map((d) => d.absolutePath);
       for (const kind of configKinds) {
         if (kind === "verifier-only") {
-          plans.push({ label: "verifier-only", configuration: { kind, objectives: [], drafterId: null, k: 0, verified: true }, settings: { drafters: [] }, usesVerifier: true });
+          // The baseline a plain cloud client is: one streamed request, shown at its first line.
+          plans.push({ label: "verifier-only (streamed)", configuration: { kind, objectives: [], drafterId: null, k: 0, verified: true }, settings: { drafters: [] }, usesVerifier: true });
         } else if (kind === "default") {
           plans.push({
             label: `default (${defaultDrafter.id} K=4)`,
@@ -250,7 +260,7 @@ try {
         } else if (kind === "pick") {
           const profiled = await profileCondition(condition, workDir);
           profileWallMs = Math.round(profiled.wallMs);
-          picks = Object.fromEntries(Object.entries(profiled.picks).map(([objective, pick]) => [objective, { drafterId: pick.drafterId, k: pick.k }]));
+          picks = Object.fromEntries(Object.entries(profiled.picks).map(([objective, pick]) => [objective, { drafterId: pick.drafterId, k: pick.k, explanation: pick.explanation }]));
           log(`  picks: ${Object.entries(picks).map(([o, p]) => `${o} ${p.drafterId ?? "verifier-only"} K=${p.k}`).join(", ")} (${Math.round(profiled.wallMs / 1000)} s)`);
           // One row per distinct pick; `auto` is battery or latency, so it is not a row of its own.
           const byKey = new Map<string, string[]>();

@@ -8,6 +8,9 @@ export interface VerifierTraffic {
   calls: number;
   /** Calls the client gave up on before the answer came back (cancelled keystrokes). */
   abandoned: number;
+  /** Streamed answers (server-sent events), and those the client closed after text came (a first line shown: not abandoned). */
+  streams: number;
+  streamsClosedEarly: number;
   /** Billed tokens from the answers' `usage` (abandoned calls are billed too: the server did the work). */
   promptTokens: number;
   cachedTokens: number;
@@ -25,7 +28,7 @@ export interface LatencyProxy extends AsyncDisposable {
 }
 
 function emptyTraffic(): VerifierTraffic {
-  return { calls: 0, abandoned: 0, promptTokens: 0, cachedTokens: 0, completionTokens: 0, byPath: {} };
+  return { calls: 0, abandoned: 0, streams: 0, streamsClosedEarly: 0, promptTokens: 0, cachedTokens: 0, completionTokens: 0, byPath: {} };
 }
 
 interface MetaInfo {
@@ -57,9 +60,56 @@ function billedOf(json: UsageJson | UsageJson[]): { prompt: number; completion: 
 }
 
 /**
+ * Billed tokens of a server-sent-event stream so far: the last `usage` any chunk carried (the
+ * final include_usage chunk, or vLLM's running continuous_usage_stats), else the prompt when it
+ * was sent as token ids and one token per text chunk (a stream closed early got no usage chunk).
+ */
+class StreamTally {
+  #buffer = "";
+  #usage: UsageJson["usage"];
+  #textChunks = 0;
+
+  read(text: string): void {
+    this.#buffer += text;
+    let end: number;
+    while ((end = this.#buffer.indexOf("\n\n")) >= 0) {
+      const event = this.#buffer.slice(0, end);
+      this.#buffer = this.#buffer.slice(end + 2);
+      const data = event.startsWith("data: ") ? event.slice("data: ".length) : "";
+      if (data === "" || data === "[DONE]") continue;
+      try {
+        const chunk = JSON.parse(data) as UsageJson & { choices?: { text?: string }[] };
+        if (chunk.usage) this.#usage = chunk.usage;
+        if (chunk.choices?.[0]?.text) this.#textChunks++;
+      } catch {
+        // not JSON: nothing billed that we can read
+      }
+    }
+  }
+
+  get sawText(): boolean {
+    return this.#textChunks > 0;
+  }
+
+  billed(requestBody: Buffer): { prompt: number; completion: number; cached: number } {
+    if (this.#usage) return billedOf({ usage: this.#usage });
+    let prompt = 0;
+    try {
+      const body = JSON.parse(requestBody.toString("utf8")) as { prompt?: unknown };
+      if (Array.isArray(body.prompt) && body.prompt.every((id) => typeof id === "number")) prompt = body.prompt.length;
+    } catch {
+      // not JSON: the prompt is not countable
+    }
+    return { prompt, completion: this.#textChunks, cached: 0 };
+  }
+}
+
+/**
  * A network between the daemon and a verifier: half the round trip on the way there and half on
- * the way back, every verifier call counted with the tokens it bills. A client that hangs up
- * aborts the forwarded request too, as a closed connection reaches a real server.
+ * the way back, every verifier call counted with the tokens it bills. A streamed answer (SSE)
+ * travels chunk by chunk, each half a round trip after the server sent it, so a first line shows
+ * when it would over a real link. A client that hangs up aborts the forwarded request too, as a
+ * closed connection reaches a real server.
  */
 export async function startLatencyProxy(targetOrigin: string, rttMs: number): Promise<LatencyProxy> {
   let traffic = emptyTraffic();
@@ -69,10 +119,8 @@ export async function startLatencyProxy(targetOrigin: string, rttMs: number): Pr
     const upstream = new AbortController();
     let answered = false;
     res.on("close", () => {
-      if (!answered) {
-        if (req.method === "POST") traffic.abandoned++;
-        upstream.abort();
-      }
+      if (!answered && req.method === "POST") traffic.abandoned++;
+      if (!res.writableFinished) upstream.abort();
     });
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -93,6 +141,10 @@ export async function startLatencyProxy(targetOrigin: string, rttMs: number): Pr
         body: post ? new Uint8Array(Buffer.concat(chunks)) : undefined,
         signal: upstream.signal,
       });
+      if (response.ok && response.body && (response.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
+        await relayStream(response, res, post ? Buffer.concat(chunks) : Buffer.alloc(0), counted, oneWay, upstream.signal, () => (answered = true));
+        return;
+      }
       const body = Buffer.from(await response.arrayBuffer());
       if (post && response.ok) {
         try {
@@ -113,6 +165,65 @@ export async function startLatencyProxy(targetOrigin: string, rttMs: number): Pr
       res.destroy();
     }
   };
+
+  /** Relays a server-sent-event answer chunk by chunk, each `oneWay` ms after it arrived, in order. */
+  async function relayStream(
+    response: Response,
+    res: ServerResponse,
+    requestBody: Buffer,
+    counted: VerifierTraffic,
+    oneWay: number,
+    signal: AbortSignal,
+    markAnswered: () => void,
+  ): Promise<void> {
+    counted.streams++;
+    const tally = new StreamTally();
+    const decoder = new TextDecoder();
+    let delivered = Promise.resolve();
+    const deliverAt = (at: number, write: () => void) => {
+      delivered = delivered.then(async () => {
+        const wait = at - performance.now();
+        if (wait > 0) await delay(wait, undefined, { signal });
+        write();
+      });
+    };
+    const headersAt = performance.now() + oneWay;
+    deliverAt(headersAt, () => {
+      if (!res.destroyed) res.writeHead(response.status, { "content-type": response.headers.get("content-type") ?? "text/event-stream" });
+    });
+    let deliveredText = false;
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        const hadText = tally.sawText;
+        tally.read(decoder.decode(chunk, { stream: true }));
+        const firstText = !hadText && tally.sawText;
+        const bytes = Buffer.from(chunk);
+        deliverAt(performance.now() + oneWay, () => {
+          if (res.destroyed) return;
+          res.write(bytes);
+          if (firstText) {
+            // Text reached the client: closing the stream from now on is a first line shown, not a cancelled keystroke.
+            deliveredText = true;
+            markAnswered();
+          }
+        });
+      }
+      deliverAt(performance.now() + oneWay, () => {
+        markAnswered();
+        if (!res.destroyed) res.end();
+      });
+      await delivered;
+    } catch {
+      // The client closed the stream (a first line was enough, or the keystroke was cancelled) or the server broke it.
+      if (deliveredText) counted.streamsClosedEarly++;
+      if (!res.destroyed) res.destroy();
+    } finally {
+      const billed = tally.billed(requestBody);
+      counted.promptTokens += billed.prompt;
+      counted.completionTokens += billed.completion;
+      counted.cachedTokens += billed.cached;
+    }
+  }
 
   const server: Server = createServer((req, res) => void handle(req, res));
   const { port, close } = await listenOnLoopback(server);

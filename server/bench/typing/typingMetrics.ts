@@ -48,7 +48,11 @@ export interface TypingMetrics {
     verifierCalls: number;
     abandonedVerifierCalls: number;
     promptTokens: number;
+    /** Prompt tokens the verifier served from its prefix cache (of `promptTokens`). */
+    cachedTokens: number;
     completionTokens: number;
+    /** Streams closed once their first line arrived (verifier-only stops there; the rest is background work). */
+    streamsClosedEarly: number;
   };
 }
 
@@ -120,7 +124,9 @@ export function typingMetricsOf(sittings: readonly Sitting[], traffic: VerifierT
       verifierCalls: per100(traffic.calls),
       abandonedVerifierCalls: per100(traffic.abandoned),
       promptTokens: per100(traffic.promptTokens),
+      cachedTokens: per100(traffic.cachedTokens),
       completionTokens: per100(traffic.completionTokens),
+      streamsClosedEarly: per100(traffic.streamsClosedEarly),
     },
   };
 }

@@ -15,6 +15,11 @@ function ratio(row: TypingRow, baseline: TypingRow | undefined): string {
   return `${(a / b).toFixed(2)}×`;
 }
 
+/** Verifier warm-ups per 100 keystrokes ("—" in results from before warm-ups). */
+function perHundredKeys(count: number | undefined, keystrokes: number): string {
+  return count === undefined || keystrokes === 0 ? "—" : num((100 * count) / keystrokes);
+}
+
 function lossless(row: TypingRow): string {
   const check = row.lossless;
   if (!check) return "reference";
@@ -45,7 +50,8 @@ export function typingReportOf(result: TypingResult): string {
     "",
     `\`${result.command}\` (what \`npm run bench:typing\` runs after its build) — ${result.regions.length} regions of ${result.corpus} typed into dist/server.js over LSP ` +
       `(didChange + automatic inlineCompletion per keystroke, the previous request cancelled), seeded human timing ` +
-      `(seed ${result.settings.seed}); maxTokens ${result.settings.maxTokens}. ${result.machine.cpus} CPUs, ` +
+      `(seed ${result.settings.seed}); maxTokens ${result.settings.maxTokens}` +
+      `${result.settings.warmup ? `; caches warmed while typing: ${result.settings.warmup}` : ""}. ${result.machine.cpus} CPUs, ` +
       `load ${result.machine.loadAtStart.join(" ")} at start, ${result.machine.loadAtEnd.join(" ")} at the end; ${Math.round(result.wallMs / 1000)} s.`,
     "",
     "Keystroke → suggestion at pauses (p50 / p90 ms; *never* where that share of pauses saw none):",
@@ -63,10 +69,12 @@ export function typingReportOf(result: TypingResult): string {
           (condition.profileWallMs === null ? "" : ` (profiled in ${Math.round(condition.profileWallMs / 1000)} s)`),
         "",
       );
+      const latency = condition.picks.latency?.explanation;
+      if (latency) out.push(`Latency pick, as predicted: ${latency}`, "");
     }
     out.push(
-      "| configuration | p50 | p90 | p99 | × verifier-only p50 | shown / pause | chars matching next | first line matches | verifier calls / 100 keys | abandoned / 100 | prompt tok / 100 | completion tok / 100 | identical to verifier-only | load |",
-      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+      "| configuration | p50 | p90 | p99 | × verifier-only p50 | shown / pause | chars matching next | first line matches | verifier calls / 100 keys | abandoned / 100 | warm-ups / 100 | prompt tok / 100 | cached tok / 100 | completion tok / 100 | identical to verifier-only | load |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     );
     const baseline = condition.rows.find((r) => r.configuration.kind === "verifier-only");
     for (const row of condition.rows) {
@@ -74,7 +82,8 @@ export function typingReportOf(result: TypingResult): string {
       out.push(
         `| ${row.label} | ${ms(m.latencyMs.p50)} | ${ms(m.latencyMs.p90)} | ${ms(m.latencyMs.p99)} | ${ratio(row, baseline)} | ${share(m.shownPerPause)} | ` +
           `${num(m.matchedChars)} of ${num(m.suggestionChars)} | ${share(m.firstLineMatchShare)} | ${num(m.perHundredChars.verifierCalls)} | ` +
-          `${num(m.perHundredChars.abandonedVerifierCalls)} | ${Math.round(m.perHundredChars.promptTokens)} | ${Math.round(m.perHundredChars.completionTokens)} | ${lossless(row)} | ${row.load.join(" ")} |`,
+          `${num(m.perHundredChars.abandonedVerifierCalls)} | ${perHundredKeys(row.daemon.warmupVerifierCalls, m.keystrokes)} | ${Math.round(m.perHundredChars.promptTokens)} | ` +
+          `${m.perHundredChars.cachedTokens === undefined ? "—" : Math.round(m.perHundredChars.cachedTokens)} | ${Math.round(m.perHundredChars.completionTokens)} | ${lossless(row)} | ${row.load.join(" ")} |`,
       );
     }
     const examples = condition.rows.flatMap((r) => (r.lossless?.examples ?? []).filter(() => r.configuration.verified).map((e) => ({ ...e, label: r.label })));

@@ -16,7 +16,11 @@ export const TypingMetricsSchema = z.object({
     verifierCalls: z.number().min(0),
     abandonedVerifierCalls: z.number().min(0),
     promptTokens: z.number().min(0),
+    /** Absent in results from before prefix-cache counting. */
+    cachedTokens: z.number().min(0).optional(),
     completionTokens: z.number().min(0),
+    /** Absent in results from before verifier-only streamed. */
+    streamsClosedEarly: z.number().min(0).optional(),
   }),
 });
 
@@ -59,7 +63,17 @@ export const TypingConditionSchema = z.object({
   /** Emulated cloud model: ms added per verifier forward pass (`configspec verifier --step-ms`); 0 = as-is. */
   stepMs: z.number(),
   /** What the profile picked per objective under this condition (null: not profiled). */
-  picks: z.record(z.string(), z.object({ drafterId: z.string().nullable(), k: z.number().int() })).nullable(),
+  picks: z
+    .record(
+      z.string(),
+      z.object({
+        drafterId: z.string().nullable(),
+        k: z.number().int(),
+        /** The selector's reason line (the latency pick's says its predicted first line); absent in older results. */
+        explanation: z.string().optional(),
+      }),
+    )
+    .nullable(),
   profileWallMs: z.number().nullable(),
   rows: z.array(TypingRowSchema),
 });
@@ -71,7 +85,14 @@ export const TypingResultSchema = z.object({
   command: z.string(),
   smoke: z.boolean(),
   machine: z.object({ cpus: z.number().int(), loadAtStart: z.array(z.number()).length(3), loadAtEnd: z.array(z.number()).length(3) }),
-  settings: z.object({ maxTokens: z.number().int(), debounceMs: z.number().nullable(), chars: z.number().int(), seed: z.number().int() }),
+  settings: z.object({
+    maxTokens: z.number().int(),
+    debounceMs: z.number().nullable(),
+    chars: z.number().int(),
+    seed: z.number().int(),
+    /** configspec.warmup for every row (absent in results from before warm-ups). */
+    warmup: z.enum(["auto", "on", "off"]).optional(),
+  }),
   corpus: z.string(),
   regions: z.array(z.object({ file: z.string(), chars: z.number().int(), keystrokes: z.number().int(), pauses: z.number().int() })),
   conditions: z.array(TypingConditionSchema),

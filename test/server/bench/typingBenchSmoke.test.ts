@@ -1,6 +1,6 @@
 // The typing benchmark's smoke variant (CI): one short region typed into dist/server.js over LSP
-// at RTT 25 ms against the emulated cloud verifier, verifier-only vs the fixed default vs
-// drafter-only. Asserts the result file's schema and that the verified configurations showed
+// at RTT 25 ms against the emulated cloud verifier, verifier-only (streamed) vs the fixed
+// default vs drafter-only, caches warmed while typing. Asserts the result file's schema and that the verified configurations showed
 // exactly what verifier-only showed at the same pauses (lossless). Needs `npm run build`.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -28,6 +28,13 @@ describe("typing benchmark --smoke (dist/server.js over LSP)", () => {
     }
     const verified = condition.rows.filter((r) => r.configuration.kind === "default");
     for (const row of verified) assert.equal(row.lossless?.differing, 0, `${row.label}: ${JSON.stringify(row.lossless?.examples)}`);
+    // The baseline streams (and stops at the first line); the verifier, on this machine, is warmed while typing.
+    const [baseline] = condition.rows;
+    assert.ok(baseline.daemon.verifierStreams > 0, `verifier-only streamed: ${JSON.stringify(baseline.daemon)}`);
+    for (const row of condition.rows.filter((r) => r.configuration.kind !== "drafter-only")) {
+      assert.ok(row.daemon.warmups > 0 && row.daemon.warmupVerifierCalls > 0, `${row.label} warmed the caches: ${JSON.stringify(row.daemon)}`);
+    }
+    assert.equal(result.settings.warmup, "auto");
     console.log(readFileSync(join(out, json.replace(/\.json$/, ".md")), "utf8"));
   });
 });
