@@ -136,9 +136,11 @@ export async function detectVerifierProtocols(client: VerifierClient, options: D
   return { endpoint: client.endpoint, engine, maxModelLen, slots: props?.total_slots ?? undefined, probes, found };
 }
 
-/** The working probe of `protocol` (prefix-probe: the OpenAI route before llama-server's). */
+/** The probe that worked for `protocol`; on llama-server its native route, which llama-server also tokenizes for (its OpenAI route answers too). */
 function workingProbe(detection: ProtocolDetection, protocol: VerifierProtocol): ProtocolProbe | undefined {
-  return detection.probes.find((probe) => probe.protocol === protocol && probe.works);
+  const working = detection.probes.filter((probe) => probe.protocol === protocol && probe.works);
+  const native = detection.engine === "llama-server" ? working.find((probe) => probe.variant === "llama-server") : undefined;
+  return native ?? working[0];
 }
 
 /**
