@@ -20,10 +20,36 @@ export interface CompletionPrompt {
 
 export const FIM_TEXT = { prefix: "<|fim_prefix|>", suffix: "<|fim_suffix|>", middle: "<|fim_middle|>" } as const;
 
+/**
+ * The prompt's start moves in steps of this many lines (and a prefix over its token cap loses
+ * tokens in steps of {@link PREFIX_CUT_TOKEN_STEP}): while the person types, the prompt keeps its
+ * beginning, so the drafter's KV and the verifier's prefix cache keep everything before the
+ * cursor's line instead of losing the whole prompt whenever the window slid by a line or a token.
+ */
+export const PREFIX_WINDOW_LINE_STEP = 16;
+export const PREFIX_CUT_TOKEN_STEP = 64;
+/** The UTF-8 byte cap of a text-only prompt cuts in steps of this many bytes, for the same reason. */
+export const PREFIX_CUT_BYTE_STEP = 256;
+
+/**
+ * At most the last `lines` lines of `text` (the cursor's partial line counts), starting at a
+ * line whose index is a multiple of the step ({@link PREFIX_WINDOW_LINE_STEP}, at most a quarter
+ * of the window): between `lines − step + 1` and `lines` lines.
+ */
 function lastLines(text: string, lines: number): string {
-  let index = text.length;
-  for (let i = 0; i < lines && index > 0; i++) index = text.lastIndexOf("\n", index - 1);
-  return index <= 0 ? text : text.slice(index + 1);
+  const step = Math.max(1, Math.min(PREFIX_WINDOW_LINE_STEP, Math.floor(lines / 4)));
+  let newlines = 0;
+  for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) newlines++;
+  const firstKept = Math.max(0, Math.ceil((newlines + 1 - lines) / step) * step);
+  let index = -1;
+  for (let line = 0; line < firstKept; line++) index = text.indexOf("\n", index + 1);
+  return text.slice(index + 1);
+}
+
+/** Cuts `tokens` from the start to at most `max`, in whole steps (see {@link PREFIX_CUT_TOKEN_STEP}). */
+function lastTokens<T>(tokens: T[], max: number, step = PREFIX_CUT_TOKEN_STEP): T[] {
+  if (tokens.length <= max) return tokens;
+  return tokens.slice(Math.ceil((tokens.length - max) / step) * step);
 }
 
 function firstLines(text: string, lines: number): string {
@@ -46,9 +72,7 @@ export function buildCompletionPrompt(
   tokenizer: PromptTokenizer,
   options: PromptWindowOptions = {},
 ): CompletionPrompt {
-  let prefixTokens = tokenizer.tokenize(lastLines(prefix, options.prefixLines ?? DEFAULT_PREFIX_LINES));
-  const maxPrefix = options.maxPrefixTokens ?? DEFAULT_MAX_PREFIX_TOKENS;
-  if (prefixTokens.length > maxPrefix) prefixTokens = prefixTokens.slice(prefixTokens.length - maxPrefix);
+  const prefixTokens = lastTokens(tokenizer.tokenize(lastLines(prefix, options.prefixLines ?? DEFAULT_PREFIX_LINES)), options.maxPrefixTokens ?? DEFAULT_MAX_PREFIX_TOKENS);
   const prefixText = tokenizer.detokenize(prefixTokens);
   const fim = tokenizer.fimTokens;
   if (!fim) return { tokens: prefixTokens, text: prefixText, fim: false };
@@ -68,7 +92,7 @@ export function buildCompletionPrompt(
  * bytes than fit the caps in the verifier's own tokens (see {@link PromptBudget.bytesFor}).
  */
 export function buildTextOnlyPrompt(prefix: string, suffix: string, options: PromptWindowOptions = {}, budget: PromptBudget = new PromptBudget()): CompletionPrompt {
-  const prefixText = lastBytes(lastLines(prefix, options.prefixLines ?? DEFAULT_PREFIX_LINES), budget.bytesFor(options.maxPrefixTokens ?? DEFAULT_MAX_PREFIX_TOKENS));
+  const prefixText = lastBytes(lastLines(prefix, options.prefixLines ?? DEFAULT_PREFIX_LINES), budget.bytesFor(options.maxPrefixTokens ?? DEFAULT_MAX_PREFIX_TOKENS), PREFIX_CUT_BYTE_STEP);
   const suffixText = firstBytes(firstLines(suffix, options.suffixLines ?? DEFAULT_SUFFIX_LINES), budget.bytesFor(options.maxSuffixTokens ?? DEFAULT_MAX_SUFFIX_TOKENS));
   return { tokens: [], text: `${FIM_TEXT.prefix}${prefixText}${FIM_TEXT.suffix}${suffixText}${FIM_TEXT.middle}`, fim: true };
 }

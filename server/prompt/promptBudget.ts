@@ -63,15 +63,18 @@ export class PromptBudget {
   }
 }
 
-/** The last characters of `text` that take at most `maxBytes` in UTF-8. */
-export function lastBytes(text: string, maxBytes: number): string {
+/** The last characters of `text` that take at most `maxBytes` in UTF-8, cut from the start in multiples of `step` bytes (rounded up to a whole character). */
+export function lastBytes(text: string, maxBytes: number, step = 1): string {
+  const total = Buffer.byteLength(text, "utf8");
+  if (total <= maxBytes) return text;
+  // Cut from the start in whole steps: the start then stays put while text is appended.
+  const cut = Math.ceil((total - maxBytes) / step) * step;
   let bytes = 0;
-  let start = text.length;
-  for (const char of [...text].reverse()) {
-    const size = Buffer.byteLength(char, "utf8");
-    if (bytes + size > maxBytes) break;
-    bytes += size;
-    start -= char.length;
+  let start = 0;
+  for (const char of text) {
+    if (bytes >= cut) break;
+    bytes += Buffer.byteLength(char, "utf8");
+    start += char.length;
   }
   return text.slice(start);
 }

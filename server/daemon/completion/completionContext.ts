@@ -5,6 +5,9 @@ export const DEFAULT_MAX_PREFIX_CHARS = 8000;
 /** Most document text after the cursor sent to the engine. Default 2000 characters. */
 export const DEFAULT_MAX_SUFFIX_CHARS = 2000;
 
+/** The prefix over its limit is cut from the start in multiples of this many characters. */
+export const PREFIX_CUT_CHAR_STEP = 1024;
+
 export interface CompletionContext {
   /** Everything before the cursor (the cache compares whole prefixes so type-through stays exact). */
   documentPrefix: string;
@@ -26,7 +29,8 @@ export function completionContextOf(
   const documentSuffix = text.slice(offset);
   let prefix = documentPrefix;
   if (prefix.length > limits.maxPrefixChars) {
-    const cut = prefix.length - limits.maxPrefixChars;
+    // Cut in whole steps, so typing keeps the prompt's start (and the caches' prefix) in place.
+    const cut = Math.min(prefix.length, Math.ceil((prefix.length - limits.maxPrefixChars) / PREFIX_CUT_CHAR_STEP) * PREFIX_CUT_CHAR_STEP);
     const lineStart = prefix.indexOf("\n", cut);
     prefix = prefix.slice(lineStart === -1 ? cut : lineStart + 1);
   }
