@@ -2,6 +2,7 @@ import { Stream } from "openai/streaming";
 import { z } from "zod";
 import { abortError, isAbortError } from "../util/abort.js";
 import { errorMessageOf } from "../util/errorMessage.js";
+import { VerifierRequestError } from "./verifierRequestError.js";
 import { VerifierResponseError } from "./verifierResponseError.js";
 import type { CallTiming, VerifierTransport } from "./verifierTransport.js";
 import { VerifierUnavailableError } from "./verifierUnavailableError.js";
@@ -63,10 +64,51 @@ const CompletionChunkSchema = z.object({
   usage: StreamUsageSchema.nullish(),
 });
 
+/**
+ * How much usage a stream asks for: `continuous` (vLLM's and SGLang's continuous_usage_stats:
+ * the usage so far in every chunk, so a stream closed at the first line still says what it
+ * billed), `final` (OpenAI's include_usage: only a last chunk, which a closed stream never
+ * gets), or `none` for an endpoint that refuses stream_options altogether (older Azure).
+ */
+type UsageRequest = "continuous" | "final" | "none";
+const USAGE_FALLBACK: Record<UsageRequest, UsageRequest | undefined> = { continuous: "final", final: "none", none: undefined };
+const STREAM_OPTIONS_REFUSED = /stream_options|continuous_usage_stats|include_usage/i;
+/** What each endpoint accepted, learnt from its refusals: one 400 per endpoint and level, not per completion. */
+const usageAccepted = new WeakMap<StreamingEndpoint, UsageRequest>();
+
+function streamOptionsFor(usage: UsageRequest) {
+  if (usage === "none") return {};
+  return { stream_options: usage === "continuous" ? { include_usage: true, continuous_usage_stats: true } : { include_usage: true } };
+}
+
 function finishOf(reason: string): StreamStopReason {
   if (reason === "stop") return "stop";
   if (reason === "length") return "maxTokens";
   return "other";
+}
+
+/** Opens the stream with the most usage the endpoint accepts, stepping down (and remembering) when it refuses stream_options. */
+async function openCompletionStream(client: StreamingEndpoint, request: StreamingGenerateRequest, signal: AbortSignal) {
+  for (let usage = usageAccepted.get(client) ?? "continuous"; ; ) {
+    const body = {
+      model: client.model,
+      prompt: typeof request.prompt === "string" ? request.prompt : [...request.prompt],
+      max_tokens: request.maxTokens,
+      temperature: 0,
+      stream: true,
+      ...streamOptionsFor(usage),
+    };
+    try {
+      const { value: response, timing } = await client.transport.openStream(`${client.apiRoot}/completions`, "POST /completions (stream)", body, signal);
+      usageAccepted.set(client, usage);
+      return { response, timing };
+    } catch (error) {
+      const fallback = USAGE_FALLBACK[usage];
+      if (!(error instanceof VerifierRequestError && error.status === 400 && STREAM_OPTIONS_REFUSED.test(error.serverMessage ?? "")) || !fallback) throw error;
+      usage = fallback;
+      usageAccepted.set(client, usage);
+    }
+  }
 }
 
 /**
@@ -79,19 +121,11 @@ function finishOf(reason: string): StreamStopReason {
  * VerifierResponseError.
  */
 export async function streamGeneration(client: StreamingEndpoint, request: StreamingGenerateRequest): Promise<StreamedGeneration> {
-  const body = {
-    model: client.model,
-    prompt: typeof request.prompt === "string" ? request.prompt : [...request.prompt],
-    max_tokens: request.maxTokens,
-    temperature: 0,
-    stream: true,
-    stream_options: { include_usage: true },
-  };
   // Closing the stream (stop rule, or the body read after a failure) must not look like the caller's cancellation.
   const closer = new AbortController();
   const signal = request.signal ? AbortSignal.any([request.signal, closer.signal]) : closer.signal;
   const started = performance.now();
-  const { value: response, timing } = await client.transport.openStream(`${client.apiRoot}/completions`, "POST /completions (stream)", body, signal);
+  const { response, timing } = await openCompletionStream(client, request, signal);
   let text = "";
   let chunks = 0;
   let firstTextMs: number | undefined;

@@ -21,7 +21,7 @@ export interface CompletionChunk {
   created: number;
   model: string;
   choices: { index: 0; text: string; logprobs: null; finish_reason: FinishReason | null }[];
-  usage?: CompletionUsage | Omit<CompletionUsage, "prompt_tokens_details"> | null;
+  usage?: CompletionUsage | null;
 }
 
 /**
@@ -59,14 +59,23 @@ export function createCompletionStream(context: VerifierEndpointContext, request
   const id = `cmpl-${randomUUID().replaceAll("-", "")}`;
   const created = Math.floor(Date.now() / 1000);
 
+  let cachedTokens = 0;
   const chunk = (delta: string, finish: FinishReason | null, completionTokens: number): CompletionChunk => ({
     id,
     object: "text_completion",
     created,
     model: context.modelId,
     choices: [{ index: 0, text: delta, logprobs: null, finish_reason: finish }],
+    // vLLM's running usage, with the cached prompt tokens too: a client that closes the stream early still knows what it billed.
     ...(continuousUsage
-      ? { usage: { prompt_tokens: prompt.length, completion_tokens: completionTokens, total_tokens: prompt.length + completionTokens } }
+      ? {
+          usage: {
+            prompt_tokens: prompt.length,
+            completion_tokens: completionTokens,
+            total_tokens: prompt.length + completionTokens,
+            prompt_tokens_details: { cached_tokens: cachedTokens },
+          },
+        }
       : includeUsage && { usage: null }),
   });
 
@@ -84,6 +93,7 @@ export function createCompletionStream(context: VerifierEndpointContext, request
       {
         prompt,
         maxTokens,
+        onPromptCached: (cached) => (cachedTokens = cached),
         shouldStop: (output) => {
           const stopped = stops.length > 0 && findStopSequence(text.text(output, prompt), stops) >= 0;
           if (!stopped) sendNew(output);

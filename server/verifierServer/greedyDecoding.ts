@@ -29,6 +29,8 @@ export interface GreedyDecodingOptions {
   retainCache?: boolean;
   /** Asked after every generated token (stop sequences). */
   shouldStop?(output: readonly Token[]): boolean;
+  /** Told, once the prompt is in the cache, how many of its tokens were there already (a stream's usage says it before the end). */
+  onPromptCached?(cachedTokens: number): void;
   signal?: AbortSignal;
 }
 
@@ -80,6 +82,7 @@ export async function decodeGreedy(slot: VerifierSlot, options: GreedyDecodingOp
   // continuation (an earlier identical request), the loop below reads it instead of decoding.
   if (reused < tokens.length) await slot.truncate(reused);
   await slot.evaluate(tokens.slice(reused), needAt);
+  options.onPromptCached?.(Math.min(reused, n));
   const promptPredictions = prompt.map((_, position) => slot.prediction(position));
 
   const output: Token[] = [];

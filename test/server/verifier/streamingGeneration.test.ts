@@ -81,7 +81,28 @@ test("a stream cut short, an error event, or a garbled chunk is a named verifier
     const ok = await streamGeneration(faultyClient, { prompt: "x", maxTokens: 2 });
     assert.deepEqual([ok.text, ok.stopReason, ok.chunks, ok.usage], ["ab", "maxTokens", 2, undefined]);
     const sent = faulty.requests.at(-1)!.json as Record<string, unknown>;
-    assert.deepEqual([sent.stream, sent.stream_options, sent.temperature, sent.max_tokens], [true, { include_usage: true }, 0, 2]);
+    assert.deepEqual([sent.stream, sent.stream_options, sent.temperature, sent.max_tokens], [true, { include_usage: true, continuous_usage_stats: true }, 0, 2]);
+  } finally {
+    faultyClient.dispose();
+    await faulty.close();
+  }
+});
+
+test("an endpoint that refuses vLLM's continuous usage, or stream_options at all, is asked again without, and remembered", async () => {
+  const faulty = await startFaultyHttpServer();
+  const faultyClient = new VerifierClient({ baseUrl: faulty.baseUrl, model: "m", maxRetries: 0 });
+  const done = `data: ${JSON.stringify({ choices: [{ index: 0, text: "a", finish_reason: "stop" }] })}\n\ndata: [DONE]\n\n`;
+  const refuse = (argument: string) => ({ kind: "json" as const, status: 400, body: { error: { message: `Unrecognized request argument supplied: ${argument}` } } });
+  try {
+    faulty.enqueue(refuse("continuous_usage_stats"), refuse("stream_options"), { kind: "raw", headers: { "content-type": "text/event-stream" }, body: done });
+    assert.equal((await streamGeneration(faultyClient, { prompt: "x", maxTokens: 4 })).text, "a");
+    const options = faulty.requests.map((r) => (r.json as { stream_options?: unknown }).stream_options);
+    assert.deepEqual(options, [{ include_usage: true, continuous_usage_stats: true }, { include_usage: true }, undefined]);
+    faulty.enqueue({ kind: "raw", headers: { "content-type": "text/event-stream" }, body: done });
+    await streamGeneration(faultyClient, { prompt: "x", maxTokens: 4 });
+    assert.equal((faulty.requests.at(-1)!.json as { stream_options?: unknown }).stream_options, undefined, "remembered: no second refusal");
+    faulty.enqueue(refuse("temperature"));
+    await assert.rejects(streamGeneration(faultyClient, { prompt: "x", maxTokens: 4 }), /temperature/);
   } finally {
     faultyClient.dispose();
     await faulty.close();
