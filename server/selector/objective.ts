@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Prediction } from "../prediction/performanceModel.js";
 import type { MetricInterval, PredictionInterval } from "../prediction/predictionInterval.js";
-import type { ScoredConfiguration } from "./scoredConfiguration.js";
+import type { FirstLinePrediction } from "../prediction/firstLineLatency.js";
 
 /**
  * What the user optimises: `latency` the soonest first verified line at a pause (what a person
@@ -52,12 +52,12 @@ const MS_PER_SECOND = 1000;
  * the predicted ms to the first verified line from a warm prompt, so ratios of it are speedups),
  * for the others their {@link objectiveMetric}.
  */
-export function selectionMetric(objective: Objective, scored: Pick<ScoredConfiguration, "prediction" | "firstLine">): number {
+export function selectionMetric(objective: Objective, scored: { prediction: Prediction; firstLine: FirstLinePrediction }): number {
   return objective === "latency" ? MS_PER_SECOND / scored.firstLine.ms : objectiveMetric(objective, scored.prediction);
 }
 
 /** The interval of {@link selectionMetric}; undefined when the profile has no bootstrap replicates. */
-export function selectionInterval(objective: Objective, scored: Pick<ScoredConfiguration, "interval" | "firstLine">): MetricInterval | undefined {
+export function selectionInterval(objective: Objective, scored: { interval?: PredictionInterval; firstLine: FirstLinePrediction }): MetricInterval | undefined {
   if (objective !== "latency") return scored.interval && objectiveInterval(objective, scored.interval);
   const ms = scored.firstLine.interval;
   return ms && { low: MS_PER_SECOND / ms.high, high: MS_PER_SECOND / ms.low };
