@@ -12,7 +12,10 @@ import { familyShapedProfile, storageWithProfile } from "../../helpers/familySha
 import { modelFamilyFixture } from "../../helpers/modelFamilyFixture.js";
 
 const family = await modelFamilyFixture();
-const server = await startVerifierServer({ modelPath: family.target.absolutePath });
+// A verifier step as a cloud model takes it (the fixture's target decodes in ~2 ms, as fast as a
+// drafter): the latency objective ranks by the first line, which speculation wins at loopback
+// only when a verifier step costs more than drafting a few tokens.
+const server = await startVerifierServer({ modelPath: family.target.absolutePath, stepDelayMs: 20 });
 after(() => server.close());
 const proxy = await startFaultInjectingProxy(server.url);
 after(() => proxy.close());
