@@ -1,7 +1,9 @@
 """`npm run train` — corpus → tokenizer → target and drafters → GGUF, resumable and seeded.
 
-  npm run train                 full run (≤ 120 min on 2 CPU cores), writes assets/models/
-  npm run train -- --resume     continue an interrupted full run from its checkpoints
+  npm run train                 full run, writes the family to models/training/out/ (copied to assets/models/
+                                only when evaluate-models shows it better than the shipped one)
+  npm run train -- --resume     continue an interrupted full run from its checkpoints (models/training/checkpoints,
+                                else the committed compact ones in scripts/train/checkpoints)
   npm run train -- --quick      a tiny slice end to end (≤ 60 s) into models/training-quick/,
                                 then node-llama-cpp loads the GGUF and tokenizes identically
 Each step writes its output atomically and is skipped when that output exists (with --resume).
@@ -18,11 +20,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import ASSETS, REPO, WORK, log, read_json, seed_everything, write_json  # noqa: E402
 
 SEED = 20261201
+# Compact checkpoints (bfloat16 weights, sampler state, progress; no optimiser) committed so a later
+# machine can `npm run train -- --resume`: copy models/training/checkpoints/*.bf16.pt here to keep them.
+COMMITTED_CHECKPOINTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "checkpoints")
 
 # Members: dicts with id, tokenizer, width, layers, heads, ff (feed-forward), minutes, teacher (or None),
 # init (a GGUF to start from, with what it had seen: "prior"), peak_lr.
 # The family (v2): the shipped target trained on, on the bigger corpus; three drafter sizes, each at most
-# a third of the target's parameters, two distilled from the target; the other-tokenizer drafter trained on.
+# a third of the target's parameters, two distilled from the target; the other-tokenizer drafter carried over (0 minutes: only re-scored).
 SHIPPED = os.path.join(ASSETS, "{}.gguf")
 FULL_PLAN = {
     "seq_len": 512,
@@ -35,15 +40,16 @@ FULL_PLAN = {
     "bytes_per_unit": 12_000_000,
     "heldout_share": 0.04,
     "reuse_tokenizers": True,
+    "stream_bytes": {"bpe2k": 2_000_000},  # the bpe2k drafter is carried over as shipped (0 minutes) this time
     "tokenizer_sample_bytes": 1_500_000,
     "tokenizers": {"bpe4k": 4096, "bpe2k": 2048},
     "members": [
-        {"id": "target-4l-192", "tokenizer": "bpe4k", "width": 192, "layers": 4, "heads": 4, "ff": 512, "minutes": 30, "teacher": None,
+        {"id": "target-4l-192", "tokenizer": "bpe4k", "width": 192, "layers": 4, "heads": 4, "ff": 512, "minutes": 25, "teacher": None,
          "init": SHIPPED.format("target-4l-192-f32"), "prior": {"tokens": 4278272, "minutes": 60.01}, "peak_lr": 1e-3},
-        {"id": "draft-2l-96-distilled", "tokenizer": "bpe4k", "width": 96, "layers": 2, "heads": 2, "ff": 256, "minutes": 11, "teacher": "target-4l-192"},
-        {"id": "draft-1l-64-distilled", "tokenizer": "bpe4k", "width": 64, "layers": 1, "heads": 2, "ff": 176, "minutes": 8, "teacher": "target-4l-192"},
-        {"id": "draft-1l-32-data", "tokenizer": "bpe4k", "width": 32, "layers": 1, "heads": 2, "ff": 96, "minutes": 3, "teacher": None},
-        {"id": "draft-2l-128-bpe2k-data", "tokenizer": "bpe2k", "width": 128, "layers": 2, "heads": 2, "ff": 352, "minutes": 3, "teacher": None,
+        {"id": "draft-2l-96-distilled", "tokenizer": "bpe4k", "width": 96, "layers": 2, "heads": 2, "ff": 256, "minutes": 9, "teacher": "target-4l-192"},
+        {"id": "draft-1l-64-distilled", "tokenizer": "bpe4k", "width": 64, "layers": 1, "heads": 2, "ff": 176, "minutes": 6, "teacher": "target-4l-192"},
+        {"id": "draft-1l-32-data", "tokenizer": "bpe4k", "width": 32, "layers": 1, "heads": 2, "ff": 96, "minutes": 2, "teacher": None},
+        {"id": "draft-2l-128-bpe2k-data", "tokenizer": "bpe2k", "width": 128, "layers": 2, "heads": 2, "ff": 352, "minutes": 0, "teacher": None,
          "init": SHIPPED.format("draft-2l-128-bpe2k-data-f16"), "prior": {"tokens": 3088384, "minutes": 5}, "peak_lr": 1e-3},
     ],
     # Exports: (file id, member, quantisation, role). No quantised copy of the target drafts for it.
@@ -129,11 +135,24 @@ def step_tokenizers(plan, work, assets_dir, train_texts):
     return tokenizers
 
 
-def step_streams(work, name, tokenizer, train_texts, heldout_texts):
+def step_streams(work, name, tokenizer, train_texts, heldout_texts, max_bytes=None):
+    """The training files as one token stream (and the held-out files as another), encoded once.
+    max_bytes: encode only the first files up to that many characters (a member that sees a few
+    million tokens needs no 60 M-token stream; FIM samples still come from every file)."""
     import numpy
     import torch
 
     path = os.path.join(work, f"stream-{name}.npz")
+    if max_bytes:
+        import random
+
+        taken, total = [], 0
+        for text in random.Random(SEED).sample(train_texts, len(train_texts)):  # every language, not the first ones
+            if total >= max_bytes:
+                break
+            taken.append(text)
+            total += len(text)
+        train_texts = taken
     if not os.path.exists(path):
         eot = tokenizer.special["<|endoftext|>"]
         fast = fast_tokenizer(tokenizer)
@@ -223,11 +242,19 @@ def main():
 
     checkpoints = os.path.join(work, "checkpoints")
     os.makedirs(checkpoints, exist_ok=True)
+    if args.resume and not args.quick:
+        # A later machine has only what is committed: the compact (bfloat16) checkpoints in scripts/train/checkpoints/.
+        for m in plan["members"]:
+            name = f"{m['id']}.bf16.pt"
+            committed = os.path.join(COMMITTED_CHECKPOINTS, name)
+            if os.path.exists(committed) and not os.path.exists(os.path.join(checkpoints, f"{m['id']}.pt")) and not os.path.exists(os.path.join(checkpoints, name)):
+                shutil.copyfile(committed, os.path.join(checkpoints, name))
+                log(f"{m['id']}: resuming from the committed checkpoint {os.path.relpath(committed, REPO)}")
     trained = {}
     for m in plan["members"]:
         member_id, tok_name, width, teacher_id = m["id"], m["tokenizer"], m["width"], m.get("teacher")
         tokenizer = tokenizers[tok_name]
-        stream, heldout = step_streams(work, tok_name, tokenizer, train_texts, heldout_texts)
+        stream, heldout = step_streams(work, tok_name, tokenizer, train_texts, heldout_texts, plan.get("stream_bytes", {}).get(tok_name))
         source = SampleSource(tokenizer, train_texts, stream, plan["seq_len"], fim_share=0.5, seed=SEED + len(trained))
         config = dict(vocab=tokenizer.vocab_size, width=width, layers=m["layers"], heads=m["heads"], feed_forward=m["ff"], context=plan["seq_len"])
         teacher = trained[teacher_id][0] if teacher_id else None

@@ -140,8 +140,9 @@ def train_member(name, config, source, budget_minutes, checkpoint_path, batch_si
             save()
             last_save = time.time()
     recent = state["losses"][-50:]
-    state["final_loss"] = round(sum(recent) / max(1, len(recent)), 4)
     state["heldout_loss"] = round(held_out_loss(model, heldout_windows), 4)
+    # A member carried over with no steps (0 minutes) has no training loss of this run: its held-out loss stands in.
+    state["final_loss"] = round(sum(recent) / len(recent), 4) if recent else state["heldout_loss"]
     state["done"] = True
     save()
     log(f"{name}: done — {state['tokens'] / 1e6:.2f} M tokens in {state['seconds'] / 60:.1f} min, train loss {state['final_loss']}, held-out {state['heldout_loss']} nats/token")
