@@ -15,7 +15,7 @@ import { runTokenIdsLoop } from "./loops/tokenIdsLoop.js";
 import { isAbortError } from "../util/abort.js";
 import { DisposedError } from "../util/disposedError.js";
 import { VerifierClient } from "../verifier/verifierClient.js";
-import { resolveVerifierProtocol, type ResolvedProtocol } from "../verifier/protocols/protocolResolution.js";
+import { resolveVerifierProtocol, tokenizerRoutes, type ResolvedProtocol } from "../verifier/protocols/protocolResolution.js";
 import type { TokenVerifier } from "../verifier/protocols/tokenVerifier.js";
 import type { VerifierProtocol, VerifierProtocolSetting } from "../verifier/verifierProtocol.js";
 import { VerifierRequestError } from "../verifier/verifierRequestError.js";
@@ -112,11 +112,14 @@ export class SpeculativeEngine implements CompletionSource {
         sharesTokenizer: idsShared,
       });
     } else if (drafter && client) {
-      // Verifier-only: ids when the echo shows the same tokenizer; an endpoint without echo gets text.
-      sendTokenIds = await idsShared(client).catch((error: unknown) => {
-        if (error instanceof VerifierRequestError || error instanceof VerifierResponseError) return false;
-        throw error;
-      });
+      // Verifier-only: ids when any route shows the same tokenizer (so it cuts the speculative loops' prompt), else text.
+      for (const route of tokenizerRoutes(client)) {
+        sendTokenIds = await idsShared(route).catch((error: unknown) => {
+          if (error instanceof VerifierRequestError || error instanceof VerifierResponseError) return false;
+          throw error;
+        });
+        if (sendTokenIds) break;
+      }
     }
     const mode: DecodingMode = !client ? "drafterOnly" : k === 0 ? "verifierOnly" : resolved!.roundVerifier.loop;
     const configuration: ServedConfiguration = {

@@ -1,7 +1,7 @@
 import type { VerifierClient } from "../verifierClient.js";
 import type { VerifierProtocol, VerifierProtocolSetting } from "../verifierProtocol.js";
 import { chooseVerifierProtocol, detectVerifierProtocols, type ProtocolChoice, type ProtocolDetection } from "./protocolDetection.js";
-import { protocolModule } from "./protocolModules.js";
+import { PROTOCOL_MODULES, protocolModule } from "./protocolModules.js";
 import { TokenizerMismatchError } from "./tokenizerMismatchError.js";
 import type { TokenVerifier } from "./tokenVerifier.js";
 import type { RoundVerifier } from "./verifierProtocolModule.js";
@@ -60,4 +60,18 @@ export async function resolveVerifierProtocol(options: ResolveOptions): Promise<
   const fallback = chooseVerifierProtocol(detection, "auto", { allowed: takesText });
   const reason = `${fallback.reason}; ${first.protocol} needs the drafter's tokenizer, which the verifier does not share`;
   return { choice: { ...fallback, reason }, roundVerifier: protocolModule(fallback.protocol).roundVerifier(client, { variant: fallback.variant, sharedTokenizer: false })!, detection };
+}
+
+/**
+ * Every route a token protocol could ask the endpoint's tokenizer through (echo, `/tokenize`,
+ * `/generate`), for verifier-only: it sends ids when one of them shows the drafter's tokenizer,
+ * so it cuts the same prompt as the speculative loops on an endpoint without echo (llama-server).
+ */
+export function tokenizerRoutes(client: VerifierClient): TokenVerifier[] {
+  return PROTOCOL_MODULES.flatMap((module) =>
+    (module.variants ?? [undefined]).flatMap((variant) => {
+      const round = module.roundVerifier(client, { variant, sharedTokenizer: true });
+      return round?.loop === "tokenIds" ? [round.verifier] : [];
+    }),
+  );
 }
