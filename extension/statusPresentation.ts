@@ -34,6 +34,14 @@ export function describeActive(status: ServerStatus | undefined): string {
   return active.drafterId === null ? "verifier-only" : `${active.drafterId} K=${active.k}`;
 }
 
+/** " · llama-server/prefix-probe": the engine behind the endpoint (when detection recognised it) and the protocol drafts go by. */
+export function describeVerifier(status: ServerStatus | undefined): string {
+  const used = status?.verifierProtocol;
+  if (!used) return "";
+  const engine = used.engine === "configspec" ? "embedded" : used.engine;
+  return ` · ${engine ? `${engine}/` : ""}${used.protocol}`;
+}
+
 export function presentStatus(input: { status: ServerStatus | undefined; objective: Objective; clientState: ClientState }): StatusPresentation {
   const { status, objective, clientState } = input;
   const links = COMMAND_LINKS.map(([title, command]) => `[${title}](command:${command})`).join(" · ");
@@ -48,7 +56,7 @@ export function presentStatus(input: { status: ServerStatus | undefined; objecti
   }
   const latency = status.lastLatencyMs === null ? "" : ` · ${Math.round(status.lastLatencyMs)} ms`;
   const icon = !status.quiescent ? "$(loading~spin)" : !status.enabled ? "$(circle-slash)" : status.health === "ok" ? "$(zap)" : "$(warning)";
-  const text = status.enabled ? `${icon} ${objective} · ${describeActive(status)}${latency}` : `${icon} ConfigSpec: off`;
+  const text = status.enabled ? `${icon} ${objective} · ${describeActive(status)}${describeVerifier(status)}${latency}` : `${icon} ConfigSpec: off`;
   const verifier = status.verifierReachable === null ? "not contacted yet" : status.verifierReachable ? "reachable" : "**unreachable**";
   const lines = [
     `**ConfigSpec** — ${status.enabled ? "inline completions on" : "inline completions off"}`,

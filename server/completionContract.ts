@@ -118,6 +118,6 @@ export interface CompletionSource {
   /** Puts a position's prompt into the caches without generating; absent where an engine has nothing to warm. */
   warm?(input: WarmupInput): Promise<WarmupOutcome>;
   /** Which verification protocol checks the drafts and why, for the status (absent: none, or not a speculative engine). */
-  readonly verifierProtocol?: { protocol: string; reason: string };
+  readonly verifierProtocol?: { protocol: string; reason: string; engine?: string };
   dispose(): Promise<void>;
 }

@@ -283,7 +283,7 @@ export const ServerStatusNotification = defineNotification(
     active: ActiveConfigurationSchema.nullable(),
     lastLatencyMs: z.number().nonnegative().nullable(),
     /** The verification protocol the engine uses and why (auto: what the endpoint answered); null until an engine verifies drafts. */
-    verifierProtocol: z.object({ protocol: z.string(), reason: z.string() }).nullable().optional(),
+    verifierProtocol: z.object({ protocol: z.string(), reason: z.string(), engine: z.string().optional() }).nullable().optional(),
     message: z.string().optional(),
   }),
 );

@@ -163,9 +163,10 @@ export class SpeculativeEngine implements CompletionSource {
     }
   }
 
-  /** For the status: the protocol verifying drafts and why. */
-  get verifierProtocol(): { protocol: string; reason: string } | undefined {
-    return this.protocol && { protocol: this.protocol.choice.protocol, reason: this.protocol.choice.reason };
+  /** For the status: the protocol verifying drafts and why, and the engine detection recognised behind the endpoint. */
+  get verifierProtocol(): { protocol: string; reason: string; engine?: string } | undefined {
+    const engine = this.protocol?.detection?.engine;
+    return this.protocol && { protocol: this.protocol.choice.protocol, reason: this.protocol.choice.reason, ...(engine && engine !== "unknown" && { engine }) };
   }
 
   /** The prompt this engine sends for a cursor position (tests and the CLI show it), sized to leave room for `maxTokens`. */

@@ -22,6 +22,13 @@ describe("status bar presentation", () => {
     assert.ok(p.commands.includes("configspec.openPanel"));
   });
 
+  it("names the engine behind the endpoint and the protocol drafts go by", () => {
+    const verifierProtocol = { protocol: "prefix-probe", reason: "prefix-probe: auto — …", engine: "llama-server" };
+    assert.equal(presentStatus({ status: { ...OK, verifierProtocol }, objective: "latency", clientState: "running" }).text, "$(zap) latency · qwen-0.5b-q8 K=4 · llama-server/prefix-probe · 123 ms");
+    assert.match(presentStatus({ status: { ...OK, verifierProtocol: { ...verifierProtocol, engine: "configspec" } }, objective: "latency", clientState: "running" }).text, / · embedded\/prefix-probe · /);
+    assert.match(presentStatus({ status: { ...OK, verifierProtocol: { protocol: "echo-logprobs", reason: "set" } }, objective: "latency", clientState: "running" }).text, / · echo-logprobs · 123 ms$/);
+  });
+
   it("says which objective auto serves under the live power state", () => {
     assert.match(presentStatus({ status: { ...OK, onBattery: true }, objective: "auto", clientState: "running" }).tooltip, /Objective: auto \(on battery power: battery\)/);
     assert.match(presentStatus({ status: OK, objective: "auto", clientState: "running" }).tooltip, /Objective: auto \(on mains power: latency\)/);
