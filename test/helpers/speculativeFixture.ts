@@ -8,7 +8,7 @@ import { bundledCorpusDir, cutCompletionPrompts, readCorpus, type CompletionCut 
 import { Drafter } from "../../server/drafter/drafter.js";
 import type { CompletionInput, CompletionOutput } from "../../server/completionContract.js";
 import { SpeculativeEngine, type SpeculativeEngineOptions } from "../../server/engine/speculativeEngine.js";
-import type { PromptWindowOptions } from "../../server/prompt/completionPrompt.js";
+import { PREFIX_CUT_BYTE_STEP, PREFIX_CUT_TOKEN_STEP, PREFIX_WINDOW_LINE_STEP, type PromptWindowOptions } from "../../server/prompt/completionPrompt.js";
 import { VerifierClient } from "../../server/verifier/verifierClient.js";
 import { startVerifierServer, type VerifierServer } from "../../server/verifierServer/startVerifierServer.js";
 import { modelFamilyFixture, type ModelFamilyFixture } from "./modelFamilyFixture.js";
@@ -100,7 +100,17 @@ export interface VerifierOnlyReference {
 export async function verifierOnlyReference(fixture: SpeculativeFixture): Promise<VerifierOnlyReference> {
   const prompts = await corpusPrompts(REFERENCE_PROMPTS, REFERENCE_SEED);
   const key = createHash("sha256")
-    .update(JSON.stringify({ target: fixture.family.target.sha256, seed: REFERENCE_SEED, maxTokens: REFERENCE_MAX_TOKENS, window: TEST_PROMPT_WINDOW, prompts: prompts.map((p) => [p.file, p.offset]) }))
+    .update(
+      JSON.stringify({
+        target: fixture.family.target.sha256,
+        seed: REFERENCE_SEED,
+        maxTokens: REFERENCE_MAX_TOKENS,
+        window: TEST_PROMPT_WINDOW,
+        // How the window moves while typing decides the prompts too.
+        steps: [PREFIX_WINDOW_LINE_STEP, PREFIX_CUT_TOKEN_STEP, PREFIX_CUT_BYTE_STEP],
+        prompts: prompts.map((p) => [p.file, p.offset]),
+      }),
+    )
     .digest("hex")
     .slice(0, 16);
   const path = join(fixture.family.dir, `verifier-only-reference-${key}.json`);
