@@ -3,7 +3,7 @@ import type { NetworkDelayOptions } from "../network/delayedFetch.js";
 import { buildCompletionPrompt, buildTextOnlyPrompt, type CompletionPrompt, type PromptWindowOptions } from "../prompt/completionPrompt.js";
 import { contextWindowFromError, discoverContextWindow } from "../prompt/contextWindow.js";
 import { PromptBudget } from "../prompt/promptBudget.js";
-import { ONE_TOKEN_COMPLETION_WARMUP, type VerifierWarmup } from "../verifier/promptWarmup.js";
+import { warmupForEngine, type VerifierWarmup } from "../verifier/promptWarmup.js";
 import { warmCaches } from "./cacheWarmup.js";
 import { CompletionMeter } from "./completionMeter.js";
 import type { LoopInput, LoopResult, RoundHooks } from "./loops/loopTypes.js";
@@ -49,7 +49,7 @@ export interface SpeculativeEngineOptions {
   roundHooks?: RoundHooks;
   /** Parts the engine disposes with itself: what {@link SpeculativeEngine.load} loaded for it. Default: none. */
   owned?: readonly AsyncDisposable[];
-  /** How the verifier's prefix cache is warmed while typing ({@link SpeculativeEngine.warm}). Default {@link ONE_TOKEN_COMPLETION_WARMUP}. */
+  /** How the verifier's prefix cache is warmed while typing ({@link SpeculativeEngine.warm}). Default: the warm-up for the engine detection recognised ({@link warmupForEngine}). */
   verifierWarmup?: VerifierWarmup;
   /** Cancels setting up. */
   signal?: AbortSignal;
@@ -107,6 +107,7 @@ export class SpeculativeEngine implements CompletionSource {
         client,
         setting: options.protocol,
         preferred: options.preferredProtocol,
+        k,
         signal: options.signal,
         probeTokens: drafter.tokenizeWithSpecialTokens(TOKENIZER_PROBE_TEXT).slice(0, 4),
         sharesTokenizer: idsShared,
@@ -181,6 +182,11 @@ export class SpeculativeEngine implements CompletionSource {
    * drafter's KV takes the prompt (when the mode drafts), and the verifier's prefix cache gets
    * {@link SpeculativeEngineOptions.verifierWarmup} in the form the rounds send the prompt.
    */
+  /** The option, else the request that warms the engine detection recognised (a token-ids round sends K+1 prompts at once). */
+  #verifierWarmup(): VerifierWarmup {
+    return this.options.verifierWarmup ?? warmupForEngine(this.protocol?.detection?.engine, this.mode === "tokenIds" ? this.options.k + 1 : 1);
+  }
+
   warm(input: WarmupInput): Promise<WarmupOutcome> {
     const run = this.#queue.then(() => {
       if (this.#disposed) throw new DisposedError("the speculative engine");
@@ -192,7 +198,7 @@ export class SpeculativeEngine implements CompletionSource {
         documentKey: input.documentKey ?? DEFAULT_DOCUMENT_KEY,
         drafter: this.mode === "verifierOnly" ? undefined : drafter,
         // Predicted outputs send a chat prompt, which a completion request would not warm.
-        verifier: input.verifier && client && this.mode !== "prediction" ? { client, warmup: this.options.verifierWarmup ?? ONE_TOKEN_COMPLETION_WARMUP, sendTokenIds } : undefined,
+        verifier: input.verifier && client && this.mode !== "prediction" ? { client, warmup: this.#verifierWarmup(), sendTokenIds } : undefined,
         signal: input.signal,
       });
     });

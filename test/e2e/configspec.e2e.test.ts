@@ -10,6 +10,7 @@ import { z } from "zod";
 import { cliCompletion, ghostTextFor } from "./harness/cliCompletion.js";
 import { CLI, MAX_TOKENS, RUN_DIR, startE2eSession, type E2eSession } from "./harness/e2eSession.js";
 import { plainText, SELECTORS } from "./harness/workbench.js";
+import { startLlamaServer } from "../../scripts/engines/engineProcess.js";
 
 /** The file the suite types in; its last line is empty, the cursor goes there. */
 const FILE = "src/tokenBucket.ts";
@@ -25,6 +26,7 @@ const REQUIRED_SHOTS = [
   "panel-auto",
   "verifier-down",
   "corrupt-drafter",
+  "llama-server",
 ] as const;
 type Shot = (typeof REQUIRED_SHOTS)[number];
 
@@ -328,6 +330,38 @@ describe("ConfigSpec in VS Code (code-server + Chromium)", () => {
     }
     assert.ok(resumed, "completions resume once the verifier is back");
     await wb.until("the warning to clear", () => wb.status(), (st) => !st.warning && !st.error, 15_000);
+  });
+
+  scenario("llama-server as the verifier: ghost text while typing, the status bar names the engine and protocol", 180_000, async () => {
+    const wb = s.workbench;
+    const page = wb.page;
+    // A real llama-server on the bundled target (npm test builds it; the suite runs after).
+    const engine = await startLlamaServer({ model: s.family.target.absolutePath, slots: 9 });
+    try {
+      const mark = await s.logs.channelLineCount();
+      await changeMachineSettings({ "configspec.verifier.baseUrl": engine.baseUrl, "configspec.verifier.model": engine.model });
+      await wb.until("the daemon to switch to llama-server", () => s.logs.channelLines(/settings changed: .*verifier\.baseUrl/, mark), (l) => l.length > 0, 20_000);
+      await cursorAtEnd();
+      // Retype until a suggestion shows: a position the stop rules empty shows none.
+      let ghost = "";
+      for (const snippet of ["\nfunction refill(", "\nconst rate = ", "\nexport const "]) {
+        await page.keyboard.press("Escape");
+        await page.keyboard.type(snippet);
+        const shown = await wb.ghostText().first().waitFor({ state: "visible", timeout: GHOST_TIMEOUT_MS }).then(() => true, () => false);
+        if (shown) {
+          ghost = plainText((await wb.ghostText().allInnerTexts()).join(""));
+          break;
+        }
+      }
+      assert.ok(ghost.length > 0, "ghost text from a llama-server-verified completion");
+      const status = await wb.until("the status bar to name llama-server and its protocol", () => wb.statusText(), (t) => /llama-server\/prefix-probe/.test(t), 30_000);
+      assert.ok(parseStatus(status), `the status bar still shows objective and configuration: ${status}`);
+      await shot("llama-server");
+      await page.keyboard.press("Escape");
+    } finally {
+      await changeMachineSettings({ "configspec.verifier.baseUrl": s.verifier.baseUrl, "configspec.verifier.model": s.verifier.modelId });
+      await engine.stop();
+    }
   });
 
   it("nothing left 127.0.0.1, and the extension host logged no errors", async () => {

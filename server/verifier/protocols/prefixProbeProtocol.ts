@@ -188,6 +188,11 @@ export const prefixProbeProtocol: VerifierProtocolModule = {
     summary: "C·(K+1) + K(K+1)/2 input (K+1 prompts; cached on self-hosted engines), K+1 output",
   },
   variants: ["openai-completions", "llama-server"] satisfies PrefixProbeVariant[],
+  // llama-server gives each of a round's K+1 prompts a slot; with fewer, the round waits for slots in turns.
+  setupWarning({ engine, slots }, k) {
+    if (engine !== "llama-server" || slots === undefined || slots >= k + 1) return undefined;
+    return `llama-server has ${slots} slot(s), and a round at K=${k} sends ${k + 1} prompts, so each round runs in ${Math.ceil((k + 1) / slots)} turns: start it with -np ${k + 1} (--parallel) or more`;
+  },
   // llama-server answers `GET /props`; the others take `/v1/completions`.
   async variantOf(client, signal) {
     try {

@@ -21,6 +21,8 @@ export interface ResolveOptions {
   sharesTokenizer: (verifier: TokenVerifier) => Promise<boolean>;
   /** With `auto`: the selector's protocol for this configuration; wins when the endpoint answers it. */
   preferred?: VerifierProtocol;
+  /** Tokens drafted per round: the endpoint's setup is checked against it. */
+  k?: number;
   /** Valid ids for the probe requests (the drafter's). */
   probeTokens?: readonly number[];
   signal?: AbortSignal;
@@ -53,7 +55,7 @@ export async function resolveVerifierProtocol(options: ResolveOptions): Promise<
   const detection = await detectVerifierProtocols(client, { signal, probeTokens: options.probeTokens });
   const first = chooseVerifierProtocol(detection, "auto", { preferred: options.preferred });
   const roundVerifier = await verifierFor(first);
-  if (roundVerifier) return { choice: first, roundVerifier, detection };
+  if (roundVerifier) return { choice: withSetupWarning(first, detection, options.k), roundVerifier, detection };
   // Drafts must go as text: the protocols that take it, or the mismatch is the reason.
   const takesText = detection.found.filter((protocol) => protocolModule(protocol).roundVerifier(client, { sharedTokenizer: false }) !== undefined);
   if (takesText.length === 0) throw new TokenizerMismatchError(client.endpoint, first.protocol);
@@ -74,4 +76,10 @@ export function tokenizerRoutes(client: VerifierClient): TokenVerifier[] {
       return round?.loop === "tokenIds" ? [round.verifier] : [];
     }),
   );
+}
+
+/** The choice, its reason extended by the protocol's warning about how the endpoint is set up for K. */
+function withSetupWarning(choice: ProtocolChoice, detection: ProtocolDetection, k: number | undefined): ProtocolChoice {
+  const warning = k === undefined ? undefined : protocolModule(choice.protocol).setupWarning?.(detection, k);
+  return warning ? { ...choice, reason: `${choice.reason}; warning: ${warning}` } : choice;
 }

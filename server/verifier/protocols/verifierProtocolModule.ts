@@ -56,6 +56,8 @@ export interface VerifierProtocolModule {
   variantOf?(client: VerifierClient, signal?: AbortSignal): Promise<string>;
   /** One tiny request; resolves with a line saying what answered, rejects with what failed. */
   probe(client: VerifierClient, request: ProtocolProbeRequest, variant?: string): Promise<string>;
+  /** A warning when the endpoint is set up so a round at K costs more than it should (e.g. too few slots), naming the fix. */
+  setupWarning?(endpoint: { engine: string; slots: number | undefined }, k: number): string | undefined;
   /** Its verifier for the engine's loop; undefined when it needs a tokenizer the drafter does not share. */
   roundVerifier(client: VerifierClient, options: { variant?: string; sharedTokenizer: boolean }): RoundVerifier | undefined;
 }
