@@ -1,7 +1,11 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import { checkExactness } from "../bench/exactnessCheck.js";
 import { renderConfigurationCharts } from "../charts/configurationCharts.js";
+import { bundledCorpusDir, cutCompletionPrompts, readCorpus } from "../corpus/codeCorpus.js";
+import { Drafter } from "../drafter/drafter.js";
+import { VerifierClient } from "../verifier/verifierClient.js";
 import { DEFAULT_PRICE_TABLE, findPriceTable } from "../prediction/priceTables.js";
 import type { NetworkDelayOptions } from "../network/delayedFetch.js";
 import { DEFAULT_K_MAX, runProfile, type ProfileDrafterSpec, type ProfileRunResult } from "../profiler/profileRunner.js";
@@ -17,6 +21,7 @@ import { UsageError } from "./usageError.js";
 import { apiKeyFromFlags, MODELS_DIR_FLAG, modelsDirFromFlags, VERIFIER_ENDPOINT_FLAGS, VERIFIER_ENDPOINT_USAGE, type VerifierEndpointFlags } from "./verifierFlags.js";
 
 export const DEFAULT_PROFILE_FILE = "configspec-profile.json";
+const EXACTNESS_SEED = 20261206;
 
 /** Tags of the emulation in a profile's verifier identity, so `validate` re-creates the same conditions. */
 const STEP_TAG = "#step-ms=";
@@ -186,11 +191,13 @@ export const profileCommand: CliCommand = {
         process.stdout.write(`${JSON.stringify({ profileFile: out, charts: result.chartFiles, wallMs: run.wallMs, reused: run.reused, picks, profile })}\n`);
         return 0;
       }
+      const exactness = flags["verifier-url"] === undefined ? [] : await exactnessLines(target, flags.corpus, log);
       const reused = run.reused === "all" ? " (still valid: reused; --force to measure again)" : run.reused.length > 0 ? ` (reused: ${run.reused.join(", ")})` : "";
       process.stdout.write(
         [
           `profiled in ${(run.wallMs / 1000).toFixed(1)} s${reused}; calibration prompts from ${run.calibrationSource}` + emulationText(target.stepDelayMs, networkDelayFromFlags(flags)),
           ...run.notes,
+          ...exactness,
           "",
           drafterSummary(profile),
           "",
@@ -218,4 +225,34 @@ function whatIf(profile: Profile, rtt: string | undefined): string[] {
   const rttMs = integerFlag(rtt, "what-if-rtt");
   const selection = selectConfigurations(profile, { conditions: { rttMs } });
   return ["", `what if the round trip were ${rttMs} ms (model prediction from this profile):`, picksText(selection), `K* per drafter (latency): ${bestKText(selection)}`];
+}
+
+/** Prompts of the endpoint's exactness check, and the K it compares with verifier-only. */
+const EXACTNESS_PROMPTS = 3;
+const EXACTNESS_KS = [1, 4];
+const EXACTNESS_MAX_TOKENS = 24;
+
+/**
+ * An endpoint the user runs may not be batch-invariant: speculation there can differ from what it
+ * answers alone at near-ties. Compare both on a few prompts and warn when they differ.
+ */
+async function exactnessLines(target: ProfileTarget, corpusDir: string | undefined, log: (line: string) => void): Promise<string[]> {
+  log(`checking that speculation equals verifier-only on ${target.verifier.baseUrl} (${EXACTNESS_PROMPTS} prompts, K ${EXACTNESS_KS.join("/")})`);
+  const client = new VerifierClient({ baseUrl: target.verifier.baseUrl, model: target.verifier.model, apiKey: target.verifier.apiKey });
+  const drafters: Drafter[] = [];
+  try {
+    for (const spec of target.drafters) drafters.push(await Drafter.load({ id: spec.id, uriOrPath: spec.path }));
+    const prompts = cutCompletionPrompts(await readCorpus(corpusDir ?? bundledCorpusDir()), EXACTNESS_PROMPTS, EXACTNESS_SEED);
+    const result = await checkExactness({ client, drafters, prompts, ks: EXACTNESS_KS, maxTokens: EXACTNESS_MAX_TOKENS });
+    const skipped = result.unverifiable.map((u) => `${u.drafterId}: ${u.error}`);
+    if (result.mismatches.length === 0) return [`exact: ${result.compared} speculative completions equal verifier-only on this endpoint`, ...skipped];
+    return [
+      `WARNING: this endpoint is not exact as set up: ${result.mismatches.length} of ${result.compared} speculative completions differ from what it answers alone (an engine that is not batch-invariant flips near-ties; see README, "Verifier protocols and engines")`,
+      ...result.mismatches.slice(0, 5).map((line) => `  ${line}`),
+      ...skipped,
+    ];
+  } finally {
+    for (const drafter of drafters) await drafter.dispose();
+    await client.dispose();
+  }
 }

@@ -62,13 +62,13 @@ describe("llama-server", () => {
 
   test("every drafter × K 1/2/4/8 equals verifier-only on the same llama-server", async (t) => {
     const grid = await losslessGrid(client, drafters);
-    t.diagnostic(`${grid.mismatches.length} of ${grid.engines * grid.prompts} completions differ (${grid.engines} engines × ${grid.prompts} prompts); ${grid.accepted} of ${grid.drafted} drafted tokens accepted; no protocol for: ${grid.unverifiable.map((u) => u.drafterId).join(", ") || "none"}`);
+    t.diagnostic(`${grid.mismatches.length} of ${grid.compared} completions differ (${grid.prompts} prompts); ${grid.accepted} of ${grid.drafted} drafted tokens accepted; no protocol for: ${grid.unverifiable.map((u) => u.drafterId).join(", ") || "none"}`);
     // llama-server refuses echo, so a drafter with another tokenizer has no protocol: a clear error, not a wrong answer.
     const family = await bundledFamily();
     const otherTokenizer = family.drafters.filter((d) => d.training?.tokenizer !== family.target.training?.tokenizer).map((d) => d.id);
     assert.deepEqual(grid.unverifiable.map((u) => u.drafterId), otherTokenizer);
     for (const { error } of grid.unverifiable) assert.match(error, /tokeniz/);
-    assert.deepEqual(grid.mismatches, [], `${grid.mismatches.length} of ${grid.engines * grid.prompts} completions differ`);
+    assert.deepEqual(grid.mismatches, [], `${grid.mismatches.length} of ${grid.compared} completions differ`);
     assert.ok(grid.accepted > 0, "drafts were accepted");
   });
 });
