@@ -62,6 +62,12 @@ export interface VerifierCircuit {
   recordFailure(error: unknown): boolean;
 }
 
+/**
+ * Shorter debounces are not warmed: a pause is likely there, so the completion runs at once and
+ * would only queue behind a warm-up of its own prompt (one more round trip before the line).
+ */
+export const MIN_WAIT_TO_WARM_MS = 50;
+
 /** Whether the first non-blank line of generated text is complete: enough to show it. */
 function firstLineComplete(text: string): boolean {
   return /\S[^\n]*\n/.test(text);
@@ -145,7 +151,7 @@ export class InlineCompletionPipeline {
       // The engine is needed here: what runs in the background for an older position is moot.
       this.#background.cancel();
       const waitMs = invoked ? 0 : this.#debounce.waitMs(kind, settings.debounceMs);
-      if (waitMs > 0) {
+      if (waitMs >= MIN_WAIT_TO_WARM_MS) {
         // While the debounce decides whether this is a pause, the prompt goes into the caches:
         // if typing goes on, the next pause finds all but the last keystrokes prefilled.
         const plan = warmupPlan(settings);
@@ -157,6 +163,8 @@ export class InlineCompletionPipeline {
           maxTokens: settings.maxTokens,
           plan: { ...plan, verifier: plan.verifier && this.#options.verifierCircuit.closed },
         });
+      }
+      if (waitMs > 0) {
         try {
           await delay(waitMs, undefined, { signal });
         } catch {

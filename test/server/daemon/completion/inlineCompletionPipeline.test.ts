@@ -6,7 +6,7 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import type { CompletionInput, CompletionOutput, CompletionSource, WarmupInput, WarmupOutcome } from "../../../../server/completionContract.js";
 import { DEFAULT_SETTINGS, type DaemonSettings } from "../../../../server/config/daemonSettings.js";
 import { CompletionCache } from "../../../../server/daemon/cache/completionCache.js";
-import { InlineCompletionPipeline, type VerifierCircuit } from "../../../../server/daemon/completion/inlineCompletionPipeline.js";
+import { InlineCompletionPipeline, MIN_WAIT_TO_WARM_MS, type VerifierCircuit } from "../../../../server/daemon/completion/inlineCompletionPipeline.js";
 import type { DaemonLogger } from "../../../../server/daemon/daemonLogger.js";
 import { EngineSlot } from "../../../../server/daemon/engineSlot.js";
 import { createCompletionAccounting } from "../../../../server/daemon/stats/completionAccounting.js";
@@ -125,7 +125,7 @@ describe("inline completion pipeline (in-process)", () => {
     ];
     for (const { settings, verifier } of cases) {
       const engine = new WarmingEngine("(a, b)");
-      const { pipeline, open, complete, ledger } = pipelineWith({ engine, settings: { debounceMs: 30, ...settings } });
+      const { pipeline, open, complete, ledger } = pipelineWith({ engine, settings: { debounceMs: MIN_WAIT_TO_WARM_MS, ...settings } });
       open("file:///a.ts", "const sum = add");
       assert.equal((await complete("file:///a.ts", 0, 15))?.items[0]?.insertText, "(a, b)");
       await pipeline.warmupsIdle();
@@ -144,13 +144,22 @@ describe("inline completion pipeline (in-process)", () => {
 
   it("no warm-up for an explicit request or a cache hit: nothing to wait for", async () => {
     const engine = new WarmingEngine("(a, b)");
-    const { pipeline, open, complete } = pipelineWith({ engine, settings: { debounceMs: 30 } });
+    const { pipeline, open, complete } = pipelineWith({ engine, settings: { debounceMs: MIN_WAIT_TO_WARM_MS } });
     open("file:///a.ts", "const sum = add");
     await pipeline.complete({ textDocument: { uri: "file:///a.ts" }, position: { line: 0, character: 15 }, context: { triggerKind: 1 } }, new AbortController().signal);
     await complete("file:///a.ts", 0, 15);
     await pipeline.warmupsIdle();
     assert.equal(engine.warmups.length, 0);
     assert.equal(engine.calls.length, 1);
+  });
+
+  it("no warm-up when the debounce is short: a pause is likely, and the completion runs at once", async () => {
+    const engine = new WarmingEngine("(a, b)");
+    const { pipeline, open, complete } = pipelineWith({ engine, settings: { debounceMs: MIN_WAIT_TO_WARM_MS - 1 } });
+    open("file:///a.ts", "const sum = add");
+    await complete("file:///a.ts", 0, 15);
+    await pipeline.warmupsIdle();
+    assert.deepEqual([engine.warmups.length, engine.calls.length], [0, 1]);
   });
 
   it("with the circuit open, does not ask the verified engine at all", async () => {
