@@ -1,11 +1,18 @@
 // The typing benchmark: real source files typed into the shipped daemon (dist/server.js) over
 // LSP as VS Code drives it, with seeded human timing, under RTT × verifier speed, for
 // verifier-only streamed (the baseline: shown at its first line, as a plain cloud client shows
-// it), the profile's pick per objective, a fixed default (K=4, no profile) and drafter-only —
-// side by side in one run, caches warmed while typing as configspec.warmup says (--warmup
-// auto|on|off, default auto). Writes bench/results/typing-<date>.{json,md}.
+// it), the profile's pick per objective, a fixed default (K=4, no profile), drafter-only and —
+// against llama-server — co-located speculation (a llama-server with the drafter beside the
+// target, -md, the daemon streaming from it with no drafter of its own), side by side in one run,
+// caches warmed while typing as configspec.warmup says (--warmup auto|on|off, default auto).
+// Writes bench/results/typing-<date>.{json,md}.
+//
+// The verifier (--engine): `embedded` (default; `configspec verifier`, with --step-ms to emulate a
+// slower cloud model) or `llama-server` (the cached build of scripts/engines, serving the target
+// with slots = max K + 1; as it is, so --step-ms does not apply). Every row gets a fresh one.
 //
 //   npm run bench:typing                       # full: RTT 0/25/100 ms × verifier as-is / +25 ms per step
+//   npm run bench:typing -- --engine llama-server   # full against llama-server: RTT 0/25/100 ms, co-located row
 //   npm run bench:typing -- --smoke --out DIR  # CI: one condition, one short region, no profile
 //   npm run bench:typing -- --corpus ~/project --chars 300 --files 4 --rtt 25 --step-ms 25 [--models DIR|generated]
 // Models: the bundled trained family by default; `--models generated` is the seeded random test fixture.
@@ -15,6 +22,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { parseArgs } from "node:util";
+import { startLlamaServer, type RunningEngine } from "./engines/engineProcess.js";
 import { typeRegion } from "../server/bench/typing/lspTypist.js";
 import { startLatencyProxy, type LatencyProxy } from "../server/bench/typing/latencyProxy.js";
 import { losslessCheckOf, typingMetricsOf, type Sitting } from "../server/bench/typing/typingMetrics.js";
@@ -31,6 +39,7 @@ import { familyFromModelsFlag } from "../test/helpers/bundledFamily.js";
 const { values } = parseArgs({
   options: {
     smoke: { type: "boolean", default: false },
+    engine: { type: "string", default: "embedded" },
     corpus: { type: "string" },
     models: { type: "string" },
     out: { type: "string", default: "bench/results" },
@@ -48,22 +57,39 @@ const { values } = parseArgs({
   },
 });
 const smoke = values.smoke ?? false;
+const ENGINES = ["embedded", "llama-server"] as const;
+type EngineName = (typeof ENGINES)[number];
+const usage = (message: string): never => {
+  process.stderr.write(`bench:typing: ${message}\n`);
+  process.exit(2);
+};
+const engine = values.engine as EngineName;
+if (!ENGINES.includes(engine)) usage(`--engine ${values.engine}: expected ${ENGINES.join(" or ")}`);
+if (engine !== "embedded" && values["step-ms"] !== undefined) {
+  usage(`--step-ms emulates a slower model inside the embedded verifier; ${engine} runs as it is (drop --step-ms, or use --engine embedded)`);
+}
 const list = (text: string | undefined, fallback: number[]) => (text === undefined ? fallback : text.split(",").map(Number));
 const rtts = list(values.rtt, smoke ? [25] : [0, 25, 100]);
-const steps = list(values["step-ms"], smoke ? [25] : [0, 25]);
+const steps = engine === "embedded" ? list(values["step-ms"], smoke ? [25] : [0, 25]) : [0];
 const chars = Number(values.chars ?? (smoke ? 24 : 80));
 const fileCount = Number(values.files ?? (smoke ? 1 : 2));
 const seed = Number(values.seed);
 const maxTokens = Number(values["max-tokens"]);
 const debounceMs = values["debounce-ms"] === undefined ? undefined : Number(values["debounce-ms"]);
 const warmup = WarmupSettingSchema.parse(values.warmup);
-const configKinds = (values.configs ?? (smoke ? "verifier-only,default,drafter-only" : "verifier-only,pick,default,drafter-only")).split(",");
+const defaultConfigs = [...(smoke ? ["verifier-only", "default", "drafter-only"] : ["verifier-only", "pick", "default", "drafter-only"]), ...(engine === "llama-server" ? ["co-located"] : [])];
+const configKinds = values.configs?.split(",") ?? defaultConfigs;
+if (configKinds.includes("co-located") && engine !== "llama-server") usage("the co-located row is llama-server with the drafter beside the target: it needs --engine llama-server");
 /**
  * The fixed default: the drafter a llama.vscode-style setup starts with — the generated
  * fixture's 4-layer F16, else the smallest drafter sharing the target's tokenizer — at the
  * daemon's K before any profile (4).
  */
 const DEFAULT_DRAFTER_ID = "draft-4l-f16";
+/** Co-located speculation drafts this many tokens per step (llama-server --spec-draft-n-max), as the default's K. */
+const COLOCATED_DRAFT_MAX = 4;
+/** llama-server slots: a prefix-probe round sends max K + 1 prompts at once. */
+const LLAMA_SERVER_SLOTS = 8 + 1;
 /** Nothing listens here: the drafter-only row's verifier, so the daemon serves the drafter alone. */
 const DEAD_VERIFIER_URL = "http://127.0.0.1:9/v1";
 const cliPath = resolve("dist/cli.js");
@@ -97,20 +123,43 @@ interface RowPlan {
   settings: Record<string, unknown>;
   profilePath?: string;
   usesVerifier: boolean;
+  /** Co-located speculation: the llama-server verifying this row drafts with this drafter beside the target. */
+  colocatedDraft?: { model: string; maxTokens: number };
+}
+
+/** The verifier a row or a profile talks to (behind the latency proxy): where it listens and how to stop it. */
+interface Target {
+  /** Origin the proxy forwards to (`http://127.0.0.1:PORT`). */
+  origin: string;
+  close(): Promise<void>;
+  /** The engine's last output, for a failure message (llama-server). */
+  log?(): string;
+}
+
+/** Starts the condition's verifier: the embedded one (with its emulated step) or a llama-server (with a co-located drafter when asked). */
+async function startTarget(condition: { stepMs: number }, draft?: { model: string; maxTokens: number }): Promise<Target> {
+  if (engine === "embedded") {
+    if (draft) throw new Error("co-located speculation needs --engine llama-server");
+    const verifier: VerifierProcess = await startVerifierProcess({ cliPath, modelPath: family.target.absolutePath, modelId: family.target.id, stepDelayMs: condition.stepMs });
+    return { origin: verifier.url, close: () => verifier.close() };
+  }
+  // The model name requests carry is the target's id, as against the embedded verifier.
+  const server: RunningEngine = await startLlamaServer({ model: family.target.absolutePath, slots: LLAMA_SERVER_SLOTS, alias: family.target.id, draft });
+  return { origin: server.baseUrl, close: () => server.stop(), log: () => server.log() };
 }
 
 /** Runs one configuration: a fresh daemon (and a fresh verifier: its prefix cache must not remember the previous row's typing). */
 async function runRow(plan: RowPlan, condition: { rttMs: number; stepMs: number }, reference: Sitting[] | undefined): Promise<{ row: TypingRow; sittings: Sitting[] }> {
   const rowStarted = performance.now();
-  let verifier: VerifierProcess | undefined;
+  let verifier: Target | undefined;
   let proxy: LatencyProxy | undefined;
   const storagePath = await mkdtemp(join(tmpdir(), "configspec-typing-"));
   let daemon: DaemonProcess | undefined;
   try {
     let verifierSettings: Record<string, unknown> = { baseUrl: DEAD_VERIFIER_URL, model: family.target.id };
     if (plan.usesVerifier) {
-      verifier = await startVerifierProcess({ cliPath, modelPath: family.target.absolutePath, modelId: family.target.id, stepDelayMs: condition.stepMs });
-      proxy = await startLatencyProxy(verifier.url, condition.rttMs);
+      verifier = await startTarget(condition, plan.colocatedDraft);
+      proxy = await startLatencyProxy(verifier.origin, condition.rttMs);
       verifierSettings = { baseUrl: proxy.baseUrl, model: family.target.id };
     }
     if (plan.profilePath) await copyFile(plan.profilePath, join(storagePath, "profile.json"));
@@ -145,7 +194,11 @@ async function runRow(plan: RowPlan, condition: { rttMs: number; stepMs: number 
     const active = stats.active;
     const row: TypingRow = {
       label: plan.label,
-      configuration: { ...plan.configuration, drafterId: active?.drafterId ?? plan.configuration.drafterId, k: active?.k ?? plan.configuration.k },
+      // Co-located: the daemon runs verifier-only (no drafter of its own); the drafter and K are the engine's.
+      configuration:
+        plan.configuration.kind === "colocated"
+          ? plan.configuration
+          : { ...plan.configuration, drafterId: active?.drafterId ?? plan.configuration.drafterId, k: active?.k ?? plan.configuration.k },
       metrics: typingMetricsOf(sittings, traffic),
       lossless: reference ? losslessCheckOf(sittings, reference) : null,
       daemon: { ...counters, ...warmups, verifierCalls: traffic.calls, verifierCallsAbandoned: traffic.abandoned, verifierStreams: traffic.streams, verifierStreamsClosedEarly: traffic.streamsClosedEarly },
@@ -153,6 +206,9 @@ async function runRow(plan: RowPlan, condition: { rttMs: number; stepMs: number 
       wallMs: Math.round(performance.now() - rowStarted),
       problems: daemon.logs.filter((l) => l.type <= 2).slice(0, 5).map((l) => l.message.slice(0, 300)),
     };
+    if (plan.usesVerifier && (row.metrics.failedRequests > 0 || row.metrics.shownPerPause === 0) && verifier?.log) {
+      log(`  ${plan.label}: the engine's log (tail):\n${verifier.log().slice(-1500)}`);
+    }
     const m = row.metrics;
     log(`  ${plan.label}: p50 ${m.latencyMs.p50} p90 ${m.latencyMs.p90} ms, shown ${Math.round(100 * m.shownPerPause)}% of ${m.pauses} pauses, ${m.perHundredChars.verifierCalls} verifier calls/100 keys; load ${row.load.join(" ")}`);
     return { row, sittings };
@@ -167,9 +223,9 @@ async function runRow(plan: RowPlan, condition: { rttMs: number; stepMs: number 
 /** `configspec profile` against the condition's verifier behind its round trip; returns the profile file and the daemon's picks. */
 async function profileCondition(condition: { rttMs: number; stepMs: number }, dir: string) {
   const profileStarted = performance.now();
-  const verifier = await startVerifierProcess({ cliPath, modelPath: family.target.absolutePath, modelId: family.target.id, stepDelayMs: condition.stepMs });
-  const proxy = await startLatencyProxy(verifier.url, condition.rttMs);
-  const profilePath = join(dir, `profile-rtt${condition.rttMs}-step${condition.stepMs}.json`);
+  const verifier = await startTarget(condition);
+  const proxy = await startLatencyProxy(verifier.origin, condition.rttMs);
+  const profilePath = join(dir, `profile-${engine}-rtt${condition.rttMs}-step${condition.stepMs}.json`);
   try {
     const args = [cliPath, "profile", "--drafters", family.drafters.map((d) => d.absolutePath).join(","), "--verifier-url", proxy.baseUrl, "--verifier-model", family.target.id];
     args.push("--out", profilePath, "--prompts", values["profile-prompts"]!, "--rounds", values["profile-rounds"]!, "--force");
@@ -211,6 +267,7 @@ async function writeResults(): Promise<string> {
     // What ran: `npm run bench:typing -- ARGS` is this after a build.
     command: ["node --import tsx scripts/bench-typing.ts", ...process.argv.slice(2)].join(" "),
     smoke,
+    engine,
     machine: { cpus: cpus().length, loadAtStart, loadAtEnd: load() },
     settings: { maxTokens, debounceMs: debounceMs ?? null, chars, seed, warmup },
     corpus: values.corpus ?? "corpus/",
@@ -220,7 +277,7 @@ async function writeResults(): Promise<string> {
   });
   const outDir = resolve(values.out!);
   await mkdir(outDir, { recursive: true });
-  const base = join(outDir, `typing-${smoke ? "smoke-" : ""}${date.slice(0, 10)}`);
+  const base = join(outDir, `typing-${smoke ? "smoke-" : ""}${engine === "embedded" ? "" : `${engine}-`}${date.slice(0, 10)}`);
   await writeFile(`${base}.json`, JSON.stringify(result, null, 2) + "\n");
   await writeFile(`${base}.md`, typingReportOf(result));
   return base;
@@ -232,10 +289,11 @@ try {
   for (const stepMs of steps) {
     for (const rttMs of rtts) {
       const condition = { rttMs, stepMs };
-      log(`condition RTT ${rttMs} ms, step ${stepMs} ms`);
+      log(`condition RTT ${rttMs} ms, ${engine === "embedded" ? `step ${stepMs} ms` : `${engine} as it is`}`);
       const plans: RowPlan[] = [];
       let picks: TypingCondition["picks"] = null;
       let profileWallMs: number | null = null;
+      let colocated: TypingCondition["colocated"] = null;
       const allDrafters = family.drafters.map((d) => d.absolutePath);
       for (const kind of configKinds) {
         if (kind === "verifier-only") {
@@ -279,7 +337,22 @@ try {
               usesVerifier: true,
             });
           }
-        } else throw new Error(`unknown configuration kind ${kind} (verifier-only, pick, default, drafter-only)`);
+        } else if (kind === "co-located") {
+          // llama.cpp's own speculation beside the target, with the drafter the latency pick uses (else the default's), K = 4.
+          const picked = picks?.latency?.drafterId ?? null;
+          const pickedEntry = picked === null ? undefined : family.drafters.find((d) => d.id === picked);
+          const drafter = pickedEntry && sharesTargetTokenizer(pickedEntry) ? pickedEntry : defaultDrafter;
+          const chosenBy = drafter === pickedEntry ? "latency pick" : "default";
+          colocated = { drafterId: drafter.id, maxTokens: COLOCATED_DRAFT_MAX, chosenBy };
+          plans.push({
+            label: `co-located (llama-server -md ${drafter.id} K=${COLOCATED_DRAFT_MAX})`,
+            configuration: { kind: "colocated", objectives: [], drafterId: drafter.id, k: COLOCATED_DRAFT_MAX, verified: true },
+            // No drafters: the daemon runs verifier-only and streams from an engine that speculates server-side.
+            settings: { drafters: [] },
+            usesVerifier: true,
+            colocatedDraft: { model: drafter.absolutePath, maxTokens: COLOCATED_DRAFT_MAX },
+          });
+        } else throw new Error(`unknown configuration kind ${kind} (verifier-only, pick, default, drafter-only, co-located)`);
       }
       const rows: TypingRow[] = [];
       let reference: Sitting[] | undefined;
@@ -288,7 +361,7 @@ try {
         if (plan.configuration.kind === "verifier-only") reference = sittings;
         rows.push(row);
       }
-      conditions.push({ rttMs, stepMs, picks, profileWallMs, rows });
+      conditions.push({ rttMs, stepMs, picks, profileWallMs, colocated, rows });
       await writeResults();
     }
   }

@@ -186,6 +186,8 @@ export async function startLatencyProxy(targetOrigin: string, rttMs: number): Pr
         if (wait > 0) await delay(wait, undefined, { signal });
         write();
       });
+      // A hang-up aborts the wait; the loop below sees it (or `await delivered` does), never an unhandled rejection.
+      delivered.catch(() => undefined);
     };
     const headersAt = performance.now() + oneWay;
     deliverAt(headersAt, () => {

@@ -4,8 +4,18 @@ const ms = (value: number | null) => (value === null ? "never" : `${value}`);
 const share = (value: number) => `${Math.round(100 * value)}%`;
 const num = (value: number, digits = 1) => value.toFixed(digits);
 
-function conditionName(condition: Pick<TypingCondition, "rttMs" | "stepMs">): string {
-  return `RTT ${condition.rttMs} ms, verifier ${condition.stepMs === 0 ? "as-is" : `+${condition.stepMs} ms/step (EMULATED cloud model)`}`;
+const engineOf = (result: TypingResult) => result.engine ?? "embedded";
+
+function conditionName(condition: Pick<TypingCondition, "rttMs" | "stepMs">, engine: string): string {
+  const verifier = engine === "embedded" ? "embedded verifier" : engine;
+  return `RTT ${condition.rttMs} ms, ${verifier} ${condition.stepMs === 0 ? "as-is" : `+${condition.stepMs} ms/step (EMULATED cloud model)`}`;
+}
+
+/** The table column a row belongs in: picks and co-located rows keep one column across conditions (their drafter may differ per condition). */
+function columnOf(row: TypingRow): string | undefined {
+  if (row.configuration.kind === "pick") return row.configuration.objectives.includes("latency") ? "pick (latency)" : undefined;
+  if (row.configuration.kind === "colocated") return "co-located";
+  return row.label;
 }
 
 function ratio(row: TypingRow, baseline: TypingRow | undefined): string {
@@ -29,17 +39,16 @@ function lossless(row: TypingRow): string {
 
 /** The headline table for the README: p50 / p90 keystroke → suggestion at pauses, per condition and configuration. */
 export function latencyTableOf(result: TypingResult): string {
-  const labels = [...new Set(result.conditions.flatMap((c) => c.rows.map((r) => r.configuration.kind === "pick" ? "pick (latency)" : r.label)))];
+  const labels = [...new Set(result.conditions.flatMap((c) => c.rows.flatMap((r) => columnOf(r) ?? [])))];
   const lines = [`| condition | ${labels.join(" | ")} |`, `|---|${labels.map(() => "---:").join("|")}|`];
+  const engine = engineOf(result);
   for (const condition of result.conditions) {
     const cells = labels.map((label) => {
-      const row =
-        label === "pick (latency)"
-          ? condition.rows.find((r) => r.configuration.kind === "pick" && r.configuration.objectives.includes("latency"))
-          : condition.rows.find((r) => r.label === label);
-      return row ? `${ms(row.metrics.latencyMs.p50)} / ${ms(row.metrics.latencyMs.p90)}` : "—";
+      const row = condition.rows.find((r) => columnOf(r) === label);
+      const drafter = row?.configuration.kind === "colocated" ? ` (${row.configuration.drafterId})` : "";
+      return row ? `${ms(row.metrics.latencyMs.p50)} / ${ms(row.metrics.latencyMs.p90)}${drafter}` : "—";
     });
-    lines.push(`| RTT ${condition.rttMs}, ${condition.stepMs === 0 ? "as-is" : `step ${condition.stepMs} ms`} | ${cells.join(" | ")} |`);
+    lines.push(`| ${engine === "embedded" ? "" : `${engine}, `}RTT ${condition.rttMs}, ${condition.stepMs === 0 ? "as-is" : `step ${condition.stepMs} ms`} | ${cells.join(" | ")} |`);
   }
   return lines.join("\n");
 }
@@ -50,7 +59,7 @@ export function typingReportOf(result: TypingResult): string {
     "",
     `\`${result.command}\` (what \`npm run bench:typing\` runs after its build) — ${result.regions.length} regions of ${result.corpus} typed into dist/server.js over LSP ` +
       `(didChange + automatic inlineCompletion per keystroke, the previous request cancelled), seeded human timing ` +
-      `(seed ${result.settings.seed}); maxTokens ${result.settings.maxTokens}` +
+      `(seed ${result.settings.seed}); maxTokens ${result.settings.maxTokens}; verifier: ${engineOf(result) === "embedded" ? "the embedded verifier" : `${engineOf(result)} (real engine, as it is; a fresh one per row)`}` +
       `${result.settings.warmup ? `; caches warmed while typing: ${result.settings.warmup}` : ""}. ${result.machine.cpus} CPUs, ` +
       `load ${result.machine.loadAtStart.join(" ")} at start, ${result.machine.loadAtEnd.join(" ")} at the end; ${Math.round(result.wallMs / 1000)} s.`,
     "",
@@ -62,7 +71,14 @@ export function typingReportOf(result: TypingResult): string {
     "",
   ];
   for (const condition of result.conditions) {
-    out.push(`## ${conditionName(condition)}`, "");
+    out.push(`## ${conditionName(condition, engineOf(result))}`, "");
+    if (condition.colocated) {
+      out.push(
+        `Co-located speculation: llama-server with ${condition.colocated.drafterId} beside the target (\`-md\`, \`--spec-draft-n-max ${condition.colocated.maxTokens}\`; ` +
+          `the ${condition.colocated.chosenBy === "latency pick" ? "latency pick's drafter" : "default's drafter"}), the daemon verifier-only against it behind the same round trip.`,
+        "",
+      );
+    }
     if (condition.picks) {
       out.push(
         `Picks: ${Object.entries(condition.picks).map(([objective, pick]) => `${objective} ${pick.drafterId === null ? "verifier-only" : `${pick.drafterId} K=${pick.k}`}`).join(", ")}` +

@@ -34,8 +34,12 @@ export const LosslessCheckSchema = z.object({
 
 /** Which configuration a row measured, and why it is in the table. */
 export const TypingConfigurationSchema = z.object({
-  /** `verifier-only`, `pick`, `default` (fixed K=4 without a profile) or `drafter-only`. */
-  kind: z.enum(["verifier-only", "pick", "default", "drafter-only"]),
+  /**
+   * `verifier-only`, `pick`, `default` (fixed K=4 without a profile), `drafter-only`, or
+   * `colocated`: the daemon verifier-only against a llama-server that speculates itself with
+   * `drafterId` beside the target (`-md`, up to `k` drafted tokens per step).
+   */
+  kind: z.enum(["verifier-only", "pick", "default", "drafter-only", "colocated"]),
   /** Objectives this configuration is the profile's pick for (kind `pick`). */
   objectives: z.array(z.string()),
   drafterId: z.string().nullable(),
@@ -75,6 +79,11 @@ export const TypingConditionSchema = z.object({
     )
     .nullable(),
   profileWallMs: z.number().nullable(),
+  /** The co-located row's drafter (llama-server `-md`), its K, and why that drafter: the latency pick's, or the default's. Absent/null without that row. */
+  colocated: z
+    .object({ drafterId: z.string(), maxTokens: z.number().int(), chosenBy: z.enum(["latency pick", "default"]) })
+    .nullable()
+    .optional(),
   rows: z.array(TypingRowSchema),
 });
 
@@ -84,6 +93,8 @@ export const TypingResultSchema = z.object({
   date: z.string(),
   command: z.string(),
   smoke: z.boolean(),
+  /** The verifier every row talked to: the embedded one or a real llama-server (absent in results from before --engine: embedded). */
+  engine: z.enum(["embedded", "llama-server"]).optional(),
   machine: z.object({ cpus: z.number().int(), loadAtStart: z.array(z.number()).length(3), loadAtEnd: z.array(z.number()).length(3) }),
   settings: z.object({
     maxTokens: z.number().int(),
