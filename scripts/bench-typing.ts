@@ -78,7 +78,8 @@ const maxTokens = Number(values["max-tokens"]);
 const debounceMs = values["debounce-ms"] === undefined ? undefined : Number(values["debounce-ms"]);
 const warmup = WarmupSettingSchema.parse(values.warmup);
 const defaultConfigs = [...(smoke ? ["verifier-only", "default", "drafter-only"] : ["verifier-only", "pick", "default", "drafter-only"]), ...(engine === "llama-server" ? ["co-located"] : [])];
-const configKinds = values.configs?.split(",") ?? defaultConfigs;
+// `colocated` (the row's configuration kind in the results) names the co-located row too.
+const configKinds = values.configs?.split(",").map((kind) => (kind === "colocated" ? "co-located" : kind)) ?? defaultConfigs;
 if (configKinds.includes("co-located") && engine !== "llama-server") usage("the co-located row is llama-server with the drafter beside the target: it needs --engine llama-server");
 /**
  * The fixed default: the drafter a llama.vscode-style setup starts with — the generated

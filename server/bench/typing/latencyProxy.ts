@@ -41,9 +41,13 @@ interface UsageJson {
   usage?: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } };
   /** SGLang's native /generate (one object, or one per prompt of a batch). */
   meta_info?: MetaInfo;
+  /** llama-server's native /completion (one object, or one per prompt of a batch): the prompt's length, tokens generated, and the prompt tokens its slot reused. */
+  tokens_evaluated?: number;
+  tokens_predicted?: number;
+  timings?: { cache_n?: number };
 }
 
-/** Billed tokens of one answer: OpenAI `usage`, or SGLang `meta_info` (per prompt when the answer is a list). */
+/** Billed tokens of one answer: OpenAI `usage`, SGLang `meta_info` or llama-server's native fields (per prompt when the answer is a list). */
 function billedOf(json: UsageJson | UsageJson[]): { prompt: number; completion: number; cached: number } {
   const answers = Array.isArray(json) ? json : [json];
   let prompt = 0;
@@ -52,9 +56,9 @@ function billedOf(json: UsageJson | UsageJson[]): { prompt: number; completion: 
   for (const answer of answers) {
     const usage = answer.usage;
     const meta = answer.meta_info;
-    prompt += usage?.prompt_tokens ?? meta?.prompt_tokens ?? 0;
-    completion += usage?.completion_tokens ?? meta?.completion_tokens ?? 0;
-    cached += usage?.prompt_tokens_details?.cached_tokens ?? meta?.cached_tokens ?? 0;
+    prompt += usage?.prompt_tokens ?? meta?.prompt_tokens ?? answer.tokens_evaluated ?? 0;
+    completion += usage?.completion_tokens ?? meta?.completion_tokens ?? answer.tokens_predicted ?? 0;
+    cached += usage?.prompt_tokens_details?.cached_tokens ?? meta?.cached_tokens ?? answer.timings?.cache_n ?? 0;
   }
   return { prompt, completion, cached };
 }
