@@ -154,7 +154,7 @@ export async function startLlamaServer(options: LlamaServerOptions): Promise<Run
   if (options.batchSize !== undefined) args.push("-b", String(options.batchSize));
   if (options.ubatchSize !== undefined) args.push("-ub", String(options.ubatchSize));
   if (options.draft) {
-    args.push("-md", options.draft.model, "--spec-draft-n-max", String(options.draft.maxTokens), "-td", "1", "-tbd", "1");
+    args.push("-md", options.draft.model, "--spec-type", "draft-simple", "--spec-draft-n-max", String(options.draft.maxTokens), "-td", "1", "-tbd", "1");
   }
   args.push(...(options.extraArgs ?? []));
   return startEngine({ kind: "llama-server", command: binary, args, port, model: alias, healthPath: "/health", startTimeoutMs: 60_000 });
