@@ -2,6 +2,8 @@
 // at RTT 25 ms against the emulated cloud verifier, verifier-only (streamed) vs the fixed
 // default vs drafter-only, caches warmed while typing. Asserts the result file's schema and that the verified configurations showed
 // exactly what verifier-only showed at the same pauses (lossless). Needs `npm run build`.
+// The same against a real llama-server (`--engine llama-server`, the cached build of
+// `npm run engines:build`), with the co-located row (llama-server -md) beside the others.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
@@ -36,5 +38,39 @@ describe("typing benchmark --smoke (dist/server.js over LSP)", () => {
     }
     assert.equal(result.settings.warmup, "auto");
     console.log(readFileSync(join(out, json.replace(/\.json$/, ".md")), "utf8"));
+  });
+
+  it("runs against a real llama-server with co-located speculation beside the others, lossless", async () => {
+    const out = await tempDir("configspec-typing-smoke-llama-");
+    const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/bench-typing.ts", "--smoke", "--engine", "llama-server", "--out", out], { encoding: "utf8", timeout: 150_000 });
+    assert.equal(run.status, 0, `bench-typing --smoke --engine llama-server failed:\n${run.stderr}`);
+    const json = readdirSync(out).find((f) => /^typing-smoke-llama-server-\d{4}-\d{2}-\d{2}\.json$/.test(f));
+    assert.ok(json, `result files: ${readdirSync(out).join(", ")}`);
+    const result = TypingResultSchema.parse(JSON.parse(readFileSync(join(out, json), "utf8")));
+    assert.equal(result.engine, "llama-server");
+    const [condition] = result.conditions;
+    assert.deepEqual([condition.rttMs, condition.stepMs], [25, 0]);
+    assert.deepEqual(condition.rows.map((r) => r.configuration.kind), ["verifier-only", "default", "drafter-only", "colocated"]);
+    for (const row of condition.rows) assert.equal(row.metrics.failedRequests, 0, `${row.label}: no request failed: ${row.problems.join("; ")}`);
+    const colocated = condition.rows.find((r) => r.configuration.kind === "colocated")!;
+    assert.equal(colocated.configuration.drafterId, condition.colocated?.drafterId);
+    assert.equal(colocated.configuration.k, 4);
+    assert.equal(colocated.daemon.verifierStreams > 0, true, `co-located: the daemon streamed from the engine: ${JSON.stringify(colocated.daemon)}`);
+    for (const row of condition.rows.filter((r) => r.configuration.kind === "default" || r.configuration.kind === "colocated")) {
+      assert.ok(row.lossless && row.lossless.compared > 0, `${row.label} compared with verifier-only`);
+      assert.equal(row.lossless.differing, 0, `${row.label}: ${JSON.stringify(row.lossless.examples)}`);
+    }
+    // llama-server's native /completion answers (prefix-probe) are counted too.
+    const speculative = condition.rows.find((r) => r.configuration.kind === "default")!;
+    assert.ok(speculative.metrics.perHundredChars.promptTokens > 0, `prefix-probe tokens counted: ${JSON.stringify(speculative.metrics.perHundredChars)}`);
+    const markdown = readFileSync(join(out, json.replace(/\.json$/, ".md")), "utf8");
+    assert.match(markdown, /\| co-located \|/);
+    console.log(markdown);
+  });
+
+  it("refuses --step-ms with a real engine", () => {
+    const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/bench-typing.ts", "--smoke", "--engine", "llama-server", "--step-ms", "25"], { encoding: "utf8", timeout: 60_000 });
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /--step-ms .*llama-server runs as it is/);
   });
 });
