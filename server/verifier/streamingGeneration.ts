@@ -2,7 +2,9 @@ import { Stream } from "openai/streaming";
 import { z } from "zod";
 import { abortError, isAbortError } from "../util/abort.js";
 import { errorMessageOf } from "../util/errorMessage.js";
+import { stopReasonOf, usageOf } from "./verifierCalls.js";
 import { VerifierRequestError } from "./verifierRequestError.js";
+import { UsageSchema } from "./verifierResponses.js";
 import { VerifierResponseError } from "./verifierResponseError.js";
 import type { CallTiming, VerifierTransport } from "./verifierTransport.js";
 import { VerifierUnavailableError } from "./verifierUnavailableError.js";
@@ -48,11 +50,6 @@ export interface StreamedGeneration {
   usage: { promptTokens: number; cachedTokens: number; completionTokens: number } | undefined;
 }
 
-const StreamUsageSchema = z.object({
-  prompt_tokens: z.number().int().nonnegative(),
-  completion_tokens: z.number().int().nonnegative(),
-  prompt_tokens_details: z.object({ cached_tokens: z.number().int().nonnegative().nullish() }).nullish(),
-});
 
 /**
  * One `text_completion` stream chunk (OpenAI's Completions API reference, "stream"; vLLM's
@@ -61,7 +58,7 @@ const StreamUsageSchema = z.object({
  */
 const CompletionChunkSchema = z.object({
   choices: z.array(z.object({ text: z.string(), finish_reason: z.string().nullish() })),
-  usage: StreamUsageSchema.nullish(),
+  usage: UsageSchema.nullish(),
 });
 
 /**
@@ -79,12 +76,6 @@ const usageAccepted = new WeakMap<StreamingEndpoint, UsageRequest>();
 function streamOptionsFor(usage: UsageRequest) {
   if (usage === "none") return {};
   return { stream_options: usage === "continuous" ? { include_usage: true, continuous_usage_stats: true } : { include_usage: true } };
-}
-
-function finishOf(reason: string): StreamStopReason {
-  if (reason === "stop") return "stop";
-  if (reason === "length") return "maxTokens";
-  return "other";
 }
 
 /** Opens the stream with the most usage the endpoint accepts, stepping down (and remembering) when it refuses stream_options. */
@@ -145,11 +136,7 @@ export async function streamGeneration(client: StreamingEndpoint, request: Strea
       if (!parsed.success) throw new VerifierResponseError(`expected a text_completion stream chunk, found: ${z.prettifyError(parsed.error).replace(/\s*\n\s*/g, "; ")}`, client.endpoint);
       const chunk = parsed.data;
       if (chunk.usage) {
-        usage = {
-          promptTokens: chunk.usage.prompt_tokens,
-          cachedTokens: chunk.usage.prompt_tokens_details?.cached_tokens ?? 0,
-          completionTokens: chunk.usage.completion_tokens,
-        };
+        usage = usageOf(chunk.usage);
       }
       const [choice] = chunk.choices;
       if (!choice) continue;
@@ -158,7 +145,7 @@ export async function streamGeneration(client: StreamingEndpoint, request: Strea
         chunks++;
         firstTextMs ??= performance.now() - started;
       }
-      if (choice.finish_reason) finish = finishOf(choice.finish_reason);
+      if (choice.finish_reason) finish = stopReasonOf(choice.finish_reason);
       else if (request.shouldStop?.(text)) {
         closer.abort();
         return result("stopRule");
