@@ -137,6 +137,16 @@ interface Target {
   log?(): string;
 }
 
+/**
+ * llama-servers run in their own process groups (scripts/engines): if this script dies before its
+ * `finally` blocks run (a crash, Ctrl-C), they would outlive it. Killed on the way out instead.
+ */
+const runningEngines = new Set<RunningEngine>();
+process.on("exit", () => {
+  for (const server of runningEngines) server.kill();
+});
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
+
 /** Starts the condition's verifier: the embedded one (with its emulated step) or a llama-server (with a co-located drafter when asked). */
 async function startTarget(condition: { stepMs: number }, draft?: { model: string; maxTokens: number }): Promise<Target> {
   if (engine === "embedded") {
@@ -146,7 +156,12 @@ async function startTarget(condition: { stepMs: number }, draft?: { model: strin
   }
   // The model name requests carry is the target's id, as against the embedded verifier.
   const server: RunningEngine = await startLlamaServer({ model: family.target.absolutePath, slots: LLAMA_SERVER_SLOTS, alias: family.target.id, draft });
-  return { origin: server.baseUrl, close: () => server.stop(), log: () => server.log() };
+  runningEngines.add(server);
+  const close = async () => {
+    await server.stop();
+    runningEngines.delete(server);
+  };
+  return { origin: server.baseUrl, close, log: () => server.log() };
 }
 
 /** Runs one configuration: a fresh daemon (and a fresh verifier: its prefix cache must not remember the previous row's typing). */
