@@ -5,7 +5,11 @@
 // against llama-server — co-located speculation (a llama-server with the drafter beside the
 // target, -md, the daemon streaming from it with no drafter of its own), side by side in one run,
 // caches warmed while typing as configspec.warmup says (--warmup auto|on|off, default auto).
-// Writes bench/results/typing-<date>.{json,md}.
+// Writes bench/results/typing-<date>.{json,md} (typing-llama-server-<date> against llama-server).
+//
+// The co-located row drafts with the latency pick's drafter (it must share the target's
+// tokenizer), else the default row's, K = 4; it comes after `pick` in --configs so the pick is
+// known. --configs names: verifier-only, pick, default, drafter-only, co-located (or colocated).
 //
 // The verifier (--engine): `embedded` (default; `configspec verifier`, with --step-ms to emulate a
 // slower cloud model) or `llama-server` (the cached build of scripts/engines, serving the target
