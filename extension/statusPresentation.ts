@@ -34,12 +34,13 @@ export function describeActive(status: ServerStatus | undefined): string {
   return active.drafterId === null ? "verifier-only" : `${active.drafterId} K=${active.k}`;
 }
 
-/** " · llama-server/prefix-probe": the engine behind the endpoint (when detection recognised it) and the protocol drafts go by. */
+/** " · llama-server/prefix-probe": the engine behind the endpoint (when detection recognised it) and the protocol drafts go by, if any. */
 export function describeVerifier(status: ServerStatus | undefined): string {
-  const used = status?.verifierProtocol;
-  if (!used) return "";
-  const engine = used.engine === "configspec" ? "embedded" : used.engine;
-  return ` · ${engine ? `${engine}/` : ""}${used.protocol}`;
+  const named = status?.verifierProtocol?.engine ?? status?.verifierEngine ?? undefined;
+  const engine = named === "configspec" ? "embedded" : named;
+  const protocol = status?.verifierProtocol?.protocol;
+  if (!engine && !protocol) return "";
+  return ` · ${[engine, protocol].filter(Boolean).join("/")}`;
 }
 
 export function presentStatus(input: { status: ServerStatus | undefined; objective: Objective; clientState: ClientState }): StatusPresentation {

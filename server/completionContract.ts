@@ -119,5 +119,7 @@ export interface CompletionSource {
   warm?(input: WarmupInput): Promise<WarmupOutcome>;
   /** Which verification protocol checks the drafts and why, for the status (absent: none, or not a speculative engine). */
   readonly verifierProtocol?: { protocol: string; reason: string; engine?: string };
+  /** The engine recognised behind the verifier endpoint (llama-server, vllm, …), drafting or not; absent when unknown. */
+  readonly verifierEngine?: string;
   dispose(): Promise<void>;
 }

@@ -284,6 +284,8 @@ export const ServerStatusNotification = defineNotification(
     lastLatencyMs: z.number().nonnegative().nullable(),
     /** The verification protocol the engine uses and why (auto: what the endpoint answered); null until an engine verifies drafts. */
     verifierProtocol: z.object({ protocol: z.string(), reason: z.string(), engine: z.string().optional() }).nullable().optional(),
+    /** The engine recognised behind the verifier endpoint, verifier-only included; null until an engine is built or when unknown. */
+    verifierEngine: z.string().nullable().optional(),
     message: z.string().optional(),
   }),
 );

@@ -58,7 +58,7 @@ export class EngineBuilds {
       });
       await disposeIfAborted(engine, signal);
       status.clear("engine");
-      status.update({ verifierProtocol: engine.verifierProtocol ?? null });
+      status.update({ verifierProtocol: engine.verifierProtocol ?? null, verifierEngine: engine.verifierEngine ?? null });
       log.info(`engine ready: ${describeConfiguration(active)}, verifier ${verifier.embedded ? "embedded at " : ""}${verifier.baseUrl}`);
       void this.#options.health().check();
       return engine;

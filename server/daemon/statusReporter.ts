@@ -10,6 +10,7 @@ export const INITIAL_SERVER_STATUS: Readonly<ServerStatus> = Object.freeze({
   active: null,
   lastLatencyMs: null,
   verifierProtocol: null,
+  verifierEngine: null,
 });
 
 /**
@@ -41,7 +42,7 @@ export class StatusReporter {
     return this.#status;
   }
 
-  update(patch: Partial<Pick<ServerStatus, "enabled" | "verifierReachable" | "onBattery" | "active" | "lastLatencyMs" | "verifierProtocol">>): void {
+  update(patch: Partial<Pick<ServerStatus, "enabled" | "verifierReachable" | "onBattery" | "active" | "lastLatencyMs" | "verifierProtocol" | "verifierEngine">>): void {
     this.#status = { ...this.#status, ...patch };
     this.#publish();
   }

@@ -15,6 +15,7 @@ import { runTokenIdsLoop } from "./loops/tokenIdsLoop.js";
 import { isAbortError } from "../util/abort.js";
 import { DisposedError } from "../util/disposedError.js";
 import { VerifierClient } from "../verifier/verifierClient.js";
+import { identifyEndpoint } from "../verifier/protocols/protocolDetection.js";
 import { resolveVerifierProtocol, tokenizerRoutes, type ResolvedProtocol } from "../verifier/protocols/protocolResolution.js";
 import type { TokenVerifier } from "../verifier/protocols/tokenVerifier.js";
 import type { VerifierProtocol, VerifierProtocolSetting } from "../verifier/verifierProtocol.js";
@@ -87,6 +88,8 @@ export class SpeculativeEngine implements CompletionSource {
     private readonly sendTokenIds: boolean,
     /** Which protocol verifies drafts and why (undefined without drafting against a verifier). */
     readonly protocol: ResolvedProtocol | undefined,
+    /** The engine detection recognised behind the endpoint (llama-server, vllm, …); undefined without a verifier or when unknown. */
+    readonly verifierEngine: string | undefined,
   ) {
     this.#budget = new PromptBudget({ drafterWindow: parts.drafter?.contextSize, verifierWindow: options.verifierWindow });
   }
@@ -129,7 +132,9 @@ export class SpeculativeEngine implements CompletionSource {
       verified: mode !== "drafterOnly",
       ...(resolved && { protocol: resolved.choice.protocol }),
     };
-    return new SpeculativeEngine(mode, configuration, { drafter, client, owned: options.owned ?? [] }, options, sendTokenIds, resolved);
+    const engineKind = resolved?.detection?.engine ?? (client && (await identifyEndpoint(client, options.signal)).engine);
+    const verifierEngine = engineKind === "unknown" ? undefined : engineKind;
+    return new SpeculativeEngine(mode, configuration, { drafter, client, owned: options.owned ?? [] }, options, sendTokenIds, resolved, verifierEngine);
   }
 
   /**
@@ -166,8 +171,8 @@ export class SpeculativeEngine implements CompletionSource {
 
   /** For the status: the protocol verifying drafts and why, and the engine detection recognised behind the endpoint. */
   get verifierProtocol(): { protocol: string; reason: string; engine?: string } | undefined {
-    const engine = this.protocol?.detection?.engine;
-    return this.protocol && { protocol: this.protocol.choice.protocol, reason: this.protocol.choice.reason, ...(engine && engine !== "unknown" && { engine }) };
+    const engine = this.verifierEngine;
+    return this.protocol && { protocol: this.protocol.choice.protocol, reason: this.protocol.choice.reason, ...(engine && { engine }) };
   }
 
   /** The prompt this engine sends for a cursor position (tests and the CLI show it), sized to leave room for `maxTokens`. */
@@ -184,7 +189,7 @@ export class SpeculativeEngine implements CompletionSource {
    */
   /** The option, else the request that warms the engine detection recognised (a token-ids round sends K+1 prompts at once). */
   #verifierWarmup(): VerifierWarmup {
-    return this.options.verifierWarmup ?? warmupForEngine(this.protocol?.detection?.engine, this.mode === "tokenIds" ? this.options.k + 1 : 1);
+    return this.options.verifierWarmup ?? warmupForEngine(this.verifierEngine, this.mode === "tokenIds" ? this.options.k + 1 : 1);
   }
 
   warm(input: WarmupInput): Promise<WarmupOutcome> {

@@ -27,6 +27,8 @@ describe("status bar presentation", () => {
     assert.equal(presentStatus({ status: { ...OK, verifierProtocol }, objective: "latency", clientState: "running" }).text, "$(zap) latency · qwen-0.5b-q8 K=4 · llama-server/prefix-probe · 123 ms");
     assert.match(presentStatus({ status: { ...OK, verifierProtocol: { ...verifierProtocol, engine: "configspec" } }, objective: "latency", clientState: "running" }).text, / · embedded\/prefix-probe · /);
     assert.match(presentStatus({ status: { ...OK, verifierProtocol: { protocol: "echo-logprobs", reason: "set" } }, objective: "latency", clientState: "running" }).text, / · echo-logprobs · 123 ms$/);
+    const verifierOnly = { ...OK, active: { ...OK.active!, drafterId: null, k: 0 }, verifierEngine: "llama-server" };
+    assert.equal(presentStatus({ status: verifierOnly, objective: "cost", clientState: "running" }).text, "$(zap) cost · verifier-only · llama-server · 123 ms");
   });
 
   it("says which objective auto serves under the live power state", () => {

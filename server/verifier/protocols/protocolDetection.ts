@@ -81,17 +81,6 @@ export async function detectVerifierProtocols(client: VerifierClient, options: D
   const context = tokens.slice(0, -1);
   const draft = tokens.slice(-1);
   const policy: CallPolicy = { maxRetries: 0, timeoutMs: options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS * 3 };
-  const { transport, apiRoot, serverRoot } = client;
-
-  const getJson = async <Schema extends z.ZodType>(url: string, route: string, schema: Schema): Promise<z.output<Schema> | undefined> => {
-    try {
-      const { value } = await transport.requestJson("GET", url, route, undefined, signal, (json) => validateResponse(schema, json, route), { ...policy, timeoutMs: DEFAULT_PROBE_TIMEOUT_MS });
-      return value;
-    } catch (error) {
-      rethrowCancellation(error);
-      return undefined;
-    }
-  };
   const unreachable: unknown[] = [];
   let answered = 0;
   const probe = async (protocol: VerifierProtocol, variant: string | undefined): Promise<ProtocolProbe> => {
@@ -110,14 +99,45 @@ export async function detectVerifierProtocols(client: VerifierClient, options: D
     }
   };
 
-  const [models, modelInfo, props, ...probes] = await Promise.all([
-    getJson(`${apiRoot}/models`, "GET /models", ModelListSchema),
-    getJson(`${serverRoot}/get_model_info`, "GET /get_model_info", SglangModelInfoSchema),
-    getJson(`${serverRoot}/props`, "GET /props", PropsSchema),
+  const [identity, ...probes] = await Promise.all([
+    identifyEndpoint(client, signal),
     ...PROTOCOL_MODULES.flatMap((module) => (module.variants ?? [undefined]).map((variant) => probe(module.name, variant))),
   ]);
 
-  if (answered === 0 && !probes.some((p) => p.works) && models === undefined && modelInfo === undefined && props === undefined && unreachable.length > 0) throw unreachable[0];
+  if (answered === 0 && !probes.some((p) => p.works) && !identity.answered && unreachable.length > 0) throw unreachable[0];
+  const found = PROTOCOL_MODULES.map((module) => module.name).filter((protocol) => probes.some((p) => p.protocol === protocol && p.works));
+  return { endpoint: client.endpoint, engine: identity.engine, maxModelLen: identity.maxModelLen, slots: identity.slots, probes, found };
+}
+
+export interface EndpointIdentity {
+  engine: EngineKind;
+  maxModelLen: number | undefined;
+  slots: number | undefined;
+  /** Whether any of the identifying routes answered. */
+  answered: boolean;
+}
+
+/**
+ * Which engine serves the endpoint, from what it says about itself (`GET /v1/models` `owned_by`,
+ * SGLang's `GET /get_model_info`, llama-server's `GET /props`): three GETs, no model work, so
+ * verifier-only can name its engine too. Throws only on cancellation or disposal.
+ */
+export async function identifyEndpoint(client: VerifierClient, signal?: AbortSignal): Promise<EndpointIdentity> {
+  const { transport, apiRoot, serverRoot } = client;
+  const getJson = async <Schema extends z.ZodType>(url: string, route: string, schema: Schema): Promise<z.output<Schema> | undefined> => {
+    try {
+      const { value } = await transport.requestJson("GET", url, route, undefined, signal, (json) => validateResponse(schema, json, route), { maxRetries: 0, timeoutMs: DEFAULT_PROBE_TIMEOUT_MS });
+      return value;
+    } catch (error) {
+      rethrowCancellation(error);
+      return undefined;
+    }
+  };
+  const [models, modelInfo, props] = await Promise.all([
+    getJson(`${apiRoot}/models`, "GET /models", ModelListSchema),
+    getJson(`${serverRoot}/get_model_info`, "GET /get_model_info", SglangModelInfoSchema),
+    getJson(`${serverRoot}/props`, "GET /props", PropsSchema),
+  ]);
   const owner = models?.data.find((model) => model.id === client.model)?.owned_by ?? models?.data[0]?.owned_by ?? undefined;
   // The model list's owner first: our embedded verifier also serves SGLang's /get_model_info.
   const engine: EngineKind =
@@ -132,8 +152,7 @@ export async function detectVerifierProtocols(client: VerifierClient, options: D
             : "unknown";
   const maxModelLen =
     models?.data.find((model) => model.id === client.model)?.max_model_len ?? models?.data[0]?.max_model_len ?? props?.default_generation_settings?.n_ctx ?? undefined;
-  const found = PROTOCOL_MODULES.map((module) => module.name).filter((protocol) => probes.some((p) => p.protocol === protocol && p.works));
-  return { endpoint: client.endpoint, engine, maxModelLen, slots: props?.total_slots ?? undefined, probes, found };
+  return { engine, maxModelLen, slots: props?.total_slots ?? undefined, answered: models !== undefined || modelInfo !== undefined || props !== undefined };
 }
 
 /** The probe that worked for `protocol`; on llama-server its native route, which llama-server also tokenizes for (its OpenAI route answers too). */
