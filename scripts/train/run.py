@@ -58,7 +58,7 @@ FULL_PLAN = {
         ("draft-2l-96-distilled-f16", "draft-2l-96-distilled", "F16", "drafter"),
         ("draft-2l-96-distilled-q8_0", "draft-2l-96-distilled", "Q8_0", "drafter"),
         ("draft-1l-64-distilled-f16", "draft-1l-64-distilled", "F16", "drafter"),
-        ("draft-1l-64-distilled-q8_0", "draft-1l-64-distilled", "Q8_0", "drafter"),
+        ("draft-1l-64-distilled-f32", "draft-1l-64-distilled", "F32", "drafter"),  # Q8_0 needs rows of 32: its feed-forward is 176 wide
         ("draft-1l-32-data-f32", "draft-1l-32-data", "F32", "drafter"),
         ("draft-1l-32-data-q8_0", "draft-1l-32-data", "Q8_0", "drafter"),
         ("draft-2l-128-bpe2k-data-f16", "draft-2l-128-bpe2k-data", "F16", "drafter"),
