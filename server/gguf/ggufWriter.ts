@@ -10,7 +10,7 @@ import {
   type GgufTensor,
   type GgufValue,
 } from "./ggufTypes.js";
-import { encodeTensor, encodedTensorBytes } from "./tensorEncoding.js";
+import { encodeTensor, encodedTensorBytes, Q8_0_BLOCK_SIZE } from "./tensorEncoding.js";
 
 /** Little-endian byte builder for the header; tensor data is streamed separately. */
 class ByteSink {
@@ -123,6 +123,10 @@ export async function writeGgufFile(
     const elements = tensor.dims.reduce((a, b) => a * b, 1);
     if (elements !== tensor.data.length) {
       throw new Error(`tensor ${tensor.name}: dims ${tensor.dims.join("x")} hold ${elements} values, data has ${tensor.data.length}`);
+    }
+    // ggml quantizes each row (ne0) in whole blocks; llama.cpp refuses a file whose rows are not.
+    if (tensor.quantization === "Q8_0" && (tensor.dims[0] ?? 0) % Q8_0_BLOCK_SIZE !== 0) {
+      throw new Error(`tensor ${tensor.name}: Q8_0 needs rows (ne0) that are a multiple of ${Q8_0_BLOCK_SIZE}, got ${tensor.dims.join("x")}`);
     }
     header.string(tensor.name);
     header.u32(tensor.dims.length);

@@ -60,3 +60,11 @@ test("Q8_0 round trip stays within half a step plus the fp16 rounding of the sca
     for (let i = 0; i < 32; i++) assert.ok(Math.abs(restored[block * 32 + i] - slice[i]) <= bound, `block ${block} value ${i}`);
   }
 });
+
+test("Q8_0 refuses rows that are not whole blocks of 32, which llama.cpp would refuse at load", async () => {
+  const dir = await tempDir();
+  const values = Float32Array.from({ length: 64 }, (_, i) => Math.sin(i));
+  const metadata = new Map<string, GgufValue>([["general.architecture", { type: "string", value: "llama" }]]);
+  // 64 values, a multiple of 32 in all, but rows of 16.
+  await assert.rejects(writeGgufFile(join(dir, "bad.gguf"), metadata, [{ name: "w.q8", dims: [16, 4], data: values, quantization: "Q8_0" }]), /Q8_0 needs rows \(ne0\) that are a multiple of 32, got 16x4/);
+});
