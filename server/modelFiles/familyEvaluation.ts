@@ -73,8 +73,9 @@ export interface FamilyEvaluation {
 export function trainingFileHashes(familyDir: string): Set<string> {
   const path = join(familyDir, "corpus-manifest.json");
   if (!existsSync(path)) return new Set();
-  const manifest = JSON.parse(readFileSync(path, "utf8")) as { files?: { sha256?: string }[] };
-  return new Set((manifest.files ?? []).flatMap((f) => (typeof f.sha256 === "string" ? [f.sha256] : [])));
+  const manifest = JSON.parse(readFileSync(path, "utf8")) as { files?: { sha256?: string; split?: string }[] };
+  // Files the manifest marks held out were never trained on: they stay evaluable.
+  return new Set((manifest.files ?? []).flatMap((f) => (typeof f.sha256 === "string" && f.split !== "heldout" ? [f.sha256] : [])));
 }
 
 /** Seeded cursor positions at the first non-space character of lines with ≥ 8 non-space characters. */
