@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { startLlamaServer, startVllm, type RunningEngine } from "../engines/engineProcess.js";
 import { bundledCorpusDir } from "../../server/corpus/codeCorpus.js";
 import { loadModel } from "../../server/modelFiles/modelLoader.js";
-import { detectVerifierProtocols } from "../../server/verifier/protocols/protocolDetection.js";
+import { chooseVerifierProtocol, detectVerifierProtocols } from "../../server/verifier/protocols/protocolDetection.js";
 import { protocolModule } from "../../server/verifier/protocols/protocolModules.js";
 import { VerifierClient } from "../../server/verifier/verifierClient.js";
 import { startVerifierServer } from "../../server/verifierServer/startVerifierServer.js";
@@ -53,7 +53,8 @@ try {
   const detection = await detectVerifierProtocols(client);
   const rows = [];
   for (const protocol of detection.found) {
-    const variant = detection.probes.find((p) => p.protocol === protocol && p.works)?.variant;
+    // The route the engine itself would take (on llama-server, its native /completion).
+    const { variant } = chooseVerifierProtocol(detection, protocol);
     const round = protocolModule(protocol).roundVerifier(client, { variant, sharedTokenizer: true });
     if (round?.loop !== "tokenIds") continue;
     const cold: number[] = [];

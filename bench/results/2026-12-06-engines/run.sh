@@ -19,3 +19,6 @@ step lossless-50-llama-server env CONFIGSPEC_LOSSLESS_PROMPTS=50 node --import t
 step colocated node --import tsx scripts/probe/colocatedWindow.ts --rtt 0,25,50,100 --prompts 6 --drafters draft-4l-192-q8_0,draft-2l-128-distilled-q8_0 --out "$out"
 step round-cost-vllm node --import tsx scripts/probe/engineRoundCost.ts --engine vllm --trials 5
 step lossless-50-vllm env CONFIGSPEC_LOSSLESS_PROMPTS=50 node --import tsx --test --test-timeout=3600000 test/server/verifier/engines/vllm.test.ts
+# Again through the route the engine takes on llama-server (its native /completion): the first
+# run above picked the first route that answered, llama-server's OpenAI one.
+step round-cost-llama-server-native node --import tsx scripts/probe/engineRoundCost.ts --engine llama-server --trials 5
