@@ -2,7 +2,7 @@ import { Stream } from "openai/streaming";
 import { z } from "zod";
 import { abortError, isAbortError } from "../util/abort.js";
 import { errorMessageOf } from "../util/errorMessage.js";
-import { stopReasonOf, usageOf } from "./verifierCalls.js";
+import { stopReasonOf, usageOf, type VerifierUsage } from "./verifierCalls.js";
 import { VerifierRequestError } from "./verifierRequestError.js";
 import { UsageSchema } from "./verifierResponses.js";
 import { VerifierResponseError } from "./verifierResponseError.js";
@@ -47,7 +47,7 @@ export interface StreamedGeneration {
    * The usage the server reported (its final `include_usage` chunk, or vLLM's running
    * `continuous_usage_stats`); undefined when the stream was closed before any.
    */
-  usage: { promptTokens: number; cachedTokens: number; completionTokens: number } | undefined;
+  usage: VerifierUsage | undefined;
 }
 
 
