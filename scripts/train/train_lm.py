@@ -1,7 +1,8 @@
 """Step 3 — training one family member, resumable: a checkpoint every few minutes holds the
 weights, the optimiser, the sampler's state and the minutes already spent, so `--resume` picks
 up where an interrupted run stopped. The learning rate follows a cosine over the member's time
-budget (minutes, not steps: the machine's speed is not known in advance).
+budget (minutes, not steps: the machine's speed is not known in advance); a finished member given
+more minutes warms up again and follows a new cosine over the added minutes.
 
 With a teacher, the loss is distillation: KL(teacher || student) on the teacher's logits plus a
 little cross-entropy on the data, which aligns the student's greedy choices with the teacher's
@@ -57,6 +58,12 @@ def load_gguf_weights(model, path):
         model.output.weight.copy_(t("output.weight"))
 
 
+def segment_fraction(state, budget_s):
+    """How far through its schedule the run is: over the whole budget, or over the minutes added since a finished run."""
+    start = state.get("segment_from_s", 0.0)
+    return (state["seconds"] - start) / max(1e-9, budget_s - start)
+
+
 def compact_path(checkpoint_path):
     return checkpoint_path.removesuffix(".pt") + ".bf16.pt"
 
@@ -89,7 +96,9 @@ def train_member(name, config, source, budget_minutes, checkpoint_path, batch_si
         log(f"{name}: initialised from {os.path.basename(init_gguf)}")
     if state.get("done") and state["seconds"] + 1 >= budget_minutes * 60 and (max_steps is None or state["step"] >= max_steps):
         return model, state
-    state["done"] = False  # a larger budget than the finished run's: keep training from here
+    if state.get("done"):  # a finished member given more minutes: a fresh warm-up and cosine over the added minutes only
+        state["segment_from_s"] = state["seconds"]
+    state["done"] = False
     log(f"{name}: {model.parameter_count() / 1e6:.2f} M parameters, {budget_minutes} min budget" + (", distilled from the target" if teacher else ", data alone"))
 
     def save():
@@ -111,7 +120,7 @@ def train_member(name, config, source, budget_minutes, checkpoint_path, batch_si
             raise SystemExit(3)
         started = time.time()
         for group in optimiser.param_groups:
-            group["lr"] = learning_rate(peak_lr, state["seconds"] / budget_s)
+            group["lr"] = learning_rate(peak_lr, segment_fraction(state, budget_s))
         batch = source.batch(batch_size)
         inputs, labels = batch[:, :-1], batch[:, 1:]
         logits = model(inputs)
