@@ -55,6 +55,14 @@ export interface DaemonSettings {
   allowUnverified: boolean;
   /** Warm the caches after each debounced edit ({@link WarmupSettingSchema}). Default "auto". */
   warmup: WarmupSetting;
+  profiling: ProfilingSettings;
+}
+
+export interface ProfilingSettings {
+  /** What calibration prompts are cut from: "workspace" (the open folder, or the bundled corpus when it holds too little code), "bundled", or a folder path. Default "workspace". */
+  corpus: string;
+  /** Re-profile in the background when served completions drift persistently from the predictions. Default true. */
+  reprofileOnDrift: boolean;
 }
 
 export const DEFAULT_SETTINGS: Readonly<DaemonSettings> = Object.freeze<DaemonSettings>({
@@ -68,6 +76,7 @@ export const DEFAULT_SETTINGS: Readonly<DaemonSettings> = Object.freeze<DaemonSe
   prices: {},
   allowUnverified: false,
   warmup: "auto",
+  profiling: { corpus: "workspace", reprofileOnDrift: true },
 });
 
 /** Every key the daemon reads, dotted below `configspec.` as in package.json. */
@@ -84,6 +93,8 @@ export const SETTING_KEYS = [
   "prices",
   "allowUnverified",
   "warmup",
+  "profiling.corpus",
+  "profiling.reprofileOnDrift",
 ] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -147,6 +158,10 @@ export function parseDaemonSettings(raw: unknown): ParsedSettings {
     prices: read("prices", z.record(z.string(), PriceOverrideSchema), { ...d.prices }),
     allowUnverified: read("allowUnverified", z.boolean(), d.allowUnverified),
     warmup: read("warmup", WarmupSettingSchema, d.warmup),
+    profiling: {
+      corpus: read("profiling.corpus", z.string().trim().min(1), d.profiling.corpus),
+      reprofileOnDrift: read("profiling.reprofileOnDrift", z.boolean(), d.profiling.reprofileOnDrift),
+    },
   };
   return { settings, issues };
 }

@@ -46,6 +46,8 @@ import { clientOf, DEFAULT_STORAGE_DIR, PROFILE_FILE_NAME, settingsSectionOf, ty
 import { EngineSlot } from "./engineSlot.js";
 import { bundledFamilyDir } from "../modelFiles/bundledFamily.js";
 import { invalidParams, onParsedRequest } from "./parsedRequest.js";
+import { BackgroundReprofile } from "./profiling/backgroundReprofile.js";
+import { resolveCalibrationCorpus } from "./profiling/calibrationCorpus.js";
 import { ProfileState, type ProfileViewInputs } from "./profiling/profileState.js";
 import { PowerStateWatch } from "./power/powerStateWatch.js";
 import { createCompletionAccounting, priceTableFor } from "./stats/completionAccounting.js";
@@ -80,6 +82,8 @@ export class ConfigSpecDaemon {
   #apiKey: string | undefined;
   /** The measured profile, its view under the current settings, its charts, online adaptation. */
   readonly #profiles: ProfileState;
+  /** Re-profiling after a persistent drift, in the background while completions are served. */
+  readonly #reprofile: BackgroundReprofile;
   #choice: ActiveChoice;
   #storagePath = DEFAULT_STORAGE_DIR;
   /** The first workspace folder on disk: the profiler calibrates on the user's own code. */
@@ -95,7 +99,12 @@ export class ConfigSpecDaemon {
     this.#options = options;
     this.#log = daemonLoggerOf(connection.console);
     this.#status = StatusReporter.forConnection(connection);
-    this.#profiles = new ProfileState({ renderProfileCharts: options.renderProfileCharts, log: this.#log });
+    this.#profiles = new ProfileState({ renderProfileCharts: options.renderProfileCharts, log: this.#log, onFirstLineDrift: (reason) => this.#drifted(reason) });
+    this.#reprofile = new BackgroundReprofile({
+      run: (signal, onProgress) => this.#measureProfile(signal, ({ message }) => onProgress(message)).then(() => undefined),
+      status: (message) => this.#status.problem("reprofile", "info", message),
+      log: this.#log,
+    });
     this.#verifier = this.#createVerifierEndpoint();
     this.#choice = chooseActiveConfiguration({ objective: this.#settings.objective, onBattery: null, drafters: [], profile: null });
     this.#power = new PowerStateWatch({
@@ -139,6 +148,7 @@ export class ConfigSpecDaemon {
       onServed: (stats, output) => {
         this.#status.update({ lastLatencyMs: stats.latencyMs });
         if (output.configuration.verified) this.#health.served();
+        this.#reprofile.served();
         this.#adapt(output);
       },
       onEngineError: (phase, error) => this.#engineFailed(phase, error),
@@ -194,6 +204,7 @@ export class ConfigSpecDaemon {
   }
 
   async dispose(): Promise<void> {
+    await this.#reprofile.dispose();
     this.#pipeline.dispose();
     this.#health.dispose();
     this.#power.dispose();
@@ -265,6 +276,8 @@ export class ConfigSpecDaemon {
     if (changed.size > 0) this.#log.info(`settings changed: ${[...changed].join(", ")}`);
     if (CACHE_INVALIDATING_KEYS.some((key) => changed.has(key))) this.#cache.clear();
     if (ENGINE_REBUILD_KEYS.some((key) => changed.has(key))) this.#invalidateEngines();
+    // A re-profile of the old drafters or verifier, or one the user turned off, is of no use.
+    if (ENGINE_REBUILD_KEYS.some((key) => changed.has(key)) || !settings.profiling.reprofileOnDrift) void this.#reprofile.cancel();
     if (first || VERIFIER_KEYS.some((key) => changed.has(key))) {
       this.#configureHealth();
       await this.#verifier.closeEmbedded();
@@ -283,6 +296,15 @@ export class ConfigSpecDaemon {
   /** Online adaptation: a configuration that wins by the margin replaces the running one, and the status tells the extension. */
   #adapt(output: CompletionOutput): void {
     if (this.#profiles.observe(output, this.#choice.active, this.#viewInputs())) this.#reselect();
+  }
+
+  /** The predictions drifted persistently: re-profile in the background, if the user lets it. */
+  #drifted(reason: string): void {
+    if (!this.#settings.profiling.reprofileOnDrift) {
+      this.#log.info("configspec.profiling.reprofileOnDrift is off: not re-profiling");
+      return;
+    }
+    this.#reprofile.request(reason);
   }
 
   /** What the profile's view is derived for. */
@@ -362,24 +384,37 @@ export class ConfigSpecDaemon {
   // Long requests with work-done progress
 
   async #profileMachine(workDoneToken: string | number | undefined, token: CancellationToken) {
+    // The user's own profile replaces a background one.
+    await this.#reprofile.cancel();
     return withWorkDoneProgress(this.#progressContext, { task: "profile", title: "Profiling this machine", workDoneToken, token }, async (signal, report) => {
-      const drafters = await this.#engines.localDrafters(this.#settings.drafters, signal, report);
-      const verifier = await this.#verifier.resolve(this.#settings.verifier, this.#apiKey);
-      const measured = await this.#options.profileMachine({
-        drafters,
-        verifier: { baseUrl: verifier.baseUrl, model: verifier.model, apiKey: verifier.apiKey, protocol: verifier.protocol },
-        prices: this.#settings.prices,
-        workspaceFolder: this.#workspaceFolder,
-        signal,
-        onProgress: report,
-      });
-      await mkdir(this.#storagePath, { recursive: true });
-      this.#profiles.replace(await writeProfile(this.#profilePath, measured), this.#viewInputs());
-      const view = await this.#profiles.viewWithCharts();
-      if (!view) throw new Error("the new profile yields no configuration space (see the log)");
-      this.#log.info(`profiled ${view.configurations.length} configurations; saved to ${this.#profilePath}`);
+      const view = await this.#measureProfile(signal, report);
       return { profile: view, active: this.#reselect() };
     });
+  }
+
+  /** Profiles the configured drafters and verifier on the calibration corpus, stores the profile and makes it the daemon's. */
+  async #measureProfile(signal: AbortSignal, report: (progress: { message: string; percentage?: number }) => void) {
+    const drafters = await this.#engines.localDrafters(this.#settings.drafters, signal, report);
+    const verifier = await this.#verifier.resolve(this.#settings.verifier, this.#apiKey);
+    const corpus = await resolveCalibrationCorpus(this.#settings.profiling.corpus, this.#workspaceFolder);
+    const calibratedOn = `calibrating on ${corpus.description}${corpus.fallback ? ` (${corpus.fallback})` : ""}`;
+    this.#log.info(calibratedOn);
+    report({ message: calibratedOn });
+    const measured = await this.#options.profileMachine({
+      drafters,
+      verifier: { baseUrl: verifier.baseUrl, model: verifier.model, apiKey: verifier.apiKey, protocol: verifier.protocol },
+      prices: this.#settings.prices,
+      corpusDir: corpus.dir,
+      signal,
+      onProgress: report,
+    });
+    signal.throwIfAborted();
+    await mkdir(this.#storagePath, { recursive: true });
+    this.#profiles.replace(await writeProfile(this.#profilePath, measured), this.#viewInputs());
+    const view = await this.#profiles.viewWithCharts();
+    if (!view) throw new Error("the new profile yields no configuration space (see the log)");
+    this.#log.info(`profiled ${view.configurations.length} configurations; saved to ${this.#profilePath}`);
+    return view;
   }
 
   get #progressContext() {

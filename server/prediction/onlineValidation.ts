@@ -108,3 +108,82 @@ export class OnlineValidation {
     };
   }
 }
+
+/** Served completions the first-line drift is judged on (the most recent ones). */
+export const FIRST_LINE_WINDOW = 12;
+/** |median relative error| of the window's time to the first line that counts as off: well beyond an honest 80% interval's spread. */
+export const FIRST_LINE_DRIFT_THRESHOLD = 0.5;
+/** Consecutive checks (one per served completion once the window is full) the median must stay off before it is a drift. */
+export const FIRST_LINE_DRIFT_CHECKS = 3;
+
+/** One served completion's time to its first verified line beside the profile's prediction for it. */
+export interface FirstLineObservation {
+  predictedMs: number;
+  measuredMs: number;
+  /** The prediction's interval, when the profile has bootstrap replicates. */
+  interval?: { low: number; high: number };
+}
+
+export interface FirstLineSummary {
+  completions: number;
+  /** Median (measured − predicted) / predicted over the window; NaN before any completion. */
+  medianError: number;
+  /** Share of the window inside the prediction's interval; NaN without intervals. */
+  coverage: number;
+  /** Consecutive checks the window's median has been beyond the threshold. */
+  offChecks: number;
+}
+
+/**
+ * Online validation of the prediction typing depends on, the time to the first verified line.
+ * A drift is persistent when the median relative error over the last {@link FIRST_LINE_WINDOW}
+ * served completions stays beyond ±{@link FIRST_LINE_DRIFT_THRESHOLD} for
+ * {@link FIRST_LINE_DRIFT_CHECKS} consecutive checks: a median ignores the odd slow completion
+ * (a cold cache, a busy moment), and the consecutive checks ignore a short burst.
+ */
+export class FirstLineDriftCheck {
+  readonly #window: FirstLineObservation[] = [];
+  #offChecks = 0;
+  #reported = false;
+
+  /** Records a served completion; returns why, once, when the drift has become persistent. */
+  observe(observation: FirstLineObservation): string | undefined {
+    if (!(observation.predictedMs > 0) || !Number.isFinite(observation.measuredMs) || observation.measuredMs < 0) return undefined;
+    this.#window.push(observation);
+    if (this.#window.length > FIRST_LINE_WINDOW) this.#window.shift();
+    if (this.#window.length < FIRST_LINE_WINDOW) return undefined;
+    const { medianError } = this.summary();
+    this.#offChecks = Math.abs(medianError) > FIRST_LINE_DRIFT_THRESHOLD ? this.#offChecks + 1 : 0;
+    if (this.#offChecks < FIRST_LINE_DRIFT_CHECKS || this.#reported) return undefined;
+    this.#reported = true;
+    const direction = medianError > 0 ? "slower" : "faster";
+    return (
+      `the first line came ${(Math.abs(medianError) * 100).toFixed(0)}% ${direction} than predicted ` +
+      `(median over the last ${FIRST_LINE_WINDOW} completions, ${FIRST_LINE_DRIFT_CHECKS} checks in a row)`
+    );
+  }
+
+  summary(): FirstLineSummary {
+    const errors = this.#window.map((o) => o.measuredMs / o.predictedMs - 1).sort((a, b) => a - b);
+    const judged = this.#window.filter((o) => o.interval !== undefined);
+    const inside = judged.filter((o) => o.interval && o.measuredMs >= o.interval.low && o.measuredMs <= o.interval.high).length;
+    return {
+      completions: this.#window.length,
+      medianError: errors.length === 0 ? NaN : medianOfSorted(errors),
+      coverage: judged.length === 0 ? NaN : inside / judged.length,
+      offChecks: this.#offChecks,
+    };
+  }
+
+  /** A new profile or configuration: start over. */
+  reset(): void {
+    this.#window.length = 0;
+    this.#offChecks = 0;
+    this.#reported = false;
+  }
+}
+
+function medianOfSorted(sorted: readonly number[]): number {
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}

@@ -1,7 +1,7 @@
 import type { VerifierProtocolSetting } from "../../verifier/verifierProtocol.js";
 import type { CompletionOutput } from "../../completionContract.js";
 import { configurationLabel, type Configuration } from "../../prediction/configuration.js";
-import { OnlineValidation, type PredictedVsMeasured } from "../../prediction/onlineValidation.js";
+import { FirstLineDriftCheck, OnlineValidation, type FirstLineSummary, type PredictedVsMeasured } from "../../prediction/onlineValidation.js";
 import { predict } from "../../prediction/performanceModel.js";
 import { predictionInterval, replicateProfiles } from "../../prediction/predictionInterval.js";
 import { comparedProtocolOf } from "../../prediction/protocolFits.js";
@@ -11,6 +11,7 @@ import type { ActiveConfiguration, ProfileView } from "../../lspContract.js";
 import { resolveObjective } from "../../selector/objective.js";
 import { decideSwitch, type SwitchDecision } from "../../selector/switchDecision.js";
 import { profileViewOf } from "../profiling/profileView.js";
+import { firstLineObservation } from "./firstLineMeasurement.js";
 import { RunningEstimator } from "./runningEstimator.js";
 
 /** Completions between two re-selections: each costs a full re-prediction of the space. */
@@ -29,8 +30,10 @@ export interface AdaptationInput {
 
 export interface AdaptationResult {
   decision: SwitchDecision;
-  /** Set the first time served completions drift persistently from the prediction: why (log it, profile again). */
+  /** Set the first time served completions' goodput drifts persistently from the prediction: why (logged). */
   drift?: string;
+  /** Set the first time the time to the first line drifts persistently (FirstLineDriftCheck): why (profile again). */
+  firstLineDrift?: string;
   /** The profile view re-predicted with the running estimates; its picks are what to run when switching. */
   view: ProfileView;
 }
@@ -43,7 +46,9 @@ export interface AdaptationResult {
 export class OnlineAdaptation {
   readonly #estimator = new RunningEstimator();
   readonly #validation = new OnlineValidation();
+  readonly #firstLine = new FirstLineDriftCheck();
   #validatedKey: string | undefined;
+  #validated: { configuration: Configuration; replicates: Profile[] } | undefined;
   #drift: string | undefined;
 
   /**
@@ -53,17 +58,23 @@ export class OnlineAdaptation {
    */
   observe(output: CompletionOutput, input: AdaptationInput): AdaptationResult | undefined {
     const drift = this.#validate(output, input);
+    const firstLineDrift = this.#validateFirstLine(output, input.profile);
     const before = this.#estimator.samples;
     this.#estimator.observe(output, input.profile);
     const samples = this.#estimator.samples;
     if (drift) this.#drift = drift;
-    if (!drift && (samples === before || samples % ADAPT_EVERY !== 0)) return undefined;
-    return { ...this.reselect(input), ...(drift ? { drift } : {}) };
+    if (!drift && !firstLineDrift && (samples === before || samples % ADAPT_EVERY !== 0)) return undefined;
+    return { ...this.reselect(input), ...(drift ? { drift } : {}), ...(firstLineDrift ? { firstLineDrift } : {}) };
   }
 
   /** Predicted vs measured over the completions the running configuration served so far. */
   get predictedVsMeasured(): PredictedVsMeasured {
     return this.#validation.summary();
+  }
+
+  /** The running configuration's time to the first line against its prediction, over the recent window. */
+  get firstLine(): FirstLineSummary {
+    return this.#firstLine.summary();
   }
 
   /** The drift seen since the last reset, if any. */
@@ -78,16 +89,31 @@ export class OnlineAdaptation {
     const key = configurationLabel(configuration);
     if (key !== this.#validatedKey) {
       this.#validatedKey = key;
+      this.#validated = undefined;
+      this.#firstLine.reset();
       const conditions = { maxTokens: input.maxTokens };
       try {
         const prediction = predict(input.profile, configuration, conditions);
-        this.#validation.setPrediction(prediction, predictionInterval(input.profile, configuration, conditions, {}, replicateProfiles(input.profile), prediction));
+        const replicates = replicateProfiles(input.profile);
+        this.#validation.setPrediction(prediction, predictionInterval(input.profile, configuration, conditions, {}, replicates, prediction));
+        this.#validated = { configuration, replicates };
       } catch {
         // A configuration the profile cannot predict (another drafter): nothing to validate against.
         return undefined;
       }
     }
     return this.#validation.observe({ goodput: (stats.tokens * 1000) / stats.timings.totalMs, tokens: stats.tokens, tokensPerRound: stats.rounds > 0 ? stats.tokens / stats.rounds : stats.tokens });
+  }
+
+  /** The served completion's time to its first line against the prediction for the configuration #validate set up. */
+  #validateFirstLine(output: CompletionOutput, profile: Profile): string | undefined {
+    if (!this.#validated || !output.configuration.verified) return undefined;
+    try {
+      const observation = firstLineObservation(profile, this.#validated.configuration, output, this.#validated.replicates);
+      return observation ? this.#firstLine.observe(observation) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   reselect(input: AdaptationInput): AdaptationResult {
@@ -108,6 +134,8 @@ export class OnlineAdaptation {
   reset(): void {
     this.#estimator.reset();
     this.#validatedKey = undefined;
+    this.#validated = undefined;
+    this.#firstLine.reset();
     this.#drift = undefined;
   }
 

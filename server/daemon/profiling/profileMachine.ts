@@ -23,8 +23,8 @@ export interface ProfileMachineOptions {
   prices: Record<string, PriceOverride>;
   signal: AbortSignal;
   onProgress: (progress: ProfileProgress) => void;
-  /** The user's workspace folder: calibration prompts are cut from its code. Default: the bundled corpus. */
-  workspaceFolder?: string;
+  /** The folder calibration prompts are cut from (resolveCalibrationCorpus: the workspace by default). Default: the bundled corpus. */
+  corpusDir?: string;
 }
 
 export type ProfileMachine = (options: ProfileMachineOptions) => Promise<ProfileInput>;
@@ -36,7 +36,7 @@ export const profileMachine: ProfileMachine = async (options) => {
     verifier: { baseUrl: options.verifier.baseUrl, model: options.verifier.model, apiKey: options.verifier.apiKey },
     protocol: options.verifier.protocol,
     prices: priceTableFor(options.verifier.model, options.prices),
-    corpusDir: options.workspaceFolder,
+    corpusDir: options.corpusDir,
     signal: options.signal,
     onProgress: ({ message, percentage }) => options.onProgress({ message, percentage }),
   });

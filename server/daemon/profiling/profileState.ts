@@ -21,6 +21,8 @@ export interface ProfileViewInputs {
 export interface ProfileStateOptions {
   renderProfileCharts: RenderProfileCharts;
   log: DaemonLogger;
+  /** Served completions' time to the first line drifted persistently from the prediction (FirstLineDriftCheck): why. */
+  onFirstLineDrift?: (reason: string) => void;
 }
 
 /**
@@ -118,7 +120,11 @@ export class ProfileState {
     if (!this.#profile || active.source === "default") return false;
     const result = this.#adaptation.observe(output, { profile: this.#profile, active, ...inputs });
     if (!result) return false;
-    if (result.drift) this.#options.log.warn(`online validation: ${result.drift}; the profile no longer describes this machine or network: profile again`);
+    if (result.drift) this.#options.log.warn(`online validation: ${result.drift}; the profile no longer describes this machine or network`);
+    if (result.firstLineDrift) {
+      this.#options.log.warn(`online validation: ${result.firstLineDrift}`);
+      this.#options.onFirstLineDrift?.(result.firstLineDrift);
+    }
     if (!result.decision.switch) {
       this.#options.log.debug(`online adaptation: ${result.decision.reason}`);
       return false;
