@@ -1,6 +1,7 @@
 import type { Profile } from "../profile/profileSchema.js";
 import { formatMetric, formatNumber, objectiveMetric, type Objective } from "./objective.js";
 import { bestFor, type ScoredConfiguration } from "./scoredConfiguration.js";
+import { speculationWindow, windowText } from "./speculationWindow.js";
 
 /**
  * One line saying what was picked, how it compares with the verifier-only baseline, and the
@@ -16,7 +17,7 @@ export function explainPick(
   const value = objectiveMetric(objective, prediction);
   const verifierOnly = candidates.find((c) => c.prediction.kind === "verifier-only");
   if (prediction.kind === "verifier-only") return explainVerifierOnly(profile, objective, pick, candidates);
-  if (objective === "latency") return explainFirstLine(pick, candidates, verifierOnly);
+  if (objective === "latency") return explainFirstLine(profile, pick, candidates, verifierOnly);
 
   const head = `${pick.label}: ${formatMetric(objective, value)}`;
   if (prediction.kind === "drafter-only") {
@@ -48,7 +49,7 @@ function firstLineConditionsText(scored: ScoredConfiguration): string {
  * The latency pick: its predicted time to the first verified line (the pause's wait, not
  * steady-state goodput), against verifier-only streaming the same line and the runner-up.
  */
-function explainFirstLine(pick: ScoredConfiguration, candidates: readonly ScoredConfiguration[], verifierOnly: ScoredConfiguration | undefined): string {
+function explainFirstLine(profile: Profile, pick: ScoredConfiguration, candidates: readonly ScoredConfiguration[], verifierOnly: ScoredConfiguration | undefined): string {
   const head = `${pick.label}: ${firstLineText(pick)}`;
   const vs = verifierOnly ? `, ${formatNumber(pick.firstLine.ms / verifierOnly.firstLine.ms)}× verifier-only streaming it (${formatNumber(verifierOnly.firstLine.ms)} ms)` : "";
   if (pick.prediction.kind === "drafter-only") return `${head}${vs}; output is the drafter's own, NOT verified (allowed by allowUnverified); for ${firstLineConditionsText(pick)}.`;
@@ -57,7 +58,13 @@ function explainFirstLine(pick: ScoredConfiguration, candidates: readonly Scored
     "latency",
   );
   const reason = runnerUp ? `${reasonAgainst("latency", pick, runnerUp)} (its first line: ${formatNumber(runnerUp.firstLine.ms)} ms)` : reasonForK(pick);
-  return `${head}${vs}; ${reason}; for ${firstLineConditionsText(pick)}.`;
+  return `${head}${vs}; ${reason}; for ${firstLineConditionsText(pick)}; ${windowOf(profile, pick, candidates)}.`;
+}
+
+/** The RTT window in which drafting on this device beats verifier-only streaming (speculationWindow.ts). */
+function windowOf(profile: Profile, pick: ScoredConfiguration, candidates: readonly ScoredConfiguration[]): string {
+  const { rttMs, ...conditions } = pick.firstLine.conditions;
+  return windowText(speculationWindow(profile, candidates.map((c) => c.configuration), conditions), rttMs);
 }
 
 function explainVerifierOnly(profile: Profile, objective: Objective, pick: ScoredConfiguration, candidates: readonly ScoredConfiguration[]): string {
@@ -67,7 +74,7 @@ function explainVerifierOnly(profile: Profile, objective: Objective, pick: Score
     if (!speculative) return `${head}; no drafter is profiled; for ${firstLineConditionsText(pick)}.`;
     return (
       `${head}, ${formatNumber(pick.firstLine.ms / speculative.firstLine.ms)}× the best speculative (${speculative.label}, ${formatNumber(speculative.firstLine.ms)} ms); ` +
-      `streamed, the line arrives after one round trip, where speculation pays one per round; for ${firstLineConditionsText(pick)}.`
+      `streamed, the line arrives after one round trip, where speculation pays one per round; for ${firstLineConditionsText(pick)}; ${windowOf(profile, pick, candidates)}.`
     );
   }
   const value = objectiveMetric(objective, pick.prediction);

@@ -103,7 +103,7 @@ describe("the network is part of the model", () => {
     assert.equal(near.picks.latency.choice.prediction.kind, "speculative");
     assert.match(
       near.picks.latency.explanation,
-      /^coder-0\.5b-q8 K=\d+ ×\dt: first verified line in [\d.]+ ms, [\d.]+× verifier-only streaming it \([\d.]+ ms\); .*; for a ~14-token line at a pause, 8 tokens typed since the caches were warmed, RTT 5 ms\.$/,
+      /^coder-0\.5b-q8 K=\d+ ×\dt: first verified line in [\d.]+ ms, [\d.]+× verifier-only streaming it \([\d.]+ ms\); .*; for a ~14-token line at a pause, 8 tokens typed since the caches were warmed, RTT 5 ms; speculation pays below RTT \d+ ms on this endpoint; the measured 5 ms is inside that window\.$/,
     );
     const far = selectConfigurations(syntheticProfile({ rttMs: 160, draftSpeedup: 3 }));
     assert.equal(far.picks.latency.choice.prediction.kind, "verifier-only");
