@@ -1,14 +1,5 @@
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  DidChangeConfigurationNotification,
-  TextDocuments,
-  TextDocumentSyncKind,
-  type CancellationToken,
-  type Connection,
-  type InitializeParams,
-  type InitializeResult,
-} from "vscode-languageserver";
+import { DidChangeConfigurationNotification, TextDocuments, TextDocumentSyncKind, type CancellationToken, type Connection, type InitializeParams, type InitializeResult } from "vscode-languageserver";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import {
   CACHE_INVALIDATING_KEYS,
@@ -22,16 +13,8 @@ import {
   type DaemonSettings,
 } from "../config/daemonSettings.js";
 import { createOnBatteryReader } from "../profiler/power/onBatteryReader.js";
-import { InvalidProfileError, readProfile, writeProfile } from "../profiler/profileStore.js";
-import {
-  GetProfileRequest,
-  PrepareDraftersRequest,
-  ProfileRequest,
-  SetObjectiveRequest,
-  SetVerifierApiKeyRequest,
-  StatsRequest,
-  type ActiveConfiguration,
-} from "../lspContract.js";
+import { InvalidProfileError, readProfile } from "../profiler/profileStore.js";
+import { GetProfileRequest, PrepareDraftersRequest, ProfileRequest, SetObjectiveRequest, SetVerifierApiKeyRequest, StatsRequest, type ActiveConfiguration } from "../lspContract.js";
 import { chooseActiveConfiguration, type ActiveChoice } from "./activeConfiguration.js";
 import type { CompletionOutput } from "../completionContract.js";
 import { CompletionCache } from "./cache/completionCache.js";
@@ -82,8 +65,6 @@ export class ConfigSpecDaemon {
   #apiKey: string | undefined;
   /** The measured profile, its view under the current settings, its charts, online adaptation. */
   readonly #profiles: ProfileState;
-  /** Re-profiling after a persistent drift, in the background while completions are served. */
-  readonly #reprofile: BackgroundReprofile;
   #choice: ActiveChoice;
   #storagePath = DEFAULT_STORAGE_DIR;
   /** The first workspace folder on disk: the profiler calibrates on the user's own code. */
@@ -99,11 +80,15 @@ export class ConfigSpecDaemon {
     this.#options = options;
     this.#log = daemonLoggerOf(connection.console);
     this.#status = StatusReporter.forConnection(connection);
-    this.#profiles = new ProfileState({ renderProfileCharts: options.renderProfileCharts, log: this.#log, onFirstLineDrift: (reason) => this.#drifted(reason) });
-    this.#reprofile = new BackgroundReprofile({
-      run: (signal, onProgress) => this.#measureProfile(signal, ({ message }) => onProgress(message)).then(() => undefined),
-      status: (message) => this.#status.problem("reprofile", "info", message),
+    this.#profiles = new ProfileState({
+      renderProfileCharts: options.renderProfileCharts,
       log: this.#log,
+      reprofile: new BackgroundReprofile({
+        run: (signal, onProgress) => this.#measureProfile(signal, ({ message }) => onProgress(message)).then(() => undefined),
+        status: (message) => this.#status.problem("reprofile", "info", message),
+        log: this.#log,
+      }),
+      reprofileAllowed: () => this.#settings.profiling.reprofileOnDrift,
     });
     this.#verifier = this.#createVerifierEndpoint();
     this.#choice = chooseActiveConfiguration({ objective: this.#settings.objective, onBattery: null, drafters: [], profile: null });
@@ -148,7 +133,7 @@ export class ConfigSpecDaemon {
       onServed: (stats, output) => {
         this.#status.update({ lastLatencyMs: stats.latencyMs });
         if (output.configuration.verified) this.#health.served();
-        this.#reprofile.served();
+        this.#profiles.served();
         this.#adapt(output);
       },
       onEngineError: (phase, error) => this.#engineFailed(phase, error),
@@ -204,7 +189,7 @@ export class ConfigSpecDaemon {
   }
 
   async dispose(): Promise<void> {
-    await this.#reprofile.dispose();
+    await this.#profiles.dispose();
     this.#pipeline.dispose();
     this.#health.dispose();
     this.#power.dispose();
@@ -277,7 +262,7 @@ export class ConfigSpecDaemon {
     if (CACHE_INVALIDATING_KEYS.some((key) => changed.has(key))) this.#cache.clear();
     if (ENGINE_REBUILD_KEYS.some((key) => changed.has(key))) this.#invalidateEngines();
     // A re-profile of the old drafters or verifier, or one the user turned off, is of no use.
-    if (ENGINE_REBUILD_KEYS.some((key) => changed.has(key)) || !settings.profiling.reprofileOnDrift) void this.#reprofile.cancel();
+    if (ENGINE_REBUILD_KEYS.some((key) => changed.has(key)) || !settings.profiling.reprofileOnDrift) void this.#profiles.cancelReprofile();
     if (first || VERIFIER_KEYS.some((key) => changed.has(key))) {
       this.#configureHealth();
       await this.#verifier.closeEmbedded();
@@ -296,15 +281,6 @@ export class ConfigSpecDaemon {
   /** Online adaptation: a configuration that wins by the margin replaces the running one, and the status tells the extension. */
   #adapt(output: CompletionOutput): void {
     if (this.#profiles.observe(output, this.#choice.active, this.#viewInputs())) this.#reselect();
-  }
-
-  /** The predictions drifted persistently: re-profile in the background, if the user lets it. */
-  #drifted(reason: string): void {
-    if (!this.#settings.profiling.reprofileOnDrift) {
-      this.#log.info("configspec.profiling.reprofileOnDrift is off: not re-profiling");
-      return;
-    }
-    this.#reprofile.request(reason);
   }
 
   /** What the profile's view is derived for. */
@@ -384,8 +360,7 @@ export class ConfigSpecDaemon {
   // Long requests with work-done progress
 
   async #profileMachine(workDoneToken: string | number | undefined, token: CancellationToken) {
-    // The user's own profile replaces a background one.
-    await this.#reprofile.cancel();
+    await this.#profiles.cancelReprofile(); // the user's own profile replaces a background one
     return withWorkDoneProgress(this.#progressContext, { task: "profile", title: "Profiling this machine", workDoneToken, token }, async (signal, report) => {
       const view = await this.#measureProfile(signal, report);
       return { profile: view, active: this.#reselect() };
@@ -397,9 +372,8 @@ export class ConfigSpecDaemon {
     const drafters = await this.#engines.localDrafters(this.#settings.drafters, signal, report);
     const verifier = await this.#verifier.resolve(this.#settings.verifier, this.#apiKey);
     const corpus = await resolveCalibrationCorpus(this.#settings.profiling.corpus, this.#workspaceFolder);
-    const calibratedOn = `calibrating on ${corpus.description}${corpus.fallback ? ` (${corpus.fallback})` : ""}`;
-    this.#log.info(calibratedOn);
-    report({ message: calibratedOn });
+    this.#log.info(corpus.progress);
+    report({ message: corpus.progress });
     const measured = await this.#options.profileMachine({
       drafters,
       verifier: { baseUrl: verifier.baseUrl, model: verifier.model, apiKey: verifier.apiKey, protocol: verifier.protocol },
@@ -409,10 +383,7 @@ export class ConfigSpecDaemon {
       onProgress: report,
     });
     signal.throwIfAborted();
-    await mkdir(this.#storagePath, { recursive: true });
-    this.#profiles.replace(await writeProfile(this.#profilePath, measured), this.#viewInputs());
-    const view = await this.#profiles.viewWithCharts();
-    if (!view) throw new Error("the new profile yields no configuration space (see the log)");
+    const view = await this.#profiles.store(measured, this.#profilePath, this.#viewInputs());
     this.#log.info(`profiled ${view.configurations.length} configurations; saved to ${this.#profilePath}`);
     return view;
   }

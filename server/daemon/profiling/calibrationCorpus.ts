@@ -17,6 +17,8 @@ export interface CalibrationCorpus {
   description: string;
   /** Why the bundled code is used instead of what the setting asked for, when it is. */
   fallback?: string;
+  /** "calibrating on …" with the fallback's reason, for the progress and the log. */
+  progress: string;
 }
 
 /**
@@ -25,7 +27,8 @@ export interface CalibrationCorpus {
  * back to the bundled code, and says why: acceptance measured on two files is not the user's.
  */
 export async function resolveCalibrationCorpus(setting: string, workspaceFolder: string | undefined): Promise<CalibrationCorpus> {
-  const bundled = (fallback?: string): CalibrationCorpus => ({ dir: undefined, description: "the bundled sample code", ...(fallback ? { fallback } : {}) });
+  const description = "the bundled sample code";
+  const bundled = (fallback?: string): CalibrationCorpus => ({ dir: undefined, description, ...(fallback ? { fallback } : {}), progress: `calibrating on ${description}${fallback ? ` (${fallback})` : ""}` });
   if (setting === BUNDLED_CORPUS) return bundled();
   const asked = setting === WORKSPACE_CORPUS ? workspaceFolder : isAbsolute(setting) ? setting : workspaceFolder && resolve(workspaceFolder, setting);
   if (asked === undefined) return bundled(setting === WORKSPACE_CORPUS ? "no workspace folder is open" : `${setting} is relative and no workspace folder is open`);
@@ -35,7 +38,8 @@ export async function resolveCalibrationCorpus(setting: string, workspaceFolder:
     if (files.length < MIN_CORPUS_FILES || chars < MIN_CORPUS_CHARS) {
       return bundled(`${asked} holds too little code (${files.length} source files, ${chars} characters; at least ${MIN_CORPUS_FILES} files and ${MIN_CORPUS_CHARS} characters)`);
     }
-    return { dir: asked, description: `${setting === WORKSPACE_CORPUS ? "the workspace" : "the folder"} ${asked} (${files.length} source files)` };
+    const chosen = `${setting === WORKSPACE_CORPUS ? "the workspace" : "the folder"} ${asked} (${files.length} source files)`;
+    return { dir: asked, description: chosen, progress: `calibrating on ${chosen}` };
   } catch (error) {
     return bundled(`${asked} cannot be read as code (${errorMessageOf(error)})`);
   }

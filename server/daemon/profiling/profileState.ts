@@ -1,3 +1,7 @@
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import { writeProfile } from "../../profiler/profileStore.js";
+import type { ProfileInput } from "../../profile/profileSchema.js";
 import type { VerifierProtocolSetting } from "../../verifier/verifierProtocol.js";
 import type { CompletionOutput } from "../../completionContract.js";
 import type { Profile } from "../../profile/profileSchema.js";
@@ -7,6 +11,7 @@ import { OnlineAdaptation } from "../adaptation/onlineAdaptation.js";
 import type { PredictedVsMeasured } from "../../prediction/onlineValidation.js";
 import type { DaemonLogger } from "../daemonLogger.js";
 import type { RenderProfileCharts } from "./profileCharts.js";
+import type { BackgroundReprofile } from "./backgroundReprofile.js";
 import { profileViewOf, withPowerState } from "./profileView.js";
 
 /** What a view of the profile is derived for: the settings it depends on and the live power state. */
@@ -21,8 +26,10 @@ export interface ProfileViewInputs {
 export interface ProfileStateOptions {
   renderProfileCharts: RenderProfileCharts;
   log: DaemonLogger;
-  /** Served completions' time to the first line drifted persistently from the prediction (FirstLineDriftCheck): why. */
-  onFirstLineDrift?: (reason: string) => void;
+  /** Re-profiles in the background when served completions' time to the first line drifts persistently (FirstLineDriftCheck). Default: none, the drift is only logged. */
+  reprofile?: BackgroundReprofile;
+  /** configspec.profiling.reprofileOnDrift. Default: always. */
+  reprofileAllowed?: () => boolean;
 }
 
 /**
@@ -81,6 +88,15 @@ export class ProfileState {
     if (inputs) this.refresh(inputs);
   }
 
+  /** Stores a newly measured profile at `path` and makes it the current one; its view with charts, or an error when it yields no configuration space. */
+  async store(measured: ProfileInput, path: string, inputs: ProfileViewInputs): Promise<ProfileView> {
+    await mkdir(dirname(path), { recursive: true });
+    this.replace(await writeProfile(path, measured), inputs);
+    const view = await this.viewWithCharts();
+    if (!view) throw new Error("the new profile yields no configuration space (see the log)");
+    return view;
+  }
+
   /** Re-derives the panel's view (predictions, picks, front) for new settings; what was learnt online applied to the old ones, so it is dropped. */
   refresh(inputs: ProfileViewInputs): void {
     this.#adaptation.reset();
@@ -105,6 +121,20 @@ export class ProfileState {
     }
   }
 
+  /** A completion was served: a background re-profile waits for the next quiet moment. */
+  served(): void {
+    this.#options.reprofile?.served();
+  }
+
+  /** Stops a background re-profile in progress (the user's own profile, new drafters or verifier, the setting turned off). */
+  cancelReprofile(): Promise<void> {
+    return this.#options.reprofile?.cancel() ?? Promise.resolve();
+  }
+
+  async dispose(): Promise<void> {
+    await this.cancelReprofile();
+  }
+
   /** The `auto` picks follow a new power state (the other picks do not depend on it). */
   powerChanged(onBattery: boolean | null): void {
     if (this.#view) this.#view = withPowerState(this.#view, onBattery);
@@ -123,7 +153,8 @@ export class ProfileState {
     if (result.drift) this.#options.log.warn(`online validation: ${result.drift}; the profile no longer describes this machine or network`);
     if (result.firstLineDrift) {
       this.#options.log.warn(`online validation: ${result.firstLineDrift}`);
-      this.#options.onFirstLineDrift?.(result.firstLineDrift);
+      if (this.#options.reprofileAllowed?.() === false) this.#options.log.info("configspec.profiling.reprofileOnDrift is off: not re-profiling");
+      else this.#options.reprofile?.request(result.firstLineDrift);
     }
     if (!result.decision.switch) {
       this.#options.log.debug(`online adaptation: ${result.decision.reason}`);

@@ -128,43 +128,19 @@ describe("background re-profiling", () => {
       await gated.run(signal, onProgress);
       state.replace(syntheticProfile({ rttMs: 300, draftSpeedup: 3 }), inputs);
     });
-    const drifts: string[] = [];
-    const state: ProfileState = new ProfileState({
-      renderProfileCharts: async () => [],
-      log: quiet,
-      onFirstLineDrift: (reason) => {
-        drifts.push(reason);
-        h.reprofile.request(reason);
-      },
-    });
+    const warnings: string[] = [];
+    const state: ProfileState = new ProfileState({ renderProfileCharts: async () => [], log: { ...quiet, warn: (m) => warnings.push(m) }, reprofile: h.reprofile });
     state.replace(profile, inputs);
     const before = state.servingView;
     assert.ok(before);
     const pick = before.picks.latency;
     const active: ActiveConfiguration = { objective: "latency", drafterId: pick.drafterId, k: pick.k, threads: pick.threads, source: "profile" };
-    // Every round's verifier call takes 2 s: far beyond any prediction on a 5 ms link.
-    const slow = (): CompletionOutput => {
-      const rounds = 8;
-      return {
-        text: "const answer = 42;\nreturn answer;\n",
-        stopReason: "maxTokens",
-        stats: {
-          tokens: rounds * 2,
-          rounds,
-          drafted: rounds * pick.k,
-          accepted: rounds,
-          timings: { draftMs: rounds, verifyMs: rounds * 2_000, networkMs: 0, totalMs: rounds * 2_001 },
-          usage: { promptTokens: 512 * rounds, cachedTokens: 0, completionTokens: rounds },
-          perRound: Array.from({ length: rounds }, () => ({ drafted: pick.k, accepted: 1, draftMs: 1, verifyMs: 2_000, networkMs: 0 })),
-        },
-        configuration: { drafterId: pick.drafterId ?? undefined, k: pick.k, verified: true },
-      };
-    };
+    const slow = () => slowCompletion(pick.drafterId, pick.k);
     for (let i = 0; i < FIRST_LINE_WINDOW + FIRST_LINE_DRIFT_CHECKS - 1; i++) {
       state.observe(slow(), active, inputs);
-      h.reprofile.served();
+      state.served();
     }
-    assert.equal(drifts.length, 1, "the drift is reported once the window's median stayed off for the consecutive checks");
+    assert.equal(warnings.filter((w) => /first line came/.test(w)).length, 1, "the drift is reported once the window's median stayed off for the consecutive checks");
     assert.equal(h.reprofile.running, true);
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(gated.started(), 1);
@@ -181,3 +157,38 @@ describe("background re-profiling", () => {
     assert.equal(h.status.at(-1), undefined);
   });
 });
+
+test("with configspec.profiling.reprofileOnDrift off, a drift is logged and nothing re-profiles", async () => {
+  const gated = gatedRun();
+  const h = harness(gated.run);
+  const logs: string[] = [];
+  const log: DaemonLogger = { error() {}, warn: (m) => logs.push(m), info: (m) => logs.push(m), debug() {} };
+  const state = new ProfileState({ renderProfileCharts: async () => [], log, reprofile: h.reprofile, reprofileAllowed: () => false });
+  const inputs: ProfileViewInputs = { allowUnverified: false, maxTokens: 64, onBattery: null, protocol: "auto" };
+  state.replace(syntheticProfile({ rttMs: 5, draftSpeedup: 3 }), inputs);
+  const pick = state.servingView!.picks.latency;
+  const active: ActiveConfiguration = { objective: "latency", drafterId: pick.drafterId, k: pick.k, threads: pick.threads, source: "profile" };
+  for (let i = 0; i < FIRST_LINE_WINDOW + FIRST_LINE_DRIFT_CHECKS; i++) state.observe(slowCompletion(pick.drafterId, pick.k), active, inputs);
+  assert.ok(logs.some((l) => /reprofileOnDrift is off/.test(l)), logs.join("\n"));
+  assert.equal(h.reprofile.running, false);
+  assert.equal(gated.started(), 0);
+});
+
+/** Every round's verifier call takes 2 s: far beyond any prediction on a 5 ms link. */
+function slowCompletion(drafterId: string | null, k: number): CompletionOutput {
+  const rounds = 8;
+  return {
+    text: "const answer = 42;\nreturn answer;\n",
+    stopReason: "maxTokens",
+    stats: {
+      tokens: rounds * 2,
+      rounds,
+      drafted: rounds * k,
+      accepted: rounds,
+      timings: { draftMs: rounds, verifyMs: rounds * 2_000, networkMs: 0, totalMs: rounds * 2_001 },
+      usage: { promptTokens: 512 * rounds, cachedTokens: 0, completionTokens: rounds },
+      perRound: Array.from({ length: rounds }, () => ({ drafted: k, accepted: 1, draftMs: 1, verifyMs: 2_000, networkMs: 0 })),
+    },
+    configuration: { drafterId: drafterId ?? undefined, k, verified: true },
+  };
+}

@@ -40,7 +40,7 @@ test("too little code, no folder open, or an unreadable folder: the bundled code
 test("`bundled` turns the workspace off; a folder path (absolute, or relative to the workspace) points elsewhere", async () => {
   const dir = await project(MIN_CORPUS_FILES, MIN_CORPUS_CHARS / 2);
   const bundled = await resolveCalibrationCorpus("bundled", dir);
-  assert.deepEqual(bundled, { dir: undefined, description: "the bundled sample code" });
+  assert.deepEqual(bundled, { dir: undefined, description: "the bundled sample code", progress: "calibrating on the bundled sample code" });
   assert.equal((await resolveCalibrationCorpus(dir, undefined)).dir, dir);
   const relative = await resolveCalibrationCorpus("src", dir);
   assert.equal(relative.dir, join(dir, "src"));
