@@ -28,7 +28,8 @@ COMMITTED_CHECKPOINTS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
 # init (a GGUF to start from, with what it had seen: "prior"), peak_lr.
 # The family (v2): the shipped target trained on, on the bigger corpus; three drafter sizes, each at most
 # a third of the target's parameters, two distilled from the target; the other-tokenizer drafter carried over (0 minutes: only re-scored).
-# v3: the same members continued with `--resume` (minutes are the budget knob: raising a finished member's minutes trains it on).
+# v3: the same members continued with `--resume` (minutes are the budget knob: raising a finished member's minutes trains it on);
+# the target's peak rate is lowered for its continuation, which starts from a model already annealed to 1e-4.
 SHIPPED = os.path.join(ASSETS, "{}.gguf")
 FULL_PLAN = {
     "seq_len": 512,
@@ -45,8 +46,8 @@ FULL_PLAN = {
     "tokenizer_sample_bytes": 1_500_000,
     "tokenizers": {"bpe4k": 4096, "bpe2k": 2048},
     "members": [
-        {"id": "target-4l-192", "tokenizer": "bpe4k", "width": 192, "layers": 4, "heads": 4, "ff": 512, "minutes": 67, "teacher": None,
-         "init": SHIPPED.format("target-4l-192-f32"), "prior": {"tokens": 4278272, "minutes": 60.01}, "peak_lr": 1e-3},
+        {"id": "target-4l-192", "tokenizer": "bpe4k", "width": 192, "layers": 4, "heads": 4, "ff": 512, "minutes": 65, "teacher": None,
+         "init": SHIPPED.format("target-4l-192-f32"), "prior": {"tokens": 4278272, "minutes": 60.01}, "peak_lr": 3e-4},
         {"id": "draft-2l-96-distilled", "tokenizer": "bpe4k", "width": 96, "layers": 2, "heads": 2, "ff": 256, "minutes": 18, "teacher": "target-4l-192"},
         {"id": "draft-1l-64-distilled", "tokenizer": "bpe4k", "width": 64, "layers": 1, "heads": 2, "ff": 176, "minutes": 15, "teacher": "target-4l-192"},
         {"id": "draft-1l-32-data", "tokenizer": "bpe4k", "width": 32, "layers": 1, "heads": 2, "ff": 96, "minutes": 2, "teacher": None},
