@@ -24,6 +24,12 @@ export const ConditionsSchema = z.object({
   promptTokens: z.number().int().nonnegative().default(DEFAULT_PROMPT_TOKENS),
   maxTokens: z.number().int().positive().default(DEFAULT_MAX_TOKENS),
   drafterPrefillTokens: z.number().int().nonnegative().default(DEFAULT_DRAFTER_PREFILL_TOKENS),
+  /**
+   * How long a completion is: `stopRules` (default), the profile's measured lengths under the
+   * daemon's stop rules, within `maxTokens` (the budget when the profile has none); `maxTokens`,
+   * every completion runs to its budget (a run without stop rules).
+   */
+  completionLength: z.enum(["stopRules", "maxTokens"]).default("stopRules"),
 });
 export type Conditions = z.infer<typeof ConditionsSchema>;
 export type ConditionsInput = z.input<typeof ConditionsSchema>;

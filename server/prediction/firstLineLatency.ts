@@ -2,6 +2,7 @@ import { DRAFTER_ONLY_CHUNK } from "../engine/loops/singleModelModes.js";
 import type { DrafterProfile, LatencyStats, Profile } from "../profile/profileSchema.js";
 import { configurationKind, configurationLabel, type Configuration } from "./configuration.js";
 import { InvalidConfigurationError } from "./invalidConfigurationError.js";
+import { firstRoundOf } from "./completionLength.js";
 import { protocolFits } from "./protocolFits.js";
 import { draftMsPerTokenFor, roundSchedule, verifierPrefillMsFor, verifyMsFor } from "./performanceModel.js";
 import { DEFAULT_INTERVAL_LEVEL, quantile, type MetricInterval } from "./predictionInterval.js";
@@ -48,7 +49,8 @@ function drafterOf(profile: Profile, configuration: Configuration): DrafterProfi
 /**
  * Predicted ms from the pause to the first verified line:
  * - speculative: drafter prefill of the stale tokens + the verifier's prefill of them (once, in
- *   the first round) + Σ over roundSchedule(curve, K, L) of RTT + verify(k, context) + k·draft + overhead;
+ *   the first round) + Σ over roundSchedule(curve, K, L) of RTT + verify(k, context) + k·draft + overhead
+ *   + the first round's extra at a new cursor position (the profile's measured term, 0 without it);
  * - verifier-only: RTT + prefill(stale) + (V − 1) × decode, V = `verifierOnlyTokens`;
  * - drafter-only: drafter prefill of the stale tokens + L × draft + ⌈L / chunk⌉ × overhead.
  * The terms are performanceModel.ts's (fits from the profile); only the workload differs.
@@ -75,7 +77,8 @@ export function predictFirstLineMs(profile: Profile, configuration: Configuratio
   for (const [k, count] of schedule.roundsAtK.entries()) {
     if (count > 0) roundsMs += count * (conditions.rttMs + verifyMsFor(verifyFit, k, context) + k * draftMs + (k > 0 ? drafter.roundOverheadMs : 0));
   }
-  return drafterStaleMs + verifierStaleMs + roundsMs;
+  const first = firstRoundOf(drafter);
+  return drafterStaleMs + verifierStaleMs + roundsMs + first.draftMs + first.verifyMs;
 }
 
 /**

@@ -5,7 +5,8 @@ import { usdOf } from "./completionPrice.js";
 import { resolveConditions, type Conditions, type ConditionsInput } from "./conditions.js";
 import { configurationKind, configurationLabel, type Configuration, type ConfigurationKind } from "./configuration.js";
 import { InvalidConfigurationError } from "./invalidConfigurationError.js";
-import type { BilledTokens, EnergyBreakdown, Prediction, TimeBreakdown } from "./predictionBreakdown.js";
+import { completionLengths, firstRoundOf, mixCompletions } from "./completionLength.js";
+import type { CompletionEstimate, EnergyBreakdown, Prediction } from "./predictionBreakdown.js";
 import { protocolFits } from "./protocolFits.js";
 
 /**
@@ -13,7 +14,8 @@ import { protocolFits } from "./protocolFits.js";
  * energy (verified tokens per joule) of one configuration, from a profile and conditions.
  * Pure arithmetic; every formula names its source.
  *
- * A completion of M = `maxTokens` tokens is modelled as time and money spent in three places:
+ * A completion — of the lengths the profile measured under the stop rules, within the budget
+ * M = `maxTokens` (completionLength.ts), or of M tokens — is modelled as time and money spent in three places:
  * the drafter (prefill + drafting), the verifier's server (verification, or prefill +
  * generation), and the network (one round trip per request). Goodput, cost and energy are
  * all "per verified token of that completion", so the three kinds of configuration compare.
@@ -61,6 +63,8 @@ export interface RoundSchedule {
   rounds: number;
   /** Mean over rounds of the tokens already output when the round starts. */
   meanOutputBefore: number;
+  /** Expected tokens output when the loop ends (≥ `stopAt`: the round that passes it keeps all its tokens). */
+  tokens: number;
 }
 
 /**
@@ -69,9 +73,10 @@ export interface RoundSchedule {
  * them with P(i) = S_i − S_{i+1} (S_i = Π_{j≤i} a_j, S_{k+1} = 0) and outputs i + 1 tokens.
  * A forward pass over the output length n (p[n] = probability a round starts at n) gives the
  * expected rounds per k exactly, where M / E[K] (the steady state) ignores that the last rounds
- * are cut short.
+ * are cut short. `stopAt` < M: a stop rule that ends the text at that token, judged after each
+ * round (as the loops ask `shouldStop`), so rounds keep drafting K until one passes it.
  */
-export function roundSchedule(acceptanceCurve: readonly number[], k: number, maxTokens: number): RoundSchedule {
+export function roundSchedule(acceptanceCurve: readonly number[], k: number, maxTokens: number, stopAt = maxTokens): RoundSchedule {
   const survival = [1];
   for (let i = 0; i < k; i++) survival.push(survival[i] * acceptanceCurve[i]);
   const reach = new Float64Array(maxTokens + 1);
@@ -79,7 +84,8 @@ export function roundSchedule(acceptanceCurve: readonly number[], k: number, max
   const roundsAtK = Array<number>(k + 1).fill(0);
   let rounds = 0;
   let outputBefore = 0;
-  for (let n = 0; n < maxTokens; n++) {
+  const stop = Math.min(stopAt, maxTokens);
+  for (let n = 0; n < stop; n++) {
     const p = reach[n];
     if (p === 0) continue;
     const kr = Math.min(k, maxTokens - n - 1);
@@ -91,7 +97,10 @@ export function roundSchedule(acceptanceCurve: readonly number[], k: number, max
       reach[n + i + 1] += p * accepted;
     }
   }
-  return { roundsAtK, rounds, meanOutputBefore: rounds > 0 ? outputBefore / rounds : 0 };
+  // Run to the budget, every completion ends at exactly M (the sum would only add rounding).
+  let tokens = stop >= maxTokens ? maxTokens : 0;
+  if (stop < maxTokens) for (let n = stop; n <= maxTokens; n++) tokens += reach[n] * n;
+  return { roundsAtK, rounds, meanOutputBefore: rounds > 0 ? outputBefore / rounds : 0, tokens };
 }
 
 /** Verifier server time of one round, the profile's fit: base + perDraftToken·K + perPromptToken·context + perDraftContext·K·context. */
@@ -119,7 +128,7 @@ export function draftingWattsFor(profile: Profile, drafter: DrafterProfile, thre
   return point?.draftingWatts ?? drafter.draftingWatts ?? profile.power.draftingWatts;
 }
 
-export type { BilledTokens, EnergyBreakdown, Prediction, TimeBreakdown } from "./predictionBreakdown.js";
+export type { BilledTokens, CompletionEstimate, EnergyBreakdown, Prediction, TimeBreakdown } from "./predictionBreakdown.js";
 
 /**
  * Predicts one configuration under the given conditions. Throws
@@ -129,26 +138,15 @@ export function predict(profile: Profile, configuration: Configuration, conditio
   const conditions = resolveConditions(conditionsInput);
   const kind = configurationKind(configuration);
   const rttMs = conditions.rttMs ?? (conditions.rttPercentile === 90 ? profile.verifier.rttMs.p90 : profile.verifier.rttMs.median);
-  const completion =
+  const lengths = completionLengths(profile, conditions);
+  const completionOf = (stopAt: number): CompletionEstimate =>
     kind === "verifier-only"
-      ? verifierOnlyCompletion(profile, conditions, rttMs)
+      ? verifierOnlyCompletion(profile, conditions, rttMs, stopAt, lengths.source === "stopRules")
       : kind === "drafter-only"
-        ? drafterOnlyCompletion(profile, configuration, conditions)
-        : speculativeCompletion(profile, configuration, conditions, rttMs);
-  return summarize(profile, configuration, kind, conditions.maxTokens, rttMs, completion);
-}
-
-interface Completion {
-  tokensPerRound: number;
-  draftMsPerToken: number | null;
-  contextTokens: number;
-  draftedTokens: number;
-  draftCalls: number;
-  rounds: number;
-  time: TimeBreakdown;
-  billed: BilledTokens;
-  /** Watts while the drafter is busy (0 when there is no drafter). */
-  draftingWatts: number;
+        ? drafterOnlyCompletion(profile, configuration, conditions, stopAt)
+        : speculativeCompletion(profile, configuration, conditions, rttMs, stopAt);
+  const completion = mixCompletions(lengths.lengths.map(({ tokens, weight }) => ({ completion: completionOf(tokens), weight })));
+  return summarize(profile, configuration, kind, conditions.maxTokens, lengths.source, rttMs, completion);
 }
 
 /**
@@ -164,12 +162,12 @@ interface Completion {
  * Billing per round: the protocol's billing fit (its structure is the protocol module's `bills`,
  * the cached share and extras are measured from `usage`).
  */
-function speculativeCompletion(profile: Profile, configuration: Configuration, conditions: Conditions, rttMs: number): Completion {
+function speculativeCompletion(profile: Profile, configuration: Configuration, conditions: Conditions, rttMs: number, stopAt: number): CompletionEstimate {
   const drafter = drafterFor(profile, configuration);
   const { k, threads } = configuration;
   if (k > profile.kMax) throw new InvalidConfigurationError(configurationLabel(configuration), `expected K ≤ kMax = ${profile.kMax}, found ${k}`);
   const M = conditions.maxTokens;
-  const schedule = roundSchedule(drafter.acceptanceCurve, k, M);
+  const schedule = roundSchedule(drafter.acceptanceCurve, k, M, stopAt);
   const rounds = schedule.rounds;
   const context = conditions.promptTokens + schedule.meanOutputBefore;
 
@@ -178,8 +176,11 @@ function speculativeCompletion(profile: Profile, configuration: Configuration, c
   // Σ over the rounds' K values of each per-round cost (the last rounds draft fewer: see roundSchedule).
   const overRounds = (cost: (k: number) => number) => schedule.roundsAtK.reduce((total, count, kr) => total + (count > 0 ? count * cost(kr) : 0), 0);
   const input = overRounds((kr) => roundInputTokens(billing, context, kr));
+  // The first round at a new cursor position: its drafting and verifying extras land in their own terms.
+  const first = firstRoundOf(drafter);
   return {
-    tokensPerRound: M / rounds,
+    tokens: schedule.tokens,
+    tokensPerRound: schedule.tokens / rounds,
     draftMsPerToken: draftMs,
     contextTokens: context,
     draftedTokens: overRounds((kr) => kr),
@@ -187,8 +188,8 @@ function speculativeCompletion(profile: Profile, configuration: Configuration, c
     rounds,
     time: {
       // A round with no drafts left to ask for (the last token) makes no draft call.
-      draftMs: drafterPrefillMs(drafter, conditions) + overRounds((kr) => kr * draftMs + (kr > 0 ? drafter.roundOverheadMs : 0)),
-      verifyMs: overRounds((kr) => verifyMsFor(fit, kr, context)),
+      draftMs: drafterPrefillMs(drafter, conditions) + overRounds((kr) => kr * draftMs + (kr > 0 ? drafter.roundOverheadMs : 0)) + first.draftMs,
+      verifyMs: overRounds((kr) => verifyMsFor(fit, kr, context)) + first.verifyMs,
       networkMs: rounds * rttMs,
     },
     billed: {
@@ -197,6 +198,7 @@ function speculativeCompletion(profile: Profile, configuration: Configuration, c
       outputTokens: overRounds((kr) => billing.completionBaseTokens + billing.completionPerDraftToken * kr),
     },
     draftingWatts: draftingWattsFor(profile, drafter, threads),
+    firstRoundMs: first.draftMs + first.verifyMs,
   };
 }
 
@@ -204,13 +206,17 @@ function speculativeCompletion(profile: Profile, configuration: Configuration, c
  * Verifier-only: the M tokens stream from ONE request; the prefill's forward pass yields the first
  * token and M − 1 decode steps the rest, so
  *   time = RTT + prefill(prompt) + (M − 1) × generateMsPerToken,  goodput = M / time;
- * billed: the prompt once (the cached fraction at the cached price) + M output tokens.
+ * billed: the prompt once (the cached fraction at the cached price) + M output tokens. A stop
+ * rule closes the stream at its token (M = stopAt), and under the stop rules the decode speed is
+ * the one timed on generations of those lengths where the profile has it.
  */
-function verifierOnlyCompletion(profile: Profile, conditions: Conditions, rttMs: number): Completion {
+function verifierOnlyCompletion(profile: Profile, conditions: Conditions, rttMs: number, stopAt: number, atStopLength: boolean): CompletionEstimate {
   const { verifier } = profile;
-  const M = conditions.maxTokens;
+  const M = stopAt;
   const P = conditions.promptTokens;
+  const decode = (atStopLength ? profile.completionLength?.verifierOnlyMsPerToken : undefined) ?? verifier.generateMsPerToken;
   return {
+    tokens: M,
     tokensPerRound: M,
     draftMsPerToken: null,
     contextTokens: P,
@@ -219,11 +225,12 @@ function verifierOnlyCompletion(profile: Profile, conditions: Conditions, rttMs:
     rounds: 1,
     time: {
       draftMs: 0,
-      verifyMs: verifierPrefillMsFor(verifier.prefillMs, P) + (M - 1) * meanOf(verifier.generateMsPerToken),
+      verifyMs: verifierPrefillMsFor(verifier.prefillMs, P) + (M - 1) * meanOf(decode),
       networkMs: rttMs,
     },
     billed: { inputTokens: P, cachedTokens: P * verifier.billing.fit.cachedInputFraction, outputTokens: M },
     draftingWatts: 0,
+    firstRoundMs: 0,
   };
 }
 
@@ -231,14 +238,16 @@ function verifierOnlyCompletion(profile: Profile, conditions: Conditions, rttMs:
  * Drafter-only (unverified): M tokens drafted in calls of {@link DRAFTER_ONLY_CHUNK} (the loop
  * checks its stop rules between calls), each call paying the drafter's fixed per-call cost:
  *   time = prefill + M × draftMsPerToken + ⌈M / chunk⌉ × roundOverheadMs;  free.
+ * A stop rule at token L is judged after each call: M = min(budget, ⌈L / chunk⌉ × chunk).
  */
-function drafterOnlyCompletion(profile: Profile, configuration: Configuration, conditions: Conditions): Completion {
+function drafterOnlyCompletion(profile: Profile, configuration: Configuration, conditions: Conditions, stopAt: number): CompletionEstimate {
   const drafter = drafterFor(profile, configuration);
-  const M = conditions.maxTokens;
+  const M = Math.min(conditions.maxTokens, Math.ceil(stopAt / DRAFTER_ONLY_CHUNK) * DRAFTER_ONLY_CHUNK);
   const context = conditions.promptTokens + M / 2;
   const draftMs = draftMsPerTokenFor(drafter, configuration.threads, context);
   const calls = Math.ceil(M / DRAFTER_ONLY_CHUNK);
   return {
+    tokens: M,
     tokensPerRound: 1,
     draftMsPerToken: draftMs,
     contextTokens: context,
@@ -252,6 +261,7 @@ function drafterOnlyCompletion(profile: Profile, configuration: Configuration, c
     },
     billed: { inputTokens: 0, cachedTokens: 0, outputTokens: 0 },
     draftingWatts: draftingWattsFor(profile, drafter, configuration.threads),
+    firstRoundMs: 0,
   };
 }
 
@@ -260,10 +270,10 @@ function drafterOnlyCompletion(profile: Profile, configuration: Configuration, c
  *   cost (USD) = [(input − cached)·inputPrice + cached·cachedPrice + output·outputPrice] / 1e6
  *                + perServerSecond · verifier server seconds (dedicated, GPU-time billed verifiers)
  *   energy (J) = draftingWatts · drafter time + idleWatts · (verifier + network) time
- * each divided by the M tokens of the completion.
+ * each divided by the completion's expected tokens (a ratio of expectations: throughput over many completions).
  */
-function summarize(profile: Profile, configuration: Configuration, kind: ConfigurationKind, tokens: number, rttMs: number, completion: Completion): Prediction {
-  const { time, billed } = completion;
+function summarize(profile: Profile, configuration: Configuration, kind: ConfigurationKind, budgetTokens: number, lengthSource: Prediction["lengthSource"], rttMs: number, completion: CompletionEstimate): Prediction {
+  const { time, billed, tokens } = completion;
   const completionMs = time.draftMs + time.verifyMs + time.networkMs;
   const usd = usdOf(profile.prices, { promptTokens: billed.inputTokens, cachedTokens: billed.cachedTokens, completionTokens: billed.outputTokens }, time.verifyMs);
   const energy: EnergyBreakdown = {
@@ -276,6 +286,9 @@ function summarize(profile: Profile, configuration: Configuration, kind: Configu
     kind,
     verified: kind !== "drafter-only",
     tokens,
+    budgetTokens,
+    lengthSource,
+    firstRoundMs: completion.firstRoundMs,
     tokensPerRound: completion.tokensPerRound,
     rounds: completion.rounds,
     roundMs: completionMs / completion.rounds,

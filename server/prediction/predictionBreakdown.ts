@@ -27,13 +27,37 @@ export interface EnergyBreakdown {
   waitingJoules: number;
 }
 
+/** One completion of a given length as the model prices it (performanceModel.ts builds it; completionLength.ts mixes lengths). */
+export interface CompletionEstimate {
+  /** Tokens the completion produces (a stop rule is judged after a round, so a round may run past it). */
+  tokens: number;
+  tokensPerRound: number;
+  draftMsPerToken: number | null;
+  contextTokens: number;
+  draftedTokens: number;
+  draftCalls: number;
+  rounds: number;
+  time: TimeBreakdown;
+  billed: BilledTokens;
+  /** Watts while the drafter is busy (0 when there is no drafter). */
+  draftingWatts: number;
+  /** The first round's extra at a new cursor position, inside `time` already (0 without the profile's term). */
+  firstRoundMs: number;
+}
+
 export interface Prediction {
   configuration: Configuration;
   kind: ConfigurationKind;
   /** False for drafter-only: its tokens are the drafter's, not the verifier's. */
   verified: boolean;
-  /** Completion length the prediction is for. */
+  /** Expected completion length: under the stop rules (the profile's measured lengths, within the budget) or the budget. */
   tokens: number;
+  /** The token budget (maxTokens) the completion ran under. */
+  budgetTokens: number;
+  /** Whether `tokens` is the measured length under the stop rules or the budget (a profile without lengths, or asked so). */
+  lengthSource: "stopRules" | "maxTokens";
+  /** The first round's extra at a new cursor position, ms per completion, inside `time` already. */
+  firstRoundMs: number;
   /** Tokens per request/step: E[K] (speculative), M (verifier-only, one streamed request), 1 (drafter-only). */
   tokensPerRound: number;
   /** Requests (rounds) per completion; drafter steps for drafter-only. */

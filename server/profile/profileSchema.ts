@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { VerifierProtocolSchema } from "../verifier/verifierProtocol.js";
+import { CalibrationSourceSchema, CompletionLengthSchema, FirstRoundSchema, ThreadTimingSchema } from "./workloadTerms.js";
 
 /**
  * The profile: everything the profiler measured that the model needs to predict goodput,
@@ -70,6 +71,8 @@ export const ThreadSpeedPointSchema = z.object({
   draftMsPerToken: LatencyStatsSchema,
   /** Device draw while drafting at this thread count, when it was metered separately. */
   draftingWatts: nonNegative.optional(),
+  /** Where it was timed; absent in older profiles (a short isolated sweep). */
+  measuredIn: ThreadTimingSchema.optional(),
 });
 export type ThreadSpeedPoint = z.infer<typeof ThreadSpeedPointSchema>;
 
@@ -107,6 +110,8 @@ export const DrafterProfileSchema = z.object({
   acceptanceMean: probability,
   /** Verification rounds observed for the curve. */
   samples: count,
+  /** The first round at a new cursor position over a later one; absent in older profiles (no first-round term). */
+  firstRound: FirstRoundSchema.optional(),
 });
 export type DrafterProfile = z.infer<typeof DrafterProfileSchema>;
 
@@ -274,6 +279,10 @@ export const ProfileSchema = z
     /** Largest K profiled; every acceptance curve has this length. */
     kMax: z.number().int().positive().max(64),
     bootstrap: ProfileBootstrapSchema.optional(),
+    /** Where the calibration prompts came from; absent in older profiles. */
+    calibration: CalibrationSourceSchema.optional(),
+    /** Completion length under the daemon's stop rules; absent in older profiles (the model assumes the budget). */
+    completionLength: CompletionLengthSchema.optional(),
   })
   .superRefine((profile, ctx) => {
     const ids = new Set<string>();
