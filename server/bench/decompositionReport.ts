@@ -18,6 +18,7 @@ export interface DecompositionGroup {
   group: DecompositionGroupName;
   configurations: number;
   terms: Record<Term, TermSummary>;
+  completionTokens: { predicted: number; measured: number };
   tokensPerRound: { predicted: number; measured: number };
   contextTokens: { predicted: number; measured: number };
   totalMsPerToken: { predicted: number; measured: number };
@@ -50,7 +51,7 @@ export function decompositionGroups(rows: readonly ValidationRow[]): Decompositi
         },
       ]),
     ) as Record<Term, TermSummary>;
-    return [{ group, configurations: members.length, terms, tokensPerRound: pair((d) => d.tokensPerRound), contextTokens: pair((d) => d.contextTokens), totalMsPerToken: pair((d) => d.totalMsPerToken) }];
+    return [{ group, configurations: members.length, terms, completionTokens: pair((d) => d.completionTokens), tokensPerRound: pair((d) => d.tokensPerRound), contextTokens: pair((d) => d.contextTokens), totalMsPerToken: pair((d) => d.totalMsPerToken) }];
   });
 }
 
@@ -64,6 +65,7 @@ export function decompositionText(rows: readonly ValidationRow[]): string[] {
       if (!Number.isFinite(t.predicted) && !Number.isFinite(t.measured)) continue;
       lines.push(`| ${TERM_DESCRIPTIONS[term]} | ${num(t.predicted)} | ${num(t.measured)} | ${num(t.predictedMsPerToken)} | ${num(t.measuredMsPerToken)} |`);
     }
+    lines.push(`| tokens per completion (stop rules / budget) | ${num(g.completionTokens.predicted)} | ${num(g.completionTokens.measured)} | | |`);
     lines.push(`| tokens per request (acceptance curve) | ${num(g.tokensPerRound.predicted)} | ${num(g.tokensPerRound.measured)} | | |`);
     lines.push(`| mean context, tokens | ${num(g.contextTokens.predicted)} | ${num(g.contextTokens.measured)} | | |`);
     lines.push(`| total = 1000 / goodput | | | ${num(g.totalMsPerToken.predicted)} | ${num(g.totalMsPerToken.measured)} |`);

@@ -26,7 +26,7 @@ export const TERM_DESCRIPTIONS: Readonly<Record<Term, string>> = {
   verify: "verifier server time per request, vs K and context (ms/request)",
   rtt: "network round trip per request (ms/request)",
   loop: "between calls in a round: the loop's own work (ms/round)",
-  firstRound: "first round's extra over a later round (ms/completion)",
+  firstRound: "first round at a new cursor position: extra over a later round (ms/completion)",
   completion: "outside the rounds: prompt building, drafter prefill (ms/completion)",
 };
 
@@ -41,6 +41,8 @@ export interface TermFigures {
 
 export interface Decomposition {
   terms: Record<Term, TermFigures>;
+  /** Tokens per completion: the expected length under the stop rules (or the budget) vs measured. */
+  completionTokens: { predicted: number; measured: number };
   /** E[tokens per request] from the acceptance curve vs measured tokens / requests. */
   tokensPerRound: { predicted: number; measured: number };
   /** Mean context (tokens before the drafts) the prediction assumed vs the rounds saw. */
@@ -152,7 +154,7 @@ export function decomposeCompletions(prediction: Prediction, completions: readon
       measuredMsPerToken: perToken(loopMs),
     },
     firstRound: {
-      predicted: 0,
+      predicted: prediction.kind === "speculative" ? prediction.firstRoundMs : NaN,
       measured: firstExtra,
       // Inside the other terms already: a share of 0 on both sides keeps the totals honest.
       predictedMsPerToken: 0,
@@ -169,6 +171,7 @@ export function decomposeCompletions(prediction: Prediction, completions: readon
   const totalMs = sum(completions.map((c) => c.trace.endMs - c.trace.startMs));
   return {
     terms,
+    completionTokens: { predicted: M, measured: completions.length > 0 ? tokens / completions.length : NaN },
     // Drafter-only's "round" here is a draft call (a chunk), on both sides.
     tokensPerRound: { predicted: prediction.kind === "drafter-only" ? M / prediction.draftCalls : prediction.tokensPerRound, measured: rounds > 0 ? tokens / rounds : NaN },
     contextTokens: { predicted: predictedContext(prediction), measured: contexts.length > 0 ? mean(contexts) : NaN },
