@@ -1,19 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ControlledEvaluateInputItem, ControlledEvaluateIndexOutput, LlamaContextSequence, Token } from "node-llama-cpp";
+import { canonicalBlocks, checkBlockLevels, DEFAULT_VERIFIER_BLOCK_LEVELS, type PredictionState, predictionStates, sharedKvLength } from "./canonicalBlocks.js";
 import { MAX_LOGPROBS } from "./requestSchemas.js";
 import { CodePointOffsetMirror } from "./tokenText.js";
-
-/**
- * Positions per canonical decode (see {@link VerifierSlot.evaluate}). Every decode computes a
- * whole block, so a generated token costs this many positions, while a cold prompt pays a
- * fixed per-decode overhead per block. Measured at a 1,000-token context (block 2 / 4 / 8 / 16;
- * scripts/probe/blockSize.ts, a later run of it in bench/results/2026-12-02-quiet-run-2/),
- * the trained target: cold prefill 2.9 / 2.3 / 2.1 / 1.9 s, generation 10 / 18 / 30 / 52 ms per
- * token; the generated fixture's target: 2.2 / 1.4 / 1.1 / 0.8 s, 6 / 7 / 13 / 16 ms per token.
- * 4 is the balance for the model that writes code: 3x cheaper generation and verify rounds than
- * 16 for +20% cold prefill.
- */
-export const DEFAULT_VERIFIER_BLOCK_TOKENS = 4;
 
 /** What a position must yield: nothing (KV only), the argmax next token, or argmax plus logprobs. */
 export type PredictionNeed = "none" | "token" | "logprobs";
@@ -75,6 +64,8 @@ function toPrediction(output: ControlledEvaluateIndexOutput | undefined, followe
 export class VerifierSlot {
   private readonly evaluated: Token[] = [];
   private readonly predictions: (NextTokenPrediction | undefined)[] = [];
+  /** Leading positions of `evaluated` whose KV the cache holds, computed as canonicalBlocks(cachedLength) says; the rest waits for the next evaluation. */
+  private cachedLength = 0;
   /** Where each token's text started in the last response served from this slot (reused by prefix). */
   readonly textOffsets = new CodePointOffsetMirror();
   /** Release order, for least-recently-used tie breaks. */
@@ -88,10 +79,10 @@ export class VerifierSlot {
     readonly contextSize: number,
     /** Emulated extra latency per forward pass (see VerifierServerOptions.stepDelayMs). */
     private readonly stepDelayMs = 0,
-    /** Tokens per canonical block (see {@link evaluate}). Default {@link DEFAULT_VERIFIER_BLOCK_TOKENS}. */
-    readonly blockTokens = DEFAULT_VERIFIER_BLOCK_TOKENS,
+    /** Sizes of the canonical decodes, smallest first (see {@link evaluate}). Default {@link DEFAULT_VERIFIER_BLOCK_LEVELS}. */
+    readonly blockLevels: readonly number[] = DEFAULT_VERIFIER_BLOCK_LEVELS,
   ) {
-    if (!Number.isInteger(blockTokens) || blockTokens < 2) throw new RangeError(`blockTokens must be an integer ≥ 2, got ${blockTokens}`);
+    checkBlockLevels(blockLevels);
   }
 
   /** The tokens in the KV cache, in order. */
@@ -124,12 +115,12 @@ export class VerifierSlot {
     return common;
   }
 
-  /** Drops the KV cache (and mirror) from `length` on. */
+  /** Drops the mirror from `length` on, and the KV the cache for `length` tokens would not have computed the same way. */
   async truncate(length: number): Promise<void> {
     if (length >= this.evaluated.length) return;
-    await this.guard(() => this.sequence.eraseContextTokenRanges([{ start: length, end: this.evaluated.length }]));
     this.evaluated.length = length;
     this.predictions.length = length;
+    await this.guard(() => this.eraseFrom(sharedKvLength(this.cachedLength, length, this.blockLevels)));
     await this.checkMirror();
   }
 
@@ -140,49 +131,71 @@ export class VerifierSlot {
    * Batch-invariant by construction: llama.cpp's numerics at a position depend on the shape of
    * the decode that computed it and of those that computed the KV before it (1 vs ≥ 2 tokens or
    * outputs, the KV length, the batch split; scripts/probe/batchInvariance.ts), so a near-tie's
-   * argmax could follow the cache's history or a neighbour's load. Here every decode is one
-   * whole aligned block of positions [b, b + blockTokens): the block's cached tokens are
-   * evaluated again with the new ones, positions past the known tokens are filled with a
-   * padding token and erased afterwards, and at least two outputs are requested. A position's
-   * numbers then depend only on the tokens up to its block's end, never on what was cached,
-   * how the request was split, or what other slots do.
+   * argmax could follow the cache's history or a neighbour's load. Here the cache for n tokens
+   * always holds the KV that canonicalBlocks(n) computes: whole aligned blocks, large ones for a
+   * long prefix and small ones for the tail, the last padded and erased afterwards, with at least
+   * two outputs each. A block that a longer cache computes differently (a large block becoming
+   * complete, a padded one getting its tokens) is evaluated again as that cache's block. A
+   * prediction is read from the cache holding exactly the tokens up to its position, the way
+   * one-token-at-a-time generation reads it. So a position's numbers depend only on its tokens,
+   * never on what was cached, how the request was split, or what other slots do.
    */
   async evaluate(tokens: readonly Token[], needAt: (position: number) => PredictionNeed): Promise<void> {
     if (tokens.length === 0) return;
     const start = this.evaluated.length;
-    const end = start + tokens.length;
     const all = [...this.evaluated, ...tokens];
-    const blockStart = start - (start % this.blockTokens);
+    const needed = tokens.map((_, i) => start + i).filter((position) => needAt(position) !== "none");
+    const found: (NextTokenPrediction | undefined)[] = Array.from({ length: tokens.length });
     await this.guard(async () => {
-      if (blockStart < start) await this.sequence.eraseContextTokenRanges([{ start: blockStart, end: start }]);
-      for (let block = blockStart; block < end; block += this.blockTokens) {
-        const known = Math.min(end, block + this.blockTokens) - block;
-        // Padding repeats the last known token; its positions come after every real one, so (causal attention) nothing real sees them.
-        const input: ControlledEvaluateInputItem[] = Array.from({ length: this.blockTokens }, (_, i) => {
-          const position = block + i;
-          const token = i < known ? all[position] : all[block + known - 1];
-          const need = i < known && position >= start ? needAt(position) : "none";
-          // The last two items always yield a token: one output and two take different kernels.
-          if (need === "none" && i < this.blockTokens - 2) return token;
-          return [token, { generateNext: { token: true, probabilities: need === "logprobs" } }];
-        });
-        const outputs = await this.sequence.controlledEvaluate(input);
-        if (known < this.blockTokens) await this.sequence.eraseContextTokenRanges([{ start: block + known, end: block + this.blockTokens }]);
-        for (let i = 0; i < known; i++) {
-          const position = block + i;
-          if (position < start) continue; // cached: its kept prediction is what this evaluation gave again
-          this.evaluated.push(all[position]);
-          this.predictions.push(needAt(position) === "none" ? undefined : toPrediction(outputs[i], all[position + 1]));
-        }
+      for (const state of predictionStates(needed, all.length, this.blockLevels)) {
+        const outputs = await this.computeUpTo(all, state, needAt);
+        for (const position of state.reads) found[position - start] = toPrediction(outputs[position], all[position + 1]);
       }
     });
+    this.evaluated.push(...tokens);
+    this.predictions.push(...found);
     if (this.stepDelayMs > 0) await sleep(this.stepDelayMs);
     await this.checkMirror();
+  }
+
+  /** Makes the cache hold the canonical KV of all[0, state.length); returns the outputs of its last block, by position. */
+  private async computeUpTo(all: readonly Token[], state: PredictionState, needAt: (position: number) => PredictionNeed): Promise<(ControlledEvaluateIndexOutput | undefined)[]> {
+    const { length, reads } = state;
+    const kept = sharedKvLength(this.cachedLength, length, this.blockLevels);
+    await this.eraseFrom(kept);
+    const blocks = canonicalBlocks(length, this.blockLevels).filter((block) => block.start >= kept);
+    const outputs: (ControlledEvaluateIndexOutput | undefined)[] = [];
+    for (const [index, block] of blocks.entries()) {
+      const last = index === blocks.length - 1;
+      const known = Math.min(length, block.start + block.size) - block.start;
+      // Padding repeats the last known token; its positions come after every real one, so (causal attention) nothing real sees them.
+      const input: ControlledEvaluateInputItem[] = Array.from({ length: block.size }, (_, i) => {
+        const position = block.start + i;
+        const token = i < known ? all[position] : all[length - 1];
+        const need = last && reads.includes(position) ? needAt(position) : "none";
+        // The last two items always yield a token: one output and two take different kernels.
+        if (need === "none" && i < block.size - 2) return token;
+        return [token, { generateNext: { token: true, probabilities: need === "logprobs" } }];
+      });
+      const blockOutputs = await this.sequence.controlledEvaluate(input);
+      this.cachedLength = block.start + block.size;
+      if (known < block.size) await this.eraseFrom(length);
+      if (last) blockOutputs.forEach((output, i) => (outputs[block.start + i] = output));
+    }
+    return outputs;
+  }
+
+  /** Erases the KV from `length` on. */
+  private async eraseFrom(length: number): Promise<void> {
+    if (length >= this.cachedLength) return;
+    await this.sequence.eraseContextTokenRanges([{ start: length, end: this.cachedLength }]);
+    this.cachedLength = length;
   }
 
   /** Empties the KV cache: after a failed evaluation the cache's contents are unknown. */
   async reset(): Promise<void> {
     this.evaluated.length = 0;
+    this.cachedLength = 0;
     this.predictions.length = 0;
     if (!this.sequence.disposed) await this.sequence.clearHistory();
   }
@@ -198,9 +211,9 @@ export class VerifierSlot {
 
   /** The mirror must equal the cache; if node-llama-cpp ever shifted or dropped tokens, start over. */
   private async checkMirror(): Promise<void> {
-    if (this.sequence.nextTokenIndex !== this.evaluated.length) {
+    if (this.sequence.nextTokenIndex !== this.cachedLength || this.cachedLength > this.evaluated.length) {
       const found = this.sequence.nextTokenIndex;
-      const expected = this.evaluated.length;
+      const expected = this.cachedLength;
       await this.reset().catch(() => undefined);
       throw new Error(`verifier slot ${this.index} lost track of its KV cache: expected ${expected} tokens, found ${found}`);
     }

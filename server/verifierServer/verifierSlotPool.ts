@@ -1,15 +1,16 @@
 import type { LlamaContext, LlamaModel, Token } from "node-llama-cpp";
 import { DEFAULT_THREADS } from "../llama/sharedLlama.js";
 import { SlotPoolClosedError } from "./slotPoolClosedError.js";
-import { DEFAULT_VERIFIER_BLOCK_TOKENS, VerifierSlot } from "./verifierSlot.js";
+import { checkBlockLevels, DEFAULT_VERIFIER_BLOCK_LEVELS } from "./canonicalBlocks.js";
+import { VerifierSlot } from "./verifierSlot.js";
 
 export interface VerifierSlotPoolOptions {
   /** Requests evaluated concurrently, each on its own context. */
   slots: number;
   /** Tokens each slot holds (prompt + completion). */
   contextSize: number;
-  /** Positions per canonical decode. Default {@link DEFAULT_VERIFIER_BLOCK_TOKENS}. */
-  blockTokens?: number;
+  /** Sizes of the canonical decodes, smallest first, each dividing the next. Default {@link DEFAULT_VERIFIER_BLOCK_LEVELS}. */
+  blockLevels?: readonly number[];
   /** Default {@link DEFAULT_THREADS}. */
   threads?: number;
   /** Emulated extra latency per forward pass, ms. Default 0. */
@@ -43,20 +44,23 @@ export class VerifierSlotPool {
   }
 
   static async create(model: LlamaModel, options: VerifierSlotPoolOptions): Promise<VerifierSlotPool> {
-    const blockTokens = options.blockTokens ?? DEFAULT_VERIFIER_BLOCK_TOKENS;
+    const blockLevels = checkBlockLevels(options.blockLevels ?? DEFAULT_VERIFIER_BLOCK_LEVELS);
+    const smallest = blockLevels[0];
     const contexts: LlamaContext[] = [];
     try {
       for (let i = 0; i < options.slots; i++) {
-        // Room for the last block's padding (node-llama-cpp keeps one cell free, so one block more);
-        // requests are still held to options.contextSize.
-        const contextSize = (Math.ceil(options.contextSize / blockTokens) + 1) * blockTokens;
-        contexts.push(await model.createContext({ contextSize, sequences: 1, batchSize: blockTokens, threads: options.threads ?? DEFAULT_THREADS }));
+        // Room for the last block's padding, always of the smallest size (node-llama-cpp keeps one cell
+        // free, so one block more); requests are still held to options.contextSize.
+        const contextSize = (Math.ceil(options.contextSize / smallest) + 1) * smallest;
+        // The batch holds the largest block that fits, so every canonical block is one decode (one ubatch).
+        const batchSize = Math.min(blockLevels.at(-1)!, contextSize);
+        contexts.push(await model.createContext({ contextSize, sequences: 1, batchSize, threads: options.threads ?? DEFAULT_THREADS }));
       }
     } catch (error) {
       await Promise.all(contexts.map((context) => context.dispose()));
       throw error;
     }
-    const slots = contexts.map((context, index) => new VerifierSlot(index, context.getSequence(), options.contextSize, options.stepDelayMs, blockTokens));
+    const slots = contexts.map((context, index) => new VerifierSlot(index, context.getSequence(), options.contextSize, options.stepDelayMs, blockLevels));
     return new VerifierSlotPool(contexts, slots);
   }
 

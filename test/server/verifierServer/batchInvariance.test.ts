@@ -5,6 +5,8 @@
 // predictions (argmax and top-5 logprobs) bit for bit across histories.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import type { Token } from "node-llama-cpp";
+import { DEFAULT_VERIFIER_BLOCK_LEVELS } from "../../../server/verifierServer/canonicalBlocks.js";
 import { loadModel } from "../../../server/modelFiles/modelLoader.js";
 import type { NextTokenPrediction, VerifierSlot } from "../../../server/verifierServer/verifierSlot.js";
 import { VerifierSlotPool } from "../../../server/verifierServer/verifierSlotPool.js";
@@ -26,19 +28,20 @@ const neighbour = model.tokenize(CODE_PROMPTS.slice(3, 6).join("\n"), true);
  * Every position's kept prediction (argmax and top-5; the follower's logprob is kept only when
  * the follower was in the same call, so it is left out) after the history ran on an emptied slot.
  */
-async function predictionsAfter(history: (slot: VerifierSlot) => Promise<void>): Promise<(Pick<NextTokenPrediction, "token" | "top"> | undefined)[]> {
-  const slot = await pool.acquire([]);
+async function predictionsAfter(history: (slot: VerifierSlot) => Promise<void>, expected: readonly Token[] = tokens, on = pool): Promise<(Pick<NextTokenPrediction, "token" | "top"> | undefined)[]> {
+  const slot = await on.acquire([]);
   try {
     await slot.truncate(0);
     await history(slot);
-    assert.deepEqual(slot.tokens, tokens, "the history ends with the cache holding exactly the tokens");
-    return tokens.map((_, position) => {
-      const prediction = slot.prediction(position);
-      return prediction && { token: prediction.token, top: prediction.top };
-    });
+    assert.deepEqual(slot.tokens, expected, "the history ends with the cache holding exactly the tokens");
+    return expected.map((_, position) => kept(slot.prediction(position)));
   } finally {
-    pool.release(slot);
+    on.release(slot);
   }
+}
+
+function kept(prediction: NextTokenPrediction | undefined): Pick<NextTokenPrediction, "token" | "top"> | undefined {
+  return prediction && { token: prediction.token, top: prediction.top };
 }
 
 const logprobs = () => "logprobs" as const;
@@ -103,5 +106,55 @@ test("a slot can fill its whole context: the last block's padding has room", asy
   } finally {
     await slot.truncate(0);
     pool.release(slot);
+  }
+});
+
+// Past the largest block (256) and through every smaller level's boundaries.
+const long = model.tokenize(Array.from({ length: 6 }, () => CODE_PROMPTS.join("\n")).join("\n"), true).slice(0, 300);
+
+test("across large-block boundaries every prediction is the one the cache ending at its position gives", async () => {
+  assert.equal(long.length, 300);
+  assert.equal(DEFAULT_VERIFIER_BLOCK_LEVELS.at(-1), 256);
+  const reference = await predictionsAfter((slot) => slot.evaluate(long, logprobs), long);
+  assert.ok(reference.every((prediction) => prediction?.top?.length === 5));
+
+  const histories: Record<string, (slot: VerifierSlot) => Promise<void>> = {
+    "token by token, as verifier-only generation reads them": async (slot) => {
+      for (const token of long) await slot.evaluate([token], logprobs);
+    },
+    "a draft of 40 across the block of 256": async (slot) => {
+      await slot.evaluate(long.slice(0, 230), logprobs);
+      await slot.evaluate(long.slice(230, 270), logprobs);
+      await slot.evaluate(long.slice(270), logprobs);
+    },
+    "the whole prompt, cut back inside the block of 256, then evaluated again": async (slot) => {
+      await slot.evaluate(long, () => "none");
+      await slot.truncate(201);
+      await slot.evaluate(long.slice(201), logprobs);
+      await slot.truncate(0);
+      await slot.evaluate(long.slice(0, 199), logprobs);
+      await slot.evaluate(long.slice(199), logprobs);
+    },
+  };
+  for (const [label, history] of Object.entries(histories)) {
+    assert.deepEqual(await predictionsAfter(history, long), reference, label);
+  }
+
+  // One cold prompt per length, asking only at its last position (what a completion's first token reads).
+  for (const length of [15, 16, 17, 63, 64, 65, 255, 256, 257, 300]) {
+    const prefix = long.slice(0, length);
+    const predictions = await predictionsAfter((slot) => slot.evaluate(prefix, (position) => (position === length - 1 ? "logprobs" : "none")), prefix);
+    assert.deepEqual(predictions[length - 1], reference[length - 1], `a cold prompt of ${length}`);
+  }
+});
+
+test("the large blocks compute different bits from small ones, so the comparisons above can fail", async () => {
+  const smallOnly = await VerifierSlotPool.create(model, { slots: 1, contextSize: 512, blockLevels: [DEFAULT_VERIFIER_BLOCK_LEVELS[0]] });
+  try {
+    const canonical = await predictionsAfter((slot) => slot.evaluate(long, logprobs), long);
+    const small = await predictionsAfter((slot) => slot.evaluate(long, logprobs), long, smallOnly);
+    assert.notDeepEqual(small, canonical);
+  } finally {
+    await smallOnly.dispose();
   }
 });
