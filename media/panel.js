@@ -30,6 +30,11 @@
   const fixed = (value, digits) => (Number.isFinite(value) ? value.toFixed(digits) : "–");
   /** @param {number} usd */
   const dollars = (usd) => (usd === 0 ? "0" : usd < 0.001 ? usd.toExponential(2) : usd.toFixed(4));
+  /**
+   * A prediction with its 80% interval beside it, when the profile has bootstrap replicates.
+   * @param {number} value @param {{ low: number, high: number } | undefined} interval @param {(n: number) => string} format
+   */
+  const withInterval = (value, interval, format) => (interval ? `${format(value)} (${format(interval.low)}–${format(interval.high)})` : format(value));
 
   const objectives = $("objectives");
   for (const objective of OBJECTIVES) {
@@ -66,6 +71,9 @@
     $("machine").textContent = profile
       ? `Profiled ${new Date(profile.profiledAt).toLocaleString()} — ${profile.machine}`
       : "Not profiled yet: run “Re-profile” to measure this machine, the drafters and the verifier.";
+
+    // What the calibration prompts were cut from: the user's workspace, a folder, or the bundled code.
+    $("corpus").textContent = profile?.corpus ? `Calibrated on ${profile.corpus}` : profile ? "Calibration corpus: not recorded in this profile" : "";
 
     // How drafts are verified, and why that protocol (auto-detection's reason, from the status).
     const protocol = state.status?.verifierProtocol;
@@ -118,11 +126,10 @@
       if (!c.verified) name.append(el("span", "unverified", "badge warning"));
       tr.append(
         name,
-        // The 80% interval beside the prediction, when the profile has bootstrap replicates.
-        el("td", c.goodputInterval ? `${fixed(c.goodputTokensPerSecond, 1)} (${fixed(c.goodputInterval.low, 1)}–${fixed(c.goodputInterval.high, 1)})` : fixed(c.goodputTokensPerSecond, 1), "number"),
+        el("td", withInterval(c.goodputTokensPerSecond, c.goodputInterval, (n) => fixed(n, 1)), "number"),
         el("td", fixed(c.latencyMs, 0), "number"),
-        el("td", dollars(c.costUsd), "number"),
-        el("td", fixed(c.energyJ, 2), "number"),
+        el("td", withInterval(c.costUsd, c.costInterval, dollars), "number"),
+        el("td", withInterval(c.energyJ, c.energyInterval, (n) => fixed(n, 2)), "number"),
         el("td", c.acceptance === null ? "–" : fixed(c.acceptance, 2), "number"),
         el("td", c.onParetoFront ? "●" : ""),
       );

@@ -67,7 +67,11 @@ export const ConfigurationPointSchema = ConfigurationKeySchema.extend({
   goodputInterval: z.object({ low: z.number().nonnegative(), high: z.number().nonnegative() }).optional(),
   latencyMs: z.number().nonnegative(),
   costUsd: z.number().nonnegative(),
+  /** The cost per completion's 80% interval; absent without replicates. */
+  costInterval: z.object({ low: z.number().nonnegative(), high: z.number().nonnegative() }).optional(),
   energyJ: z.number().nonnegative(),
+  /** The energy per completion's 80% interval; absent without replicates. */
+  energyInterval: z.object({ low: z.number().nonnegative(), high: z.number().nonnegative() }).optional(),
   /** Measured per-token acceptance of this drafter (null for verifier-only). */
   acceptance: z.number().min(0).max(1).nullable(),
   /** False for drafter-only (allowed by configspec.allowUnverified): the output is the drafter's. */
@@ -98,6 +102,8 @@ export const ProfileViewSchema = z.object({
   profiledAt: z.string(),
   /** One line describing the machine and the verifier link, e.g. "2 cores, 8 GB, RTT 40 ms". */
   machine: z.string(),
+  /** What the profile's calibration prompts were cut from, in words; absent when the profile does not say (older profiles). */
+  corpus: z.string().optional(),
   configurations: z.array(ConfigurationPointSchema),
   picks: z.object({
     latency: ObjectivePickSchema,

@@ -47,6 +47,7 @@ export function panelHtml(options: PanelHtmlOptions): string {
   <header>
     <h1>ConfigSpec configuration space</h1>
     <p id="machine" class="muted"></p>
+    <p id="corpus" class="muted"></p>
     <p id="verifier-protocol" class="muted"></p>
   </header>
   <section id="controls" aria-label="Objective">

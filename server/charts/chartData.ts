@@ -25,7 +25,10 @@ export interface ChartPoint {
   picks: string;
 }
 
-export const METRIC_FIELDS: Readonly<Record<Objective, "goodput" | "tokensPerUsd" | "tokensPerJoule">> = {
+/** The metric a chart plots, one per objective. */
+export type ChartField = "goodput" | "tokensPerUsd" | "tokensPerJoule";
+
+export const METRIC_FIELDS: Readonly<Record<Objective, ChartField>> = {
   latency: "goodput",
   cost: "tokensPerUsd",
   battery: "tokensPerJoule",

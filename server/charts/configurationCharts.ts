@@ -3,7 +3,7 @@ import type { Chart } from "../lspContract.js";
 import { formatMetric, formatNumber, objectiveMetric, OBJECTIVES, type Objective } from "../selector/objective.js";
 import type { ScoredConfiguration } from "../selector/scoredConfiguration.js";
 import type { Selection } from "../selector/selectConfiguration.js";
-import { bestThreadsByK, chartPoint, METRIC_FIELDS, type ChartPoint } from "./chartData.js";
+import { bestThreadsByK, chartPoint, METRIC_FIELDS, type ChartField, type ChartPoint } from "./chartData.js";
 import { renderSvg } from "./renderSvg.js";
 
 /** SVG strings of the configuration space, for the CLI (written next to the profile) and the webview. */
@@ -125,9 +125,25 @@ export function metricChartSpec(selection: Selection, objective: Objective): Top
         mark: { type: "text", align: "right", baseline: "top", dy: 3, color: BASELINE_COLOR, fontSize: 11 },
         encoding: { x: { value: CHART_WIDTH - 4 }, y, text: { field: "baselineLabel" } },
       },
+      pickErrorBarLayer(picks, x, field, objective),
       pickMarkerLayer(picks, x, y),
       ...pickLabelLayers(picks, x, y, (p) => p.k > kMax / 2),
     ],
+  };
+}
+
+/** A pick's 80% interval of the chart's metric as an error bar through its marker; its description says the interval. */
+function pickErrorBarLayer<X>(picks: readonly PickMarker[], x: X, field: ChartField, objective: Objective) {
+  const values = picks.flatMap((p) => {
+    const low = p[`${field}Low`];
+    const high = p[`${field}High`];
+    // A zero-width interval (verifier-only's cost has no spread) draws nothing worth a label.
+    return low === null || high === null || low === high ? [] : [{ ...p, intervalLabel: `80% interval of ${p.label}: ${formatMetric(objective, low)} to ${formatMetric(objective, high)}` }];
+  });
+  return {
+    data: { values },
+    mark: { type: "errorbar" as const, ticks: true, color: PICK_COLOR, thickness: 1.5 },
+    encoding: { x, y: { field: `${field}Low`, type: QUANTITATIVE, title: METRIC_TITLES[objective] }, y2: { field: `${field}High` }, description: { field: "intervalLabel" } },
   };
 }
 

@@ -33,11 +33,13 @@ export function profileViewOf(profile: Profile, options: ProfileViewOptions): Pr
   const acceptance = new Map(profile.drafters.map((d) => [d.id, d.acceptanceMean]));
   const pick = (p: Pick): ObjectivePick => ({ ...keyOf(p.choice), verified: p.choice.configuration.verified, label: p.choice.label, explanation: p.explanation });
   const { machine, verifier } = profile;
+  const corpus = calibrationCorpusOf(profile);
   const view: ProfileView = {
     profiledAt: profile.createdAt,
     machine:
       `${machine.cpuModel.trim()}, ${machine.cores} cores, ${machine.os}; ` +
       `verifier ${verifier.model} at ${verifier.baseUrl}, RTT ${Math.round(verifier.rttMs.median)} ms; power ${profile.power.label}`,
+    ...(corpus ? { corpus } : {}),
     configurations: selection.candidates.map((scored) => ({
       ...keyOf(scored),
       label: scored.label,
@@ -46,7 +48,9 @@ export function profileViewOf(profile: Profile, options: ProfileViewOptions): Pr
       ...(scored.interval?.replicates ? { goodputInterval: { low: finiteOr(scored.interval.goodput.low, 0), high: finiteOr(scored.interval.goodput.high, 0) } } : {}),
       latencyMs: finiteOr(scored.prediction.completionMs, 0),
       costUsd: finiteOr(scored.prediction.usd, 0),
-      energyJ: finiteOr(scored.prediction.energy.draftingJoules + scored.prediction.energy.waitingJoules, 0),
+      ...optional("costInterval", perCompletionInterval(scored.prediction.usd, scored.prediction.usdPerToken, scored.interval?.replicates ? scored.interval.usdPerToken : undefined)),
+      energyJ: finiteOr(joulesOf(scored), 0),
+      ...optional("energyInterval", perCompletionInterval(joulesOf(scored), scored.prediction.joulesPerToken, scored.interval?.replicates ? scored.interval.joulesPerToken : undefined)),
       acceptance: scored.configuration.drafterId === null ? null : (acceptance.get(scored.configuration.drafterId) ?? null),
       onParetoFront: front.has(scored),
     })),
@@ -69,6 +73,45 @@ export function withPowerState(view: ProfileView, onBattery: boolean | null): Pr
 function keyOf(scored: ScoredConfiguration) {
   const { drafterId, k, threads, protocol } = scored.configuration;
   return { drafterId, k, ...(drafterId === null ? {} : { threads }), ...(protocol && { protocol }) };
+}
+
+interface Interval {
+  low: number;
+  high: number;
+}
+
+function joulesOf(scored: ScoredConfiguration): number {
+  return scored.prediction.energy.draftingJoules + scored.prediction.energy.waitingJoules;
+}
+
+/** A per-token interval as one per completion (the completion's tokens are the same in every replicate); undefined when not finite. */
+function perCompletionInterval(perCompletion: number, perToken: number, interval: Interval | undefined): Interval | undefined {
+  if (!interval || !(perToken > 0) || !Number.isFinite(perCompletion)) return undefined;
+  const low = (perCompletion * interval.low) / perToken;
+  const high = (perCompletion * interval.high) / perToken;
+  return Number.isFinite(low) && Number.isFinite(high) ? { low: Math.max(0, low), high: Math.max(0, high) } : undefined;
+}
+
+function optional<K extends "costInterval" | "energyInterval">(key: K, interval: Interval | undefined): { [P in K]?: Interval } {
+  const entry: { [P in K]?: Interval } = {};
+  if (interval) entry[key] = interval;
+  return entry;
+}
+
+/**
+ * What the profile says it was calibrated on. The stored profile's `corpus` field is read
+ * defensively (older profiles lack it; a string, or an object naming its source, label or dir).
+ */
+export function calibrationCorpusOf(profile: object): string | undefined {
+  if (!("corpus" in profile)) return undefined;
+  const corpus = profile.corpus;
+  if (typeof corpus === "string") return corpus.trim() || undefined;
+  if (typeof corpus !== "object" || corpus === null) return undefined;
+  for (const key of ["label", "description", "source", "dir"]) {
+    const value = key in corpus ? Object.getOwnPropertyDescriptor(corpus, key)?.value : undefined;
+    if (typeof value === "string" && value.trim() !== "") return value.trim();
+  }
+  return undefined;
 }
 
 function finiteOr(value: number, fallback: number): number {

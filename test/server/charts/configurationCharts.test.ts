@@ -4,7 +4,8 @@ import { configurationChartList, renderConfigurationCharts } from "../../../serv
 import { ChartSchema } from "../../../server/lspContract.js";
 import { formatMetric, objectiveMetric } from "../../../server/selector/objective.js";
 import { selectConfigurations } from "../../../server/selector/selectConfiguration.js";
-import { SYNTHETIC_DRAFTERS, syntheticProfile } from "../../helpers/syntheticProfile.js";
+import { bestThreadsByK, chartPoint } from "../../../server/charts/chartData.js";
+import { SYNTHETIC_DRAFTERS, syntheticProfile, withBootstrap } from "../../helpers/syntheticProfile.js";
 
 const count = (svg: string, text: string) => svg.split(text).length - 1;
 
@@ -58,5 +59,43 @@ describe("configuration charts", async () => {
     assert.doesNotMatch(cost, /alone (×\d+t )?\(unverified\):/);
     assert.match(goodput, /coder-0\.5b-q8 alone (×\d+t )?\(unverified\): [\d.]+ tok\/s/);
     assert.doesNotMatch(cost, /NaN|Infinity/);
+  });
+});
+
+describe("intervals per objective", async () => {
+  const selection = selectConfigurations(withBootstrap(syntheticProfile({ rttMs: 5, draftSpeedup: 3 }), 0.1));
+  const charts = await renderConfigurationCharts(selection);
+
+  test("every speculative point carries goodput, cost and energy intervals around its prediction", () => {
+    for (const objective of ["latency", "cost", "battery"] as const) {
+      const points = bestThreadsByK(selection, objective);
+      assert.ok(points.length > 0);
+      for (const p of points) {
+        for (const field of ["goodput", "tokensPerUsd", "tokensPerJoule"] as const) {
+          const [low, value, high] = [p[`${field}Low`], p[field], p[`${field}High`]];
+          assert.ok(low !== null && value !== null && high !== null, `${p.label} ${field}`);
+          assert.ok(low <= value && value <= high, `${p.label} ${field}: ${low} ≤ ${value} ≤ ${high}`);
+        }
+      }
+      // Spread in the replicates gives a real interval, not a point, for the drafters' configurations.
+      assert.ok(points.some((p) => p.tokensPerJouleHigh! > p.tokensPerJouleLow!), objective);
+    }
+    // Without replicates there is no interval to draw.
+    const bare = selectConfigurations(syntheticProfile({ rttMs: 5, draftSpeedup: 3 }));
+    assert.equal(chartPoint(bare, bare.picks.latency.choice).tokensPerUsdLow, null);
+  });
+
+  test("the cost and energy charts draw the picks' intervals as error bars beside goodput's, labelled with their ends", () => {
+    const pick = chartPoint(selection, selection.picks.latency.choice);
+    const expected = {
+      goodput: `80% interval of ${pick.label}: ${formatMetric("latency", pick.goodputLow!)} to ${formatMetric("latency", pick.goodputHigh!)}`,
+      cost: `80% interval of ${pick.label}: ${formatMetric("cost", pick.tokensPerUsdLow!)} to ${formatMetric("cost", pick.tokensPerUsdHigh!)}`,
+      energy: `80% interval of ${pick.label}: ${formatMetric("battery", pick.tokensPerJouleLow!)} to ${formatMetric("battery", pick.tokensPerJouleHigh!)}`,
+    };
+    for (const [chart, label] of Object.entries(expected)) {
+      assert.ok(charts[chart as keyof typeof expected].includes(`aria-label="${label}"`), `${chart}: ${label}`);
+    }
+    const bare = selectConfigurations(syntheticProfile({ rttMs: 5, draftSpeedup: 3 }));
+    return renderConfigurationCharts(bare).then((plain) => assert.doesNotMatch(plain.cost, /80% interval of/));
   });
 });

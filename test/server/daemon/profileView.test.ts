@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { profileViewOf } from "../../../server/daemon/profiling/profileView.js";
+import { calibrationCorpusOf, profileViewOf } from "../../../server/daemon/profiling/profileView.js";
 import { ProfileViewSchema } from "../../../server/lspContract.js";
-import { SYNTHETIC_DRAFTERS, SYNTHETIC_K_MAX, syntheticProfile } from "../../helpers/syntheticProfile.js";
+import { SYNTHETIC_DRAFTERS, SYNTHETIC_K_MAX, syntheticProfile, withBootstrap } from "../../helpers/syntheticProfile.js";
 
 describe("profile view", () => {
   const profile = syntheticProfile({ rttMs: 40, draftSpeedup: 8 });
@@ -29,6 +29,32 @@ describe("profile view", () => {
     assert.equal(view.picks.cost.drafterId, null);
     // the synthetic machine is on battery: auto = battery
     assert.deepEqual(view.picks.auto, view.picks.battery);
+  });
+});
+
+describe("intervals and the calibration corpus in the view", () => {
+  it("cost and energy per completion carry their 80% intervals beside goodput's, around the prediction", () => {
+    const view = ProfileViewSchema.parse(profileViewOf(withBootstrap(syntheticProfile({ rttMs: 40, draftSpeedup: 8 }), 0.1), { allowUnverified: false, maxTokens: 64 }).view);
+    const speculative = view.configurations.filter((c) => c.drafterId !== null);
+    for (const c of speculative) {
+      assert.ok(c.goodputInterval && c.costInterval && c.energyInterval, c.label);
+      assert.ok(c.costInterval.low <= c.costUsd && c.costUsd <= c.costInterval.high, `${c.label} cost ${c.costInterval.low} ≤ ${c.costUsd} ≤ ${c.costInterval.high}`);
+      assert.ok(c.energyInterval.low <= c.energyJ && c.energyJ <= c.energyInterval.high, `${c.label} energy`);
+    }
+    assert.ok(speculative.some((c) => c.energyInterval!.high > c.energyInterval!.low), "spread in the replicates gives a real interval");
+    const plain = profileViewOf(syntheticProfile({ rttMs: 40, draftSpeedup: 8 }), { allowUnverified: false, maxTokens: 64 }).view;
+    assert.ok(plain.configurations.every((c) => c.costInterval === undefined && c.energyInterval === undefined), "no replicates, no intervals");
+  });
+
+  it("says which corpus the profile was calibrated on, read defensively from the stored profile", () => {
+    const profile = syntheticProfile();
+    assert.equal(profileViewOf(profile, { allowUnverified: false, maxTokens: 64 }).view.corpus, undefined);
+    // The stored profile's field, whether or not this build's schema declares it yet.
+    const stored = Object.assign(structuredClone(profile), { corpus: "the workspace /home/me/app (40 source files)" });
+    assert.equal(profileViewOf(stored, { allowUnverified: false, maxTokens: 64 }).view.corpus, "the workspace /home/me/app (40 source files)");
+    assert.equal(calibrationCorpusOf({ corpus: { source: "/home/me/app", files: 40 } }), "/home/me/app");
+    assert.equal(calibrationCorpusOf({ corpus: { files: 40 } }), undefined);
+    assert.equal(calibrationCorpusOf({ corpus: 7 }), undefined);
   });
 });
 
