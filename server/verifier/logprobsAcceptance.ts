@@ -159,6 +159,12 @@ export interface TextAcceptance {
    * `nextText` after the prompt should drop them, when they match the prompt's end.
    */
   nextTextOverlap: number;
+  /**
+   * `nextText` is not the verifier's next token after the accepted text: a verifier token
+   * straddles the prompt/draft boundary (it judged the prompt's tail), or the token or its top-1
+   * is an undecodable piece of a character. The caller asks again with no draft.
+   */
+  resync: boolean;
 }
 
 export interface TextAcceptanceInput {
@@ -211,26 +217,12 @@ export function acceptDraftText(input: TextAcceptanceInput): TextAcceptance {
   if (generated < 0 || echoed < 0) {
     throw new VerifierResponseError(`expected ${generated} generated token(s) after the echo, found only ${tokens.length} tokens in all`);
   }
-  const toUtf16 = codePointIndexer(choiceText);
-  const starts: number[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const start = toUtf16(text_offset[i]);
-    if (start === undefined || (i > 0 && start < starts[i - 1])) {
-      throw new VerifierResponseError(`expected non-decreasing text_offset within the text, found ${text_offset[i]} at token ${i}`);
-    }
-    starts.push(start);
-  }
-  if (generated > 0 && starts[echoed] !== echoedText.length) {
-    throw new VerifierResponseError(
-      `expected the generated token at character ${echoedText.length} (end of prompt + draft), found text_offset ${text_offset[echoed]}`,
-    );
-  }
-
+  const starts = tokenStarts(logprobs, choiceText, echoedText, echoed, generated, prompt.length);
   const boundary = prompt.length;
   let acceptedEnd = boundary;
   let acceptedTokens = 0;
   let draftTokens = 0;
-  let rejection: { text: string; overlap: number } | undefined;
+  let rejection: { text: string; overlap: number; resync: boolean } | undefined;
   for (let i = 0; i < echoed; i++) {
     const start = starts[i];
     const end = i + 1 < echoed ? starts[i + 1] : echoedText.length;
@@ -241,8 +233,9 @@ export function acceptDraftText(input: TextAcceptanceInput): TextAcceptance {
     if (top === undefined) {
       throw new VerifierResponseError(`expected top_logprobs for the draft token at position ${i}, found ${JSON.stringify(top_logprobs[i])}`);
     }
-    if (start < boundary) rejection = { text: top, overlap: boundary - start };
-    else if (top !== tokens[i]) rejection = { text: top, overlap: 0 };
+    if (start < boundary) rejection = { text: top, overlap: boundary - start, resync: true };
+    else if (!isPlainText(tokens[i]) || !isPlainText(top)) rejection = { text: top, overlap: 0, resync: true };
+    else if (top !== tokens[i]) rejection = { text: top, overlap: 0, resync: false };
     else {
       acceptedTokens++;
       acceptedEnd = end;
@@ -251,8 +244,53 @@ export function acceptDraftText(input: TextAcceptanceInput): TextAcceptance {
 
   const acceptedText = echoedText.slice(boundary, acceptedEnd);
   if (rejection) {
-    return { acceptedText, acceptedTokens, draftTokens, nextText: rejection.text, nextTextSource: "correction", nextTextOverlap: rejection.overlap };
+    return { acceptedText, acceptedTokens, draftTokens, nextText: rejection.text, nextTextSource: "correction", nextTextOverlap: rejection.overlap, resync: rejection.resync };
   }
-  if (generated === 0) return { acceptedText: draft, acceptedTokens, draftTokens, nextText: undefined, nextTextSource: "none", nextTextOverlap: 0 };
-  return { acceptedText: draft, acceptedTokens, draftTokens, nextText: choiceText.slice(echoedText.length), nextTextSource: "bonus", nextTextOverlap: 0 };
+  if (generated === 0) return { acceptedText: draft, acceptedTokens, draftTokens, nextText: undefined, nextTextSource: "none", nextTextOverlap: 0, resync: false };
+  return { acceptedText: draft, acceptedTokens, draftTokens, nextText: choiceText.slice(echoedText.length), nextTextSource: "bonus", nextTextOverlap: 0, resync: false };
+}
+
+/** Control tokens as servers spell them in logprobs: `<|endoftext|>`, `</s>`, `<｜end▁of▁sentence｜>`, `<EOT>`. */
+const SPECIAL_TOKEN_SPELLING = /^(<[|｜][^<>\s]*[|｜]>|<\/?s>|<[A-Z]{2,5}>)$/;
+
+/**
+ * A token string that stands for its text: not an undecodable piece of a character ("" or
+ * U+FFFD from a partial UTF-8 sequence), and not a control token's spelling (end of text
+ * would otherwise be taken as the text "<|endoftext|>"; the call without a draft reports it
+ * as the end it is).
+ */
+function isPlainText(token: string): boolean {
+  return token !== "" && !token.includes("\uFFFD") && !SPECIAL_TOKEN_SPELLING.test(token);
+}
+
+/**
+ * Where each token starts in `choiceText` (UTF-16 indices). The server's `text_offset` (code
+ * points) when it puts the generated token at the end of prompt + draft; otherwise (vLLM sums
+ * its tokens' decoded lengths, which drop text such as a literal U+FFFD, shifting everything
+ * after it) counted back from the end over the tokens that reach into the draft, each of which
+ * must then be exactly the text it covers.
+ */
+function tokenStarts(logprobs: CompletionLogprobs, choiceText: string, echoedText: string, echoed: number, generated: number, boundary: number): number[] {
+  const { tokens, text_offset } = logprobs;
+  const toUtf16 = codePointIndexer(choiceText);
+  const starts: number[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const start = toUtf16(text_offset[i]);
+    if (start === undefined || (i > 0 && start < starts[i - 1])) {
+      throw new VerifierResponseError(`expected non-decreasing text_offset within the text, found ${text_offset[i]} at token ${i}`);
+    }
+    starts.push(start);
+  }
+  if (generated === 0 || starts[echoed] === echoedText.length) return starts;
+  const counted = new Array<number>(tokens.length).fill(0);
+  counted[echoed] = echoedText.length;
+  for (let i = echoed - 1; i >= 0 && counted[i + 1] > boundary; i--) {
+    counted[i] = counted[i + 1] - tokens[i].length;
+    if (counted[i] < 0 || echoedText.slice(counted[i], counted[i + 1]) !== tokens[i]) {
+      throw new VerifierResponseError(
+        `expected the generated token at character ${echoedText.length} (end of prompt + draft), found text_offset ${text_offset[echoed]}, and the tokens before it do not spell the draft either`,
+      );
+    }
+  }
+  return counted;
 }

@@ -7,8 +7,10 @@ import type { LoopResult, TextLoopInput } from "./loopTypes.js";
  * judges its tokens inside the draft. Output length is counted in verifier tokens.
  *
  * Exactness holds as long as the verifier tokenizes the text it generated the way it generated
- * it (true for the usual BPE/SPM tokenizers on ordinary code); a verifier token that would
- * straddle the end of the output is the documented exception (`nextTextOverlap`).
+ * it (true for the usual BPE/SPM tokenizers on ordinary code). Where the verifier's tokens of
+ * output + draft straddle the end of the output (`nextTextOverlap` > 0), the verdict judged the
+ * output's own tail, not the draft: the verifier's next token then comes from one more call
+ * with no draft, on exactly the text verifier-only would continue.
  */
 export async function runTextLoop(input: TextLoopInput): Promise<LoopResult> {
   const { drafter, verifier, prompt, maxTokens, signal, meter } = input;
@@ -29,12 +31,14 @@ export async function runTextLoop(input: TextLoopInput): Promise<LoopResult> {
 
     output += verdict.acceptedText;
     tokens += verdict.acceptedTokens;
-    if (verdict.nextTextSource === "none" || verdict.nextText === undefined) {
-      return finish(verdict.stopReason === "stop" ? "eos" : "maxTokens");
+    const next = verdict.resync ? await verifier.verifyText({ prompt: prompt.text + output, draft: "", signal }) : verdict;
+    if (next !== verdict) meter.addRound([], 0, 0, next.stats);
+    if (next.nextTextSource === "none" || next.nextText === undefined) {
+      return finish(next.stopReason === "stop" ? "eos" : "maxTokens");
     }
     // "" is the end-of-text bonus.
-    if (verdict.nextText === "") return finish("eos");
-    output += verdict.nextText.slice(verdict.nextTextOverlap);
+    if (next.nextText === "") return finish("eos");
+    output += next.nextText;
     tokens += 1;
     if (input.shouldStop?.(output)) return finish("stopRule");
   }

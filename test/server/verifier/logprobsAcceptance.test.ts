@@ -98,13 +98,13 @@ describe("text mode", () => {
     const draft = "    return a";
     const { logprobs, text } = textLogprobs([...echoed, { text: "    return" }, { text: " a" }], " +");
     const result = acceptDraftText({ prompt: promptText, draft, logprobs, choiceText: text });
-    assert.deepEqual(result, { acceptedText: draft, acceptedTokens: 2, draftTokens: 2, nextText: " +", nextTextSource: "bonus", nextTextOverlap: 0 });
+    assert.deepEqual(result, { acceptedText: draft, acceptedTokens: 2, draftTokens: 2, nextText: " +", nextTextSource: "bonus", nextTextOverlap: 0, resync: false });
   });
 
   test("the first differing token ends acceptance and its top-1 is the correction", () => {
     const { logprobs, text } = textLogprobs([...echoed, { text: "    return" }, { text: " b", top: " a" }, { text: " +" }], " a");
     const result = acceptDraftText({ prompt: promptText, draft: "    return b +", logprobs, choiceText: text });
-    assert.deepEqual(result, { acceptedText: "    return", acceptedTokens: 1, draftTokens: 3, nextText: " a", nextTextSource: "correction", nextTextOverlap: 0 });
+    assert.deepEqual(result, { acceptedText: "    return", acceptedTokens: 1, draftTokens: 3, nextText: " a", nextTextSource: "correction", nextTextOverlap: 0, resync: false });
   });
 
   test("nothing accepted when the first draft token differs", () => {
@@ -119,7 +119,7 @@ describe("text mode", () => {
     // The prompt ends in "ret", the draft is "urn a": the verifier tokenizes "    return" as one token.
     const { logprobs, text } = textLogprobs([...echoed, { text: "    return" }, { text: " a" }], "\n");
     const result = acceptDraftText({ prompt: `${promptText}    ret`, draft: "urn a", logprobs, choiceText: text });
-    assert.deepEqual(result, { acceptedText: "", acceptedTokens: 0, draftTokens: 2, nextText: "    return", nextTextSource: "correction", nextTextOverlap: 7 });
+    assert.deepEqual(result, { acceptedText: "", acceptedTokens: 0, draftTokens: 2, nextText: "    return", nextTextSource: "correction", nextTextOverlap: 7, resync: true });
   });
 
   test("offsets count code points, so text after an emoji is located correctly", () => {
@@ -134,12 +134,42 @@ describe("text mode", () => {
     assert.deepEqual([result.acceptedText, result.nextText, result.nextTextSource], ["", "    ", "bonus"]);
   });
 
-  test("an echo that is not the prompt + draft, or a generated token at the wrong offset, is rejected", () => {
+  test("vLLM's offsets, short by text its detokenizer drops (a literal U+FFFD in the prompt), are counted back from the end", () => {
+    // vLLM's text_offset sums its tokens' decoded lengths; the replacement character's three byte tokens decode to "".
+    const tokens = [{ text: "#" }, { text: "" }, { text: "" }, { text: "" }, { text: " x\n" }, { text: "    return" }, { text: " b", top: " a" }];
+    const { logprobs } = textLogprobs(tokens, " +");
+    const prompt = "#\uFFFD x\n";
+    const text = `${prompt}    return b +`;
+    const result = acceptDraftText({ prompt, draft: "    return b", logprobs, choiceText: text });
+    assert.deepEqual(result, { acceptedText: "    return", acceptedTokens: 1, draftTokens: 2, nextText: " a", nextTextSource: "correction", nextTextOverlap: 0, resync: false });
+    const garbled = structuredClone(logprobs);
+    garbled.tokens[5] = "    retur";
+    assert.throws(() => acceptDraftText({ prompt, draft: "    return b", logprobs: garbled, choiceText: text }), /do not spell the draft either/);
+  });
+
+  test("a draft token the verifier decodes to part of a character ends acceptance without a correction: the caller asks again", () => {
+    const { logprobs, text } = textLogprobs([...echoed, { text: "    s = " }, { text: "\uFFFD", top: "\uFFFD" }, { text: "\uFFFD" }], "\n");
+    const result = acceptDraftText({ prompt: promptText, draft: "    s = \uFFFD\uFFFD", logprobs, choiceText: text });
+    assert.deepEqual([result.acceptedText, result.acceptedTokens, result.resync], ["    s = ", 1, true]);
+  });
+
+  test("a correction spelled as a control token (end of text) is not taken as text: the caller asks again", () => {
+    for (const spelling of ["<|endoftext|>", "</s>", "<｜end▁of▁sentence｜>", "<EOT>"]) {
+      const { logprobs, text } = textLogprobs([...echoed, { text: "    return", top: spelling }], "\n");
+      const result = acceptDraftText({ prompt: promptText, draft: "    return", logprobs, choiceText: text });
+      assert.deepEqual([result.acceptedText, result.nextText, result.resync], ["", spelling, true], spelling);
+    }
+    const { logprobs, text } = textLogprobs([...echoed, { text: "    return", top: "<div>" }], "\n");
+    assert.equal(acceptDraftText({ prompt: promptText, draft: "    return", logprobs, choiceText: text }).resync, false, "markup in code is text");
+  });
+
+  test("an echo that is not the prompt + draft, or offsets that go backwards, are rejected", () => {
     const { logprobs, text } = textLogprobs([...echoed, { text: "    return" }], " a");
     assert.throws(() => acceptDraftText({ prompt: promptText, draft: "    retur", logprobs, choiceText: `<s>${text}` }), VerifierResponseError);
     const shifted = structuredClone(logprobs);
     shifted.text_offset[shifted.text_offset.length - 1] += 2;
-    assert.throws(() => acceptDraftText({ prompt: promptText, draft: "    return", logprobs: shifted, choiceText: text }), /generated token at character 25/);
+    // A wrong offset alone is survivable: the tokens, counted back from the end, still spell the draft.
+    assert.equal(acceptDraftText({ prompt: promptText, draft: "    return", logprobs: shifted, choiceText: text }).acceptedText, "    return");
     const backwards = structuredClone(logprobs);
     backwards.text_offset[2] = 0;
     assert.throws(() => acceptDraftText({ prompt: promptText, draft: "    return", logprobs: backwards, choiceText: text }), /non-decreasing/);
