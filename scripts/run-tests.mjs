@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 
 const excluded = new Set(["test/e2e"]);
-const MODEL_MARKERS = [/modelFamilyFixture/, /dist\/cli\.js/, /entry: "dist"/, /realEngines/];
+const MODEL_MARKERS = [/modelFamilyFixture/, /fimDialectModels/, /dist\/cli\.js/, /entry: "dist"/, /realEngines/];
 
 function collect(dir, out) {
   for (const name of readdirSync(dir).sort()) {

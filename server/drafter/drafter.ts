@@ -1,6 +1,7 @@
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import { DEFAULT_THREADS } from "../llama/sharedLlama.js";
 import { loadModel, type LoadModelOptions } from "../modelFiles/modelLoader.js";
+import { readFimMarkers, type FimMarkers } from "../prompt/fimDialect.js";
 import { throwIfAborted } from "../util/abort.js";
 import { DisposedError } from "../util/disposedError.js";
 
@@ -46,6 +47,7 @@ export interface FimTokens {
 export class Drafter {
   private readonly documentSequences = new Map<string, LlamaContextSequence>();
   private disposed = false;
+  #fimMarkers: FimMarkers | undefined | null = null;
 
   private constructor(
     readonly id: string,
@@ -77,9 +79,14 @@ export class Drafter {
     return this.context.contextSize;
   }
 
+  /** The model's own FIM markers (ids, text, dialect) as read from its GGUF; undefined without all three. */
+  get fimMarkers(): FimMarkers | undefined {
+    if (this.#fimMarkers === null) this.#fimMarkers = readFimMarkers(this.model);
+    return this.#fimMarkers;
+  }
+
   get fimTokens(): FimTokens | undefined {
-    const { prefix, suffix, middle } = this.model.tokens.infill;
-    return prefix != null && suffix != null && middle != null ? { prefix, suffix, middle } : undefined;
+    return this.fimMarkers?.tokens;
   }
 
   get eosToken(): Token | null {

@@ -38,24 +38,28 @@ export interface VocabularyEntry {
 
 export interface CodeVocabulary {
   entries: readonly VocabularyEntry[];
-  ids: { unknown: number; bos: number; eos: number; fimPrefix: number; fimSuffix: number; fimMiddle: number };
+  /** The FIM token ids are absent from a vocabulary built without FIM markers. */
+  ids: { unknown: number; bos: number; eos: number; fimPrefix?: number; fimSuffix?: number; fimMiddle?: number };
 }
+
+/** The FIM marker texts a vocabulary carries (another family's dialect, in tests), or null for none. Default Qwen's. */
+export type VocabularyFimMarkers = { prefix: string; suffix: string; middle: string } | null;
 
 function withPrefixes(word: string, into: Set<string>): void {
   const chars = Array.from(word);
   for (let end = 2; end <= chars.length; end++) into.add(chars.slice(0, end).join(""));
 }
 
-export function buildCodeVocabulary(): CodeVocabulary {
+export function buildCodeVocabulary(
+  fim: VocabularyFimMarkers = { prefix: SPECIAL_TOKENS.fimPrefix, suffix: SPECIAL_TOKENS.fimSuffix, middle: SPECIAL_TOKENS.fimMiddle },
+): CodeVocabulary {
   const entries: VocabularyEntry[] = [];
   const add = (piece: string, type: number, score = 0) => entries.push({ piece, type, score });
 
   add(SPECIAL_TOKENS.unknown, TokenType.unknown);
   add(SPECIAL_TOKENS.bos, TokenType.control);
   add(SPECIAL_TOKENS.eos, TokenType.control);
-  add(SPECIAL_TOKENS.fimPrefix, TokenType.control);
-  add(SPECIAL_TOKENS.fimSuffix, TokenType.control);
-  add(SPECIAL_TOKENS.fimMiddle, TokenType.control);
+  if (fim) for (const marker of [fim.prefix, fim.suffix, fim.middle]) add(marker, TokenType.control);
   for (let byte = 0; byte < 256; byte++) {
     add(`<0x${byte.toString(16).toUpperCase().padStart(2, "0")}>`, TokenType.byte);
   }
@@ -85,9 +89,7 @@ export function buildCodeVocabulary(): CodeVocabulary {
       unknown: idOf(SPECIAL_TOKENS.unknown),
       bos: idOf(SPECIAL_TOKENS.bos),
       eos: idOf(SPECIAL_TOKENS.eos),
-      fimPrefix: idOf(SPECIAL_TOKENS.fimPrefix),
-      fimSuffix: idOf(SPECIAL_TOKENS.fimSuffix),
-      fimMiddle: idOf(SPECIAL_TOKENS.fimMiddle),
+      ...(fim && { fimPrefix: idOf(fim.prefix), fimSuffix: idOf(fim.suffix), fimMiddle: idOf(fim.middle) }),
     },
   };
 }

@@ -5,6 +5,7 @@ import type { LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import type { CorpusFile } from "../corpus/codeCorpus.js";
 import { DEFAULT_THREADS, getSharedLlama } from "../llama/sharedLlama.js";
 import { buildCompletionPrompt, type PromptTokenizer } from "../prompt/completionPrompt.js";
+import { readFimMarkers } from "../prompt/fimDialect.js";
 import { validateModelFile } from "./modelFileValidation.js";
 import { loadModel } from "./modelLoader.js";
 import type { ResolvedModelEntry } from "./modelManifest.js";
@@ -101,11 +102,10 @@ export function linePositions(files: readonly CorpusFile[], count: number, seed:
 }
 
 function promptTokenizer(model: LlamaModel): PromptTokenizer {
-  const { prefix, suffix, middle } = model.tokens.infill;
   return {
     tokenize: (text) => model.tokenize(text, false),
     detokenize: (tokens) => model.detokenize(tokens, false),
-    fimTokens: prefix != null && suffix != null && middle != null ? { prefix, suffix, middle } : undefined,
+    fimMarkers: readFimMarkers(model),
   };
 }
 

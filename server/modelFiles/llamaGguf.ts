@@ -27,6 +27,24 @@ export interface LlamaGgufOptions {
   vocabulary: CodeVocabulary | BpeTokenizer;
   /** Free-text provenance stored under `configspec.derivation`. */
   derivation: string;
+  /**
+   * Which keys name the FIM tokens: llama.cpp's `tokenizer.ggml.fim_pre_token_id` … (default),
+   * the older `tokenizer.ggml.prefix_token_id` … , or none (llama.cpp then finds them by text).
+   */
+  fimKeys?: "fim" | "legacy" | "none";
+  /** SentencePiece vocabularies only: whether the tokenizer puts a space before text. Default false. */
+  addSpacePrefix?: boolean;
+}
+
+const FIM_KEYS = {
+  fim: ["tokenizer.ggml.fim_pre_token_id", "tokenizer.ggml.fim_suf_token_id", "tokenizer.ggml.fim_mid_token_id"],
+  legacy: ["tokenizer.ggml.prefix_token_id", "tokenizer.ggml.suffix_token_id", "tokenizer.ggml.middle_token_id"],
+} as const;
+
+/** The FIM token keys in the chosen naming, for the ids a vocabulary has. */
+function fimMetadata(ids: readonly [number | undefined, number | undefined, number | undefined], keys: LlamaGgufOptions["fimKeys"] = "fim"): [string, GgufValue][] {
+  if (keys === "none") return [];
+  return FIM_KEYS[keys].flatMap((key, i): [string, GgufValue][] => (ids[i] === undefined ? [] : [[key, { type: "uint32", value: ids[i] }]]));
 }
 
 function isBpe(vocabulary: CodeVocabulary | BpeTokenizer): vocabulary is BpeTokenizer {
@@ -38,7 +56,7 @@ function vocabularySize(vocabulary: CodeVocabulary | BpeTokenizer): number {
 }
 
 /** The `tokenizer.ggml.*` keys for either kind of vocabulary. */
-function tokenizerMetadata(vocabulary: CodeVocabulary | BpeTokenizer): [string, GgufValue][] {
+function tokenizerMetadata(vocabulary: CodeVocabulary | BpeTokenizer, options: Pick<LlamaGgufOptions, "fimKeys" | "addSpacePrefix">): [string, GgufValue][] {
   const u32 = (value: number): GgufValue => ({ type: "uint32", value });
   const noAutoTokens: [string, GgufValue][] = [
     ["tokenizer.ggml.add_bos_token", { type: "bool", value: false }],
@@ -54,9 +72,7 @@ function tokenizerMetadata(vocabulary: CodeVocabulary | BpeTokenizer): [string, 
       ["tokenizer.ggml.merges", { type: "stringArray", value: vocabulary.merges }],
       ["tokenizer.ggml.bos_token_id", u32(vocabulary.eos)],
       ["tokenizer.ggml.eos_token_id", u32(vocabulary.eos)],
-      ["tokenizer.ggml.fim_pre_token_id", u32(vocabulary.fimPrefix)],
-      ["tokenizer.ggml.fim_suf_token_id", u32(vocabulary.fimSuffix)],
-      ["tokenizer.ggml.fim_mid_token_id", u32(vocabulary.fimMiddle)],
+      ...fimMetadata([vocabulary.fimPrefix, vocabulary.fimSuffix, vocabulary.fimMiddle], options.fimKeys),
       ...noAutoTokens,
     ];
   }
@@ -69,11 +85,9 @@ function tokenizerMetadata(vocabulary: CodeVocabulary | BpeTokenizer): [string, 
     ["tokenizer.ggml.bos_token_id", u32(ids.bos)],
     ["tokenizer.ggml.eos_token_id", u32(ids.eos)],
     ["tokenizer.ggml.unknown_token_id", u32(ids.unknown)],
-    ["tokenizer.ggml.fim_pre_token_id", u32(ids.fimPrefix)],
-    ["tokenizer.ggml.fim_suf_token_id", u32(ids.fimSuffix)],
-    ["tokenizer.ggml.fim_mid_token_id", u32(ids.fimMiddle)],
+    ...fimMetadata([ids.fimPrefix, ids.fimSuffix, ids.fimMiddle], options.fimKeys),
     ...noAutoTokens,
-    ["tokenizer.ggml.add_space_prefix", { type: "bool", value: false }],
+    ["tokenizer.ggml.add_space_prefix", { type: "bool", value: options.addSpacePrefix ?? false }],
   ];
 }
 
@@ -101,7 +115,7 @@ export async function writeLlamaGguf(path: string, weights: LlamaWeights, option
     ["llama.rope.dimension_count", u32(a.embedding / a.heads)],
     ["llama.rope.freq_base", f32(10000)],
     ["llama.attention.layer_norm_rms_epsilon", f32(1e-5)],
-    ...tokenizerMetadata(options.vocabulary),
+    ...tokenizerMetadata(options.vocabulary, options),
   ]);
 
   const kvDim = (a.embedding / a.heads) * a.kvHeads;

@@ -3,14 +3,56 @@ import { test } from "node:test";
 import type { Token } from "node-llama-cpp";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { completionContextOf } from "../../../server/daemon/completion/completionContext.js";
-import { buildCompletionPrompt, buildTextOnlyPrompt, PREFIX_WINDOW_LINE_STEP, type PromptTokenizer } from "../../../server/prompt/completionPrompt.js";
+import { buildCompletionPrompt, buildTextOnlyPrompt, DEFAULT_FIM_LAYOUT, PREFIX_WINDOW_LINE_STEP, type PromptTokenizer } from "../../../server/prompt/completionPrompt.js";
+import { fimDialectOf, type FimTriple } from "../../../server/prompt/fimDialect.js";
 
 /** One token per character (ids ≥ 10), FIM tokens 1–3: enough to see where prompts differ. */
 const characters: PromptTokenizer = {
   tokenize: (text) => [...text].map((char) => (char.codePointAt(0)! + 10) as Token),
   detokenize: (tokens) => tokens.map((token) => String.fromCodePoint(token - 10)).join(""),
-  fimTokens: { prefix: 1 as Token, suffix: 2 as Token, middle: 3 as Token },
+  fimMarkers: { ...DEFAULT_FIM_LAYOUT, tokens: { prefix: 1 as Token, suffix: 2 as Token, middle: 3 as Token } },
 };
+
+/** The character tokenizer with another family's markers (ids 1–3). */
+function withMarkers(texts: FimTriple<string>, tokenizerAddsSpace = false): PromptTokenizer {
+  return { ...characters, fimMarkers: { texts, dialect: fimDialectOf(texts), tokenizerAddsSpace, tokens: { prefix: 1 as Token, suffix: 2 as Token, middle: 3 as Token } } };
+}
+
+test("each family's layout: Qwen, DeepSeek and StarCoder markers abut the text; CodeLlama's <PRE> {prefix} <SUF>{suffix} <MID>", () => {
+  const cases: [FimTriple<string>, string][] = [
+    [{ prefix: "<|fim_prefix|>", suffix: "<|fim_suffix|>", middle: "<|fim_middle|>" }, "<|fim_prefix|>def f():<|fim_suffix|>\n  return 1<|fim_middle|>"],
+    [{ prefix: "<｜fim▁begin｜>", suffix: "<｜fim▁hole｜>", middle: "<｜fim▁end｜>" }, "<｜fim▁begin｜>def f():<｜fim▁hole｜>\n  return 1<｜fim▁end｜>"],
+    [{ prefix: "<fim_prefix>", suffix: "<fim_suffix>", middle: "<fim_middle>" }, "<fim_prefix>def f():<fim_suffix>\n  return 1<fim_middle>"],
+    [{ prefix: "<PRE>", suffix: "<SUF>", middle: "<MID>" }, "<PRE> def f(): <SUF>\n  return 1 <MID>"],
+  ];
+  for (const [texts, expected] of cases) {
+    const prompt = buildCompletionPrompt("def f():", "\n  return 1", withMarkers(texts));
+    assert.equal(prompt.text, expected);
+    // The tokens spell the same text: the model's marker ids where the text has markers.
+    const spelled = prompt.tokens.map((t) => (t === 1 ? texts.prefix : t === 2 ? texts.suffix : t === 3 ? texts.middle : characters.detokenize([t]))).join("");
+    assert.equal(spelled, expected);
+    assert.deepEqual(prompt.tokens.filter((t) => t <= 3), [1, 2, 3]);
+  }
+});
+
+test("CodeLlama's SentencePiece spelling carries its spaces: no space is added where the marker or the tokenizer has one", () => {
+  const prompt = buildCompletionPrompt("def f():", "\n  return 1", withMarkers({ prefix: "▁<PRE>", suffix: "▁<SUF>", middle: "▁<MID>" }, true));
+  assert.equal(prompt.text, "▁<PRE>def f():▁<SUF>\n  return 1▁<MID>");
+  assert.deepEqual(prompt.tokens.slice(0, 2), [1, characters.tokenize("d")[0]]);
+});
+
+test("a model without FIM tokens gets the prefix alone; a verifier of another dialect gets its own layout as text, the drafter keeps its tokens", () => {
+  const prefixOnly = buildCompletionPrompt("def f():", "\n  return 1", { ...characters, fimMarkers: undefined });
+  assert.equal(prefixOnly.fim, false);
+  assert.equal(prefixOnly.text, "def f():");
+  assert.deepEqual(prefixOnly.tokens, characters.tokenize("def f():"));
+  const deepseek = { prefix: "<｜fim▁begin｜>", suffix: "<｜fim▁hole｜>", middle: "<｜fim▁end｜>" };
+  const forDeepseek = buildCompletionPrompt("a", "b", characters, {}, { texts: deepseek, dialect: fimDialectOf(deepseek), tokenizerAddsSpace: false });
+  assert.equal(forDeepseek.text, "<｜fim▁begin｜>a<｜fim▁hole｜>b<｜fim▁end｜>");
+  assert.deepEqual(forDeepseek.tokens, [1, ...characters.tokenize("a"), 2, ...characters.tokenize("b"), 3]);
+  assert.equal(buildCompletionPrompt("a", "b", characters, {}, null).text, "a");
+  assert.equal(buildTextOnlyPrompt("a", "b", {}, undefined, null).text, "a");
+});
 
 function commonPrefix<T>(a: readonly T[], b: readonly T[]): number {
   let i = 0;
