@@ -121,5 +121,7 @@ export interface CompletionSource {
   readonly verifierProtocol?: { protocol: string; reason: string; engine?: string };
   /** The engine recognised behind the verifier endpoint (llama-server, vllm, …), drafting or not; absent when unknown. */
   readonly verifierEngine?: string;
+  /** How the prompt departs from the drafter's FIM layout (prefix-only, the verifier's own dialect), for the status; absent when it does not. */
+  readonly promptNote?: string;
   dispose(): Promise<void>;
 }

@@ -59,6 +59,8 @@ export class EngineBuilds {
       await disposeIfAborted(engine, signal);
       status.clear("engine");
       status.update({ verifierProtocol: engine.verifierProtocol ?? null, verifierEngine: engine.verifierEngine ?? null });
+      // How the prompt departs from the drafter's FIM layout (prefix-only, the verifier's dialect): a note, not a problem.
+      status.problem("prompt", "info", engine.promptNote);
       log.info(`engine ready: ${describeConfiguration(active)}, verifier ${verifier.embedded ? "embedded at " : ""}${verifier.baseUrl}`);
       void this.#options.health().check();
       return engine;

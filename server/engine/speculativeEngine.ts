@@ -1,6 +1,7 @@
 import { Drafter } from "../drafter/drafter.js";
 import type { NetworkDelayOptions } from "../network/delayedFetch.js";
 import { buildCompletionPrompt, buildTextOnlyPrompt, type CompletionPrompt, type PromptWindowOptions } from "../prompt/completionPrompt.js";
+import { PREFIX_ONLY_NOTE } from "../prompt/fimDialect.js";
 import { contextWindowFromError, discoverContextWindow } from "../prompt/contextWindow.js";
 import { PromptBudget } from "../prompt/promptBudget.js";
 import { warmupForEngine, type VerifierWarmup } from "../verifier/promptWarmup.js";
@@ -8,7 +9,7 @@ import { warmCaches } from "./cacheWarmup.js";
 import { CompletionMeter } from "./completionMeter.js";
 import type { LoopInput, LoopResult, RoundHooks } from "./loops/loopTypes.js";
 import { runPredictedOutputsLoop } from "./loops/predictedOutputsLoop.js";
-import { sharesTokenizer, TOKENIZER_PROBE_TEXT } from "./loops/sharedTokenizer.js";
+import { drafterProbeText, sharesTokenizer } from "./loops/sharedTokenizer.js";
 import { runDrafterOnly, runVerifierOnly } from "./loops/singleModelModes.js";
 import { runTextLoop } from "./loops/textLoop.js";
 import { runTokenIdsLoop } from "./loops/tokenIdsLoop.js";
@@ -23,6 +24,7 @@ import { VerifierRequestError } from "../verifier/verifierRequestError.js";
 import { VerifierResponseError } from "../verifier/verifierResponseError.js";
 import type { CompletionInput, CompletionOutput, CompletionSource, ServedConfiguration, WarmupInput, WarmupOutcome } from "../completionContract.js";
 import type { EngineOptions } from "./engineOptions.js";
+import { resolveVerifierFimLayout, type VerifierFimLayout } from "./verifierFimLayout.js";
 
 /** How draft tokens travel to a logprobs verifier: ids need a shared tokenizer, text always works. */
 export type TokenExchange = "auto" | "ids" | "text";
@@ -90,6 +92,8 @@ export class SpeculativeEngine implements CompletionSource {
     readonly protocol: ResolvedProtocol | undefined,
     /** The engine detection recognised behind the endpoint (llama-server, vllm, …); undefined without a verifier or when unknown. */
     readonly verifierEngine: string | undefined,
+    /** The FIM layout of text the verifier tokenizes itself, and why (server/engine/verifierFimLayout.ts). */
+    private readonly fimLayout: VerifierFimLayout = { layout: undefined, note: undefined },
   ) {
     this.#budget = new PromptBudget({ drafterWindow: parts.drafter?.contextSize, verifierWindow: options.verifierWindow });
   }
@@ -112,7 +116,7 @@ export class SpeculativeEngine implements CompletionSource {
         preferred: options.preferredProtocol,
         k,
         signal: options.signal,
-        probeTokens: drafter.tokenizeWithSpecialTokens(TOKENIZER_PROBE_TEXT).slice(0, 4),
+        probeTokens: drafter.tokenizeWithSpecialTokens(drafterProbeText(drafter)).slice(0, 4),
         sharesTokenizer: idsShared,
       });
     } else if (drafter && client) {
@@ -134,7 +138,12 @@ export class SpeculativeEngine implements CompletionSource {
     };
     const engineKind = resolved?.detection?.engine ?? (client && (await identifyEndpoint(client, options.signal)).engine);
     const verifierEngine = engineKind === "unknown" ? undefined : engineKind;
-    return new SpeculativeEngine(mode, configuration, { drafter, client, owned: options.owned ?? [] }, options, sendTokenIds, resolved, verifierEngine);
+    // Text the verifier tokenizes itself carries the drafter's FIM markers: checked against its tokenizer (ids were checked with the probe).
+    const sendsText = client && drafter && (mode === "text" || mode === "prediction" || (mode === "verifierOnly" && !sendTokenIds));
+    const fimLayout: VerifierFimLayout = sendsText
+      ? await resolveVerifierFimLayout(client, drafter.fimMarkers, options.signal)
+      : { layout: undefined, note: drafter && !drafter.fimMarkers ? PREFIX_ONLY_NOTE : undefined };
+    return new SpeculativeEngine(mode, configuration, { drafter, client, owned: options.owned ?? [] }, options, sendTokenIds, resolved, verifierEngine, fimLayout);
   }
 
   /**
@@ -175,11 +184,16 @@ export class SpeculativeEngine implements CompletionSource {
     return this.protocol && { protocol: this.protocol.choice.protocol, reason: this.protocol.choice.reason, ...(engine && { engine }) };
   }
 
+  /** For the status: how the prompt departs from the drafter's FIM layout (prefix-only, the verifier's dialect), or undefined. */
+  get promptNote(): string | undefined {
+    return this.fimLayout.note;
+  }
+
   /** The prompt this engine sends for a cursor position (tests and the CLI show it), sized to leave room for `maxTokens`. */
   promptFor(prefix: string, suffix: string, maxTokens = 0): CompletionPrompt {
     const window = this.#budget.windowOptions(this.options.promptWindow ?? {}, maxTokens, this.options.k);
     const { drafter } = this.parts;
-    return drafter ? buildCompletionPrompt(prefix, suffix, drafter, window) : buildTextOnlyPrompt(prefix, suffix, window, this.#budget);
+    return drafter ? buildCompletionPrompt(prefix, suffix, drafter, window, this.fimLayout.layout) : buildTextOnlyPrompt(prefix, suffix, window, this.#budget);
   }
 
   /**

