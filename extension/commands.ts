@@ -93,7 +93,7 @@ async function profileMachine(ctx: ConfigSpecContext): Promise<void> {
     const pick = profile.picks[active.objective];
     void vscode.window
       .showInformationMessage(
-        `ConfigSpec profiled ${profile.configurations.length} configurations. For ${active.objective}: ${pick.label}.`,
+        `ConfigSpec profiled ${profile.configurations.length} configurations${profile.corpus ? `, calibrated on ${profile.corpus}` : ""}. For ${active.objective}: ${pick.label}.`,
         "Open Configuration Panel",
       )
       .then((choice) => (choice ? vscode.commands.executeCommand("configspec.openPanel") : undefined));

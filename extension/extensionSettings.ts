@@ -17,6 +17,8 @@ export interface ExtensionSettings {
   drafters: string[];
   /** "" = the embedded verifier. Default "". */
   verifierBaseUrl: string;
+  /** What profiling calibrates on: "workspace", "bundled" or a folder (the daemon resolves it). Default "workspace". */
+  profilingCorpus: string;
 }
 
 export const DEFAULT_EXTENSION_SETTINGS: Readonly<ExtensionSettings> = Object.freeze<ExtensionSettings>({
@@ -24,6 +26,7 @@ export const DEFAULT_EXTENSION_SETTINGS: Readonly<ExtensionSettings> = Object.fr
   enabled: true,
   drafters: [],
   verifierBaseUrl: "",
+  profilingCorpus: "workspace",
 });
 
 /** Reads each key (dotted, below `configspec.`), keeping the default for a missing or bad value. */
@@ -38,5 +41,6 @@ export function readExtensionSettings(read: (key: string) => unknown): Extension
     enabled: value("enabled", z.boolean(), d.enabled),
     drafters: value("drafters", z.array(z.string()), [...d.drafters]),
     verifierBaseUrl: value("verifier.baseUrl", z.string(), d.verifierBaseUrl),
+    profilingCorpus: value("profiling.corpus", z.string().trim().min(1), d.profilingCorpus),
   };
 }

@@ -4,6 +4,15 @@ import type { ConfigSpecContext } from "./configSpecContext.js";
 import { DEFAULT_RECOMMENDED_DRAFTER, RECOMMENDED_DRAFTERS } from "./recommendedDrafters.js";
 import { withServerProgress } from "./serverProgress.js";
 
+/** What profiling will calibrate on, as configspec.profiling.corpus says (the daemon decides; this only tells the user). */
+function corpusNote(corpus: string): string {
+  if (corpus === "bundled") return "It calibrates on the bundled sample code (configspec.profiling.corpus).";
+  if (corpus !== "workspace") return `It calibrates on the code in ${corpus} (configspec.profiling.corpus).`;
+  return vscode.workspace.workspaceFolders?.length
+    ? "It calibrates on the code in this workspace (configspec.profiling.corpus)."
+    : "No folder is open, so it calibrates on the bundled sample code.";
+}
+
 /** globalState key: the first-run offer was answered. */
 const FIRST_RUN_ANSWERED = "configspec.firstRunAnswered";
 
@@ -53,6 +62,9 @@ export async function setUpDrafters(ctx: ConfigSpecContext, options: { firstRun:
   await ctx.updateSetting("drafters", result.drafters);
   ctx.log.info(`configspec.drafters set to ${result.drafters.join(", ")}`);
   void vscode.window
-    .showInformationMessage(`ConfigSpec: ${result.drafters.length} drafter(s) ready. Profile this machine to pick the best configuration?`, "Profile This Machine")
+    .showInformationMessage(
+      `ConfigSpec: ${result.drafters.length} drafter(s) ready. Profile this machine to pick the best configuration? ${corpusNote(ctx.settings.profilingCorpus)}`,
+      "Profile This Machine",
+    )
     .then((choice) => (choice ? vscode.commands.executeCommand("configspec.profile") : undefined));
 }

@@ -10,6 +10,12 @@ describe("extension settings", () => {
     assert.deepEqual(readExtensionSettings(() => undefined), DEFAULT_EXTENSION_SETTINGS);
   });
 
+  it("profiles on the workspace unless configspec.profiling.corpus says otherwise", () => {
+    assert.equal(DEFAULT_EXTENSION_SETTINGS.profilingCorpus, "workspace");
+    assert.equal(readExtensionSettings((key) => (key === "profiling.corpus" ? "bundled" : undefined)).profilingCorpus, "bundled");
+    assert.equal(readExtensionSettings((key) => (key === "profiling.corpus" ? "  " : undefined)).profilingCorpus, "workspace");
+  });
+
   it("recommends Qwen2.5-Coder 0.5B and 1.5B Instruct in Q4_K_M and Q8_0 as hf: URIs", () => {
     const uris = RECOMMENDED_DRAFTERS.map((d) => d.uri).sort();
     assert.deepEqual(uris, [
