@@ -1,10 +1,11 @@
 /**
  * Block sizes of the verifier's canonical decodes, smallest first, each dividing the next
- * (see {@link canonicalBlocks}). The smallest is what a generated token or a short draft
- * costs; the larger ones let a long prompt be computed in a few decodes, each of which carries
- * a fixed cost of its own (scripts/probe/blockSize.ts).
+ * (see {@link canonicalBlocks}). The smallest is what a generated token or a short draft costs;
+ * the large one makes a long prompt a few decodes, each of which carries a fixed cost of its own.
+ * No middle size: every block a verify round completes is decoded again whole, and a decode of 16
+ * costs more per position than one of 4 or 64 (scripts/probe/blockSize.ts compares the sets).
  */
-export const DEFAULT_VERIFIER_BLOCK_LEVELS: readonly number[] = [4, 16, 64, 256];
+export const DEFAULT_VERIFIER_BLOCK_LEVELS: readonly number[] = [4, 64];
 
 /** One decode: positions [start, start + size), in one call to llama.cpp. */
 export interface CanonicalBlock {

@@ -109,44 +109,49 @@ test("a slot can fill its whole context: the last block's padding has room", asy
   }
 });
 
-// Past the largest block (256) and through every smaller level's boundaries.
+// Past a block of 256 and through every smaller level's boundaries.
 const long = model.tokenize(Array.from({ length: 6 }, () => CODE_PROMPTS.join("\n")).join("\n"), true).slice(0, 300);
 
-test("across large-block boundaries every prediction is the one the cache ending at its position gives", async () => {
-  assert.equal(long.length, 300);
-  assert.equal(DEFAULT_VERIFIER_BLOCK_LEVELS.at(-1), 256);
-  const reference = await predictionsAfter((slot) => slot.evaluate(long, logprobs), long);
-  assert.ok(reference.every((prediction) => prediction?.top?.length === 5));
+for (const blockLevels of [DEFAULT_VERIFIER_BLOCK_LEVELS, [4, 16, 64, 256]]) {
+  test(`with levels ${blockLevels.join(", ")}, across large-block boundaries every prediction is the one the cache ending at its position gives`, async () => {
+    assert.equal(long.length, 300);
+    const levelled = await VerifierSlotPool.create(model, { slots: 1, contextSize: 512, blockLevels });
+    try {
+      const after = (history: (slot: VerifierSlot) => Promise<void>, expected: readonly Token[] = long) => predictionsAfter(history, expected, levelled);
+      const reference = await after((slot) => slot.evaluate(long, logprobs));
+      assert.ok(reference.every((prediction) => prediction?.top?.length === 5));
 
-  const histories: Record<string, (slot: VerifierSlot) => Promise<void>> = {
-    "token by token, as verifier-only generation reads them": async (slot) => {
-      for (const token of long) await slot.evaluate([token], logprobs);
-    },
-    "a draft of 40 across the block of 256": async (slot) => {
-      await slot.evaluate(long.slice(0, 230), logprobs);
-      await slot.evaluate(long.slice(230, 270), logprobs);
-      await slot.evaluate(long.slice(270), logprobs);
-    },
-    "the whole prompt, cut back inside the block of 256, then evaluated again": async (slot) => {
-      await slot.evaluate(long, () => "none");
-      await slot.truncate(201);
-      await slot.evaluate(long.slice(201), logprobs);
-      await slot.truncate(0);
-      await slot.evaluate(long.slice(0, 199), logprobs);
-      await slot.evaluate(long.slice(199), logprobs);
-    },
-  };
-  for (const [label, history] of Object.entries(histories)) {
-    assert.deepEqual(await predictionsAfter(history, long), reference, label);
-  }
+      const histories: Record<string, (slot: VerifierSlot) => Promise<void>> = {
+        "token by token, as verifier-only generation reads them": async (slot) => {
+          for (const token of long) await slot.evaluate([token], logprobs);
+        },
+        "drafts of 40 across the boundaries at 64 and 256": async (slot) => {
+          for (const [from, to] of [[0, 50], [50, 90], [90, 230], [230, 270], [270, 300]]) await slot.evaluate(long.slice(from, to), logprobs);
+        },
+        "the whole prompt, cut back inside a large block, then evaluated again": async (slot) => {
+          await slot.evaluate(long, () => "none");
+          await slot.truncate(201);
+          await slot.evaluate(long.slice(201), logprobs);
+          await slot.truncate(0);
+          await slot.evaluate(long.slice(0, 199), logprobs);
+          await slot.evaluate(long.slice(199), logprobs);
+        },
+      };
+      for (const [label, history] of Object.entries(histories)) {
+        assert.deepEqual(await after(history), reference, label);
+      }
 
-  // One cold prompt per length, asking only at its last position (what a completion's first token reads).
-  for (const length of [15, 16, 17, 63, 64, 65, 255, 256, 257, 300]) {
-    const prefix = long.slice(0, length);
-    const predictions = await predictionsAfter((slot) => slot.evaluate(prefix, (position) => (position === length - 1 ? "logprobs" : "none")), prefix);
-    assert.deepEqual(predictions[length - 1], reference[length - 1], `a cold prompt of ${length}`);
-  }
-});
+      // One cold prompt per length, asking only at its last position (what a completion's first token reads).
+      for (const length of [15, 16, 17, 63, 64, 65, 255, 256, 257, 300]) {
+        const prefix = long.slice(0, length);
+        const predictions = await after((slot) => slot.evaluate(prefix, (position) => (position === length - 1 ? "logprobs" : "none")), prefix);
+        assert.deepEqual(predictions[length - 1], reference[length - 1], `a cold prompt of ${length}`);
+      }
+    } finally {
+      await levelled.dispose();
+    }
+  });
+}
 
 test("the large blocks compute different bits from small ones, so the comparisons above can fail", async () => {
   const smallOnly = await VerifierSlotPool.create(model, { slots: 1, contextSize: 512, blockLevels: [DEFAULT_VERIFIER_BLOCK_LEVELS[0]] });
