@@ -8,7 +8,10 @@ import { sharesTokenizer } from "../engine/loops/sharedTokenizer.js";
 import { VerifierClient } from "../verifier/verifierClient.js";
 import { acceptanceOrderCheck } from "./acceptanceOrder.js";
 import { estimateAcceptanceCurve } from "./acceptanceCurve.js";
-import { calibrationCuts } from "./calibrationPrompts.js";
+import { calibrationCuts, DEFAULT_CALIBRATION_SEED } from "./calibrationPrompts.js";
+import { completionLengthOf, measureCompletionLengths } from "./completionLengths.js";
+import { firstRoundFit } from "./firstRound.js";
+import { DEFAULT_MAX_TOKENS } from "../prediction/conditions.js";
 import { drafterFacts } from "./drafterIdentity.js";
 import { drafterSpeedOf, isWarmDraft } from "./drafterSpeed.js";
 import { sha256OfFile } from "./fileIdentity.js";
@@ -34,6 +37,8 @@ export const DEFAULT_K_MAX = 10;
 export const DEFAULT_ROUNDS_PER_PROMPT = 5;
 /** Per verifier request while profiling. */
 const PROFILING_TIMEOUT_MS = 60_000;
+/** Share of the threads phase's progress the completion-length runs take. */
+const LENGTH_SHARE = 0.3;
 /** Prompts the K sweep of the verifier uses: short, median and long. */
 const SWEEP_PROMPTS = 3;
 
@@ -61,6 +66,8 @@ export interface ProfileRunOptions {
   roundsPerPrompt?: number;
   /** Default {@link DEFAULT_K_MAX}. */
   kMax?: number;
+  /** Budget of the calibration completions run to the stop rules. Default {@link DEFAULT_MAX_TOKENS}. */
+  completionMaxTokens?: number;
   /** Thread counts swept. Default 1 and 2 when the machine has 2 or more cores. */
   threadCounts?: readonly number[];
   /** A profile on disk: reused whole when still valid, per drafter when only the drafters changed. */
@@ -118,14 +125,15 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
       machine,
     };
     const validityKey = validityKeyFor(keyParts);
-    const previous = options.previous;
+    const calibration = await calibrationCuts({ corpusDir: options.corpusDir, count: options.calibrationPrompts });
+    // Acceptance and completion length depend on the code calibrated on: another corpus is measured again.
+    const previous = options.previous?.calibration?.corpus === calibration.source ? options.previous : undefined;
     if (previous && previous.kMax === kMax && isProfileReusable(previous, keyParts)) {
       report("done")(1, "the previous profile is still valid");
       return { profile: previous, reused: "all", wallMs: performance.now() - started, calibrationSource: "reused", notes: [] };
     }
     const reusable = reusableDrafters(previous, keyParts, kMax);
 
-    const calibration = await calibrationCuts({ corpusDir: options.corpusDir, count: options.calibrationPrompts });
     // Cold calibration prompts (prefill with echoed logprobs) can take longer than a completion's 10 s on a loaded machine.
     const client = new VerifierClient({ baseUrl: options.verifier.baseUrl, model: options.verifier.model, apiKey: options.verifier.apiKey, networkDelay: options.networkDelay, timeoutMs: PROFILING_TIMEOUT_MS });
     const tally = new PowerTally(meter);
@@ -183,8 +191,21 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
         for (const l of toMeasure) await l.drafter.forgetDocument(`calibration-${p}`);
       }
 
-      // --- threads: the same drafts at each thread count.
+      // --- completion length: each calibration prompt completed by the verifier alone under the daemon's stop rules.
       const threadsReport = report("threads");
+      const completionMaxTokens = options.completionMaxTokens ?? DEFAULT_MAX_TOKENS;
+      const lengthSamples = await measureCompletionLengths({
+        client,
+        verifier: tokenVerifier,
+        cuts: calibration.cuts,
+        prompts: calibration.cuts.map((cut) => buildCompletionPrompt(cut.prefix, cut.suffix, fastest.drafter)),
+        maxTokens: completionMaxTokens,
+        tally,
+        signal,
+        onProgress: (fraction, message) => threadsReport(fraction * LENGTH_SHARE, message),
+      });
+
+      // --- threads: drafting at each thread count inside engine rounds.
       const threadCounts = options.threadCounts ?? (machine.cores >= 2 ? [1, 2] : [1]);
       const shortestPrompt = bySize[0].index;
       const drafters: DrafterProfile[] = [];
@@ -196,8 +217,8 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
           notes.push(`${l.spec.id}: reused from the previous profile`);
           continue;
         }
-        threadsReport(i / loaded.length, `threads for ${l.spec.id}`);
-        const sweep = await sweepThreads({ baseline: l.drafter, uriOrPath: l.spec.path, threadCounts, prompt: l.prompts[shortestPrompt], k: kMax, tally, signal });
+        threadsReport(LENGTH_SHARE + ((1 - LENGTH_SHARE) * i) / loaded.length, `threads for ${l.spec.id}`);
+        const sweep = await sweepThreads({ baseline: l.drafter, uriOrPath: l.spec.path, threadCounts, prompt: l.prompts[shortestPrompt], k: kMax, verifier: tokenVerifier, tally, signal });
         const walked = rounds.get(l.spec.id) ?? [];
         drafters.push(drafterProfileOf(l, walked, sweep, kMax, tally.watts(draftingLabel(l.spec.id, 1))));
         const acceptance = estimateAcceptanceCurve(walked, kMax);
@@ -210,6 +231,13 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
       const surveyed = await measureProtocols({ client, drafter: fastest.drafter, prompt: median, signal });
       verifier.protocols = surveyed.timings;
       verifier.protocolsMissing = surveyed.missing;
+      // The first round at a new cursor position, for the drafters walked in this run (reused ones keep theirs).
+      for (const d of drafters) {
+        const walks = roundsByPrompt.get(d.id);
+        const first = walks ? firstRoundFit(walks, meanLaterTokenMs(rounds.get(d.id) ?? []), verifier.verifyMs.fit) : undefined;
+        if (first) d.firstRound = first;
+      }
+      const completionLength = completionLengthOf(lengthSamples, completionMaxTokens, verifier.rttMs.median, verifier.prefillMs);
       const power = powerProfileOf(meter, tally, options.previous?.power);
       const bootstrap = bootstrapProfile({
         roundsByPrompt,
@@ -232,6 +260,8 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
         kMax,
         // Replicates exist only for drafters measured in this run; reused drafters keep their point estimates.
         bootstrap,
+        calibration: { corpus: calibration.source, prompts: calibration.cuts.length, seed: DEFAULT_CALIBRATION_SEED },
+        completionLength,
       };
       report("done")(1, "profiled");
       return { profile, reused: [...reusable.keys()], wallMs: performance.now() - started, calibrationSource: calibration.source, notes };

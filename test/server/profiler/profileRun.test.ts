@@ -98,6 +98,19 @@ describe("profiling the generated family", () => {
     assert.ok(profile.power.draftingWatts > profile.power.idleWatts, "drafting draws more than waiting");
   });
 
+  it("records the workload terms: calibration corpus, completion lengths under the stop rules, first rounds, thread speeds inside engine rounds", () => {
+    assert.match(profile.calibration?.corpus ?? "", /\(bundled\)$/);
+    assert.equal(profile.calibration?.prompts, 6);
+    const lengths = profile.completionLength;
+    assert.ok(lengths, "completion lengths measured");
+    assert.equal(lengths.samples.length, 6);
+    for (const s of lengths.samples) assert.ok(s.tokens >= 1 && s.tokens <= lengths.maxTokens && s.ms > 0, JSON.stringify(s));
+    for (const d of profile.drafters) {
+      assert.ok(d.firstRound && d.firstRound.walks > 0, `${d.id} has a first-round term`);
+      assert.ok(d.threadSweep?.every((p) => p.measuredIn === "engineRounds"), `${d.id} thread speeds from engine rounds`);
+    }
+  });
+
   it("ranks the drafters by acceptance as the manifest designed them", () => {
     const expected = new Map(family.drafters.map((d) => [d.id, d.expectedAcceptance!]));
     const measured = profile.drafters.map((d) => ({ id: d.id, alpha: pooledAlpha(d), range: expected.get(d.id)! }));
