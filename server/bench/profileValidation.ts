@@ -8,6 +8,7 @@ import { configurationKind, configurationLabel, type Configuration } from "../pr
 import { predict } from "../prediction/performanceModel.js";
 import { checkPrediction, sumCompletionStats, type CheckedFigures } from "../prediction/predictionCheck.js";
 import { buildCompletionPrompt } from "../prompt/completionPrompt.js";
+import { cursorContextOf, stopRulePredicate } from "../daemon/postprocess/stopRules.js";
 import { enumerateConfigurations } from "../selector/configurationSpace.js";
 import type { VerifierClient } from "../verifier/verifierClient.js";
 import { quantile } from "../profiler/latencyStats.js";
@@ -70,6 +71,8 @@ export interface ValidationResult {
   /** Conditions the predictions were made for (mean prompt of the held-back cuts). */
   promptTokens: number;
   maxTokens: number;
+  /** Whether completions ran under the daemon's stop rules (and were predicted at the profile's lengths). */
+  stopRules: boolean;
   wallMs: number;
   /** Round trips probed during the run (the profile's probe), ms. */
   rttSamples: number[];
@@ -82,6 +85,8 @@ export interface ValidationOptions {
   /** Held-back prompts: cut with another seed than the calibration set. */
   cuts: readonly CompletionCut[];
   maxTokens?: number;
+  /** Run completions under the daemon's stop rules, as it serves them. Default true; false runs each to its budget (the old steady state). */
+  stopRules?: boolean;
   /** Default: the whole configuration space, drafter-only included. */
   configurations?: readonly (Configuration | PlannedConfiguration)[];
   meter: PowerMeter;
@@ -108,6 +113,8 @@ export async function validateProfile(options: ValidationOptions): Promise<Valid
   const started = performance.now();
   const { profile, cuts, meter, signal } = options;
   const maxTokens = options.maxTokens ?? DEFAULT_VALIDATION_MAX_TOKENS;
+  const stopRules = options.stopRules ?? true;
+  const conditions = { maxTokens, completionLength: stopRules ? ("stopRules" as const) : ("maxTokens" as const) };
   const planned: PlannedConfiguration[] = (options.configurations ?? enumerateConfigurations(profile, { allowUnverified: true })).map((c) =>
     "configuration" in c ? c : { configuration: c, reasons: [] },
   );
@@ -152,13 +159,13 @@ export async function validateProfile(options: ValidationOptions): Promise<Valid
     let done = 0;
     const total = configurations.length * cuts.length;
     for (const [i, cut] of cuts.entries()) {
-      for (const warmUp of warmUps.values()) await warmUp.complete(inputFor(cut, i, WARM_UP_TOKENS, signal));
+      for (const warmUp of warmUps.values()) await warmUp.complete(inputFor(cut, i, WARM_UP_TOKENS, false, signal));
       for (const configuration of shuffled(configurations, random)) {
         signal?.throwIfAborted();
         options.onProgress?.(done++, total, `${configurationLabel(configuration)}, prompt ${i + 1}/${cuts.length}`);
         await cacheOnlyPrompt(options.client, promptsOf[i], signal);
         recorder.begin();
-        const { result, power } = await meter.measure(() => engines.get(configuration)!.complete(inputFor(cut, i, maxTokens, signal)));
+        const { result, power } = await meter.measure(() => engines.get(configuration)!.complete(inputFor(cut, i, maxTokens, stopRules, signal)));
         const trace = recorder.end();
         const entry = measured.get(configuration)!;
         entry.stats.push(result.stats);
@@ -178,12 +185,12 @@ export async function validateProfile(options: ValidationOptions): Promise<Valid
   const rows: ValidationRow[] = planned.map(({ configuration, reasons }) => {
     const entry = measured.get(configuration)!;
     const totalStats = sumCompletionStats(entry.stats);
-    const prediction = predict(profile, configuration, { promptTokens, maxTokens });
+    const prediction = predict(profile, configuration, { ...conditions, promptTokens });
     const check = checkPrediction(prediction, totalStats, profile.prices, entry.joules);
     // Free on both sides: a relative cost error is undefined, not 0.
     if (configurationKind(configuration) === "drafter-only") check.relativeError.usdPerToken = NaN;
     const decomposition = decomposeCompletions(prediction, entry.traces, rttMs);
-    const interval = predictionInterval(profile, configuration, { promptTokens, maxTokens }, { heldBackPrompts: cuts.length }, replicates, prediction);
+    const interval = predictionInterval(profile, configuration, { ...conditions, promptTokens }, { heldBackPrompts: cuts.length }, replicates, prediction);
     const covered = Object.fromEntries(
       VALIDATED_METRICS.map((metric) => {
         const value = check.measured[metric];
@@ -200,7 +207,7 @@ export async function validateProfile(options: ValidationOptions): Promise<Valid
       return [metric, { share: judged.length > 0 ? judged.filter(Boolean).length / judged.length : NaN, count: judged.length }];
     }),
   ) as Record<ValidatedMetric, CoverageSummary>;
-  return { rows, summary, coverage, intervalLevel: DEFAULT_INTERVAL_LEVEL, promptTokens, maxTokens, wallMs: performance.now() - started, rttSamples };
+  return { rows, summary, coverage, intervalLevel: DEFAULT_INTERVAL_LEVEL, promptTokens, maxTokens, stopRules, wallMs: performance.now() - started, rttSamples };
 }
 
 /** `protocol`: the configuration's (the selector compared several); absent, the one the profile's fits were measured with. */
@@ -210,8 +217,10 @@ function engineFor(drafter: Drafter, client: VerifierClient, k: number, verified
     : SpeculativeEngine.create({ drafter, k: Math.max(1, k), protocol });
 }
 
-function inputFor(cut: CompletionCut, index: number, maxTokens: number, signal: AbortSignal | undefined) {
-  return { prefix: cut.prefix, suffix: cut.suffix, languageId: "", maxTokens, signal: signal ?? new AbortController().signal, documentKey: `validation-${index}` };
+/** `stopRules`: the daemon's rules end the completion as they end a served one (its `shouldStop`). */
+function inputFor(cut: CompletionCut, index: number, maxTokens: number, stopRules: boolean, signal: AbortSignal | undefined) {
+  const shouldStop = stopRules ? stopRulePredicate(cursorContextOf(cut.prefix, cut.suffix)) : undefined;
+  return { prefix: cut.prefix, suffix: cut.suffix, languageId: "", maxTokens, signal: signal ?? new AbortController().signal, documentKey: `validation-${index}`, ...(shouldStop ? { shouldStop } : {}) };
 }
 
 /** A seeded Fisher–Yates shuffle (a new order each call). */

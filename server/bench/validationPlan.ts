@@ -30,6 +30,8 @@ export interface ValidationPlanOptions {
   threads?: readonly number[];
   prompts: number;
   maxTokens: number;
+  /** Whether completions run under the stop rules (predicted at the profile's lengths). Default true. */
+  stopRules?: boolean;
   promptTokens: number;
   /** Default {@link DEFAULT_VALIDATION_BUDGET_MS}. */
   budgetMs?: number;
@@ -53,7 +55,7 @@ export interface ValidationPlan {
 export function planValidation(profile: Profile, options: ValidationPlanOptions): ValidationPlan {
   const threadsAllowed = (c: Configuration) => options.threads === undefined || c.drafterId === null || options.threads.includes(c.threads);
   const space = enumerateConfigurations(profile, { allowUnverified: options.allowUnverified ?? true }).filter(threadsAllowed);
-  const conditions = { promptTokens: options.promptTokens, maxTokens: options.maxTokens };
+  const conditions = { promptTokens: options.promptTokens, maxTokens: options.maxTokens, completionLength: options.stopRules === false ? ("maxTokens" as const) : ("stopRules" as const) };
   const costMs = (c: Configuration) => options.prompts * (predict(profile, c, conditions).completionMs + OVERHEAD_PER_COMPLETION_MS);
   if (options.all) {
     return { configurations: space.map((configuration) => ({ configuration, reasons: ["all"] })), spaceSize: space.length, predictedMs: space.reduce((t, c) => t + costMs(c), 0) };

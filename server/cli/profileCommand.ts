@@ -11,6 +11,7 @@ import type { NetworkDelayOptions } from "../network/delayedFetch.js";
 import { DEFAULT_K_MAX, runProfile, type ProfileDrafterSpec, type ProfileRunResult } from "../profiler/profileRunner.js";
 import type { Profile } from "../profile/profileSchema.js";
 import { InvalidProfileError, readProfile, writeProfile } from "../profiler/profileStore.js";
+import { calibrationText, missingTermNotes, workloadTermsText } from "../profiler/workloadTermsText.js";
 import { selectConfigurations, type Selection } from "../selector/selectConfiguration.js";
 import type { CliCommand } from "./cliCommand.js";
 import { bestKText, configurationTable, drafterSummary, picksText } from "./configurationTable.js";
@@ -195,7 +196,9 @@ export const profileCommand: CliCommand = {
       const reused = run.reused === "all" ? " (still valid: reused; --force to measure again)" : run.reused.length > 0 ? ` (reused: ${run.reused.join(", ")})` : "";
       process.stdout.write(
         [
-          `profiled in ${(run.wallMs / 1000).toFixed(1)} s${reused}; calibration prompts from ${run.calibrationSource}` + emulationText(target.stepDelayMs, networkDelayFromFlags(flags)),
+          `profiled in ${(run.wallMs / 1000).toFixed(1)} s${reused}; ${calibrationText(profile)}` + emulationText(target.stepDelayMs, networkDelayFromFlags(flags)),
+          ...workloadTermsText(profile),
+          ...missingTermNotes(profile),
           ...run.notes,
           ...exactness,
           "",

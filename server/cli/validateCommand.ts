@@ -3,6 +3,7 @@ import { readModelManifest, MANIFEST_FILE_NAME } from "../modelFiles/modelManife
 import { calibrationCuts, DEFAULT_VALIDATION_SEED } from "../profiler/calibrationPrompts.js";
 import { PowerMeter } from "../profiler/power/powerMeter.js";
 import { readProfile } from "../profiler/profileStore.js";
+import { calibrationText, missingTermNotes } from "../profiler/workloadTermsText.js";
 import { validateProfile, VALIDATED_METRICS, type ValidationResult } from "../bench/profileValidation.js";
 import { DEFAULT_SAMPLE_SEED, DEFAULT_VALIDATION_BUDGET_MS, planValidation, type PlanReason } from "../bench/validationPlan.js";
 import { decompositionGroups, decompositionText } from "../bench/decompositionReport.js";
@@ -35,9 +36,10 @@ export const validateCommand: CliCommand = {
   name: "validate",
   summary: "run every configuration of a profile for real on held-back prompts; print predicted vs measured goodput, cost, energy",
   usage:
-    "usage: configspec validate --profile FILE [--json] [--prompts N] [--max-tokens M] [--threads 1|all] [--no-unverified] [--all] [--budget-s S] [--seed N]\n" +
+    "usage: configspec validate --profile FILE [--json] [--prompts N] [--max-tokens M] [--threads 1|all] [--no-unverified] [--all] [--budget-s S] [--seed N] [--no-stop-rules]\n" +
     "                           " + VERIFIER_ENDPOINT_USAGE + " [--rtt-ms N] [--corpus DIR]\n" +
     "       measures the picks, the Pareto front, the baselines and a seeded sample of the rest within --budget-s (default 240);\n" +
+    "       completions end at the daemon's stop rules, predicted at the profile's measured lengths (--no-stop-rules: each runs to --max-tokens);\n" +
     "       --all measures the whole grid; without --verifier-url, the family's target is served again (from the profile's drafters' folder);\n" +
     "       an emulated step (--step-ms) and network delay (--rtt-ms) the profile was measured with are applied again",
   async run(argv) {
@@ -55,6 +57,7 @@ export const validateCommand: CliCommand = {
       all: { type: "boolean" },
       "budget-s": { type: "string" },
       seed: { type: "string" },
+      "no-stop-rules": { type: "boolean" },
     });
     const log = (line: string) => process.stderr.write(`${line}\n`);
     const profile = await readProfile(resolve(requireFlag(flags.profile, "profile")));
@@ -63,6 +66,9 @@ export const validateCommand: CliCommand = {
     if (flags.threads !== undefined && flags.threads !== "1" && flags.threads !== "all") throw new UsageError(`--threads expects 1 or all, got ${JSON.stringify(flags.threads)}`);
     const budgetS = integerFlag(flags["budget-s"], "budget-s", { min: 10, fallback: DEFAULT_VALIDATION_BUDGET_MS / 1000 });
     const sampleSeed = integerFlag(flags.seed, "seed", { min: 0, fallback: DEFAULT_SAMPLE_SEED });
+    const stopRules = !flags["no-stop-rules"];
+    log(`profile ${calibrationText(profile)}`);
+    for (const note of missingTermNotes(profile)) log(`note: ${note}`);
 
     // Emulated verifier step and network delay: as the profile was measured, unless overridden.
     const emulation = emulationOf(profile.validityKey.verifierBaseUrl);
@@ -97,11 +103,14 @@ export const validateCommand: CliCommand = {
         threads: flags.threads === "1" ? [1] : undefined,
         prompts: cuts.length,
         maxTokens,
+        stopRules,
         promptTokens: meanPromptTokens(cuts),
         budgetMs: budgetS * 1000,
         seed: sampleSeed,
       });
       const configurations = plan.configurations;
+      // Verify time moves with the code: say so when the held-back prompts come from another corpus than the calibration.
+      if (profile.calibration && profile.calibration.corpus !== source) log(`note: validating on ${source}, calibrated on ${profile.calibration.corpus}`);
       const counts = (reason: PlanReason) => configurations.filter((c) => c.reasons.includes(reason)).length;
       log(
         `validating ${configurations.length} of ${plan.spaceSize} configurations` +
@@ -115,6 +124,7 @@ export const validateCommand: CliCommand = {
         client,
         cuts,
         maxTokens,
+        stopRules,
         configurations,
         meter,
         onProgress: (done, total, label) => {
@@ -127,7 +137,7 @@ export const validateCommand: CliCommand = {
           lastLogged = percent;
         },
       });
-      process.stdout.write(flags.json ? `${JSON.stringify(jsonReport(result))}\n` : `${textReport(result, meter.label)}\n`);
+      process.stdout.write(flags.json ? `${JSON.stringify({ ...jsonReport(result), calibration: profile.calibration ?? null, heldBack: source })}\n` : `${textReport(result, meter.label)}\n`);
       return 0;
     } finally {
       meter.dispose();
@@ -166,7 +176,7 @@ export function textReport(result: ValidationResult, powerLabel: string): string
   return [
     ...decompositionText(result.rows),
     "",
-    `${result.rows.length} configurations × ${result.rows[0]?.completions ?? 0} completions of ≤${result.maxTokens} tokens, mean prompt ${result.promptTokens} tokens, in ${(result.wallMs / 1000).toFixed(0)} s; energy from ${powerLabel}`,
+    `${result.rows.length} configurations × ${result.rows[0]?.completions ?? 0} completions of ≤${result.maxTokens} tokens${result.stopRules ? " under the stop rules" : ""}, mean prompt ${result.promptTokens} tokens, in ${(result.wallMs / 1000).toFixed(0)} s; energy from ${powerLabel}`,
     "| configuration | goodput pred | meas | err | $/1k tok pred | meas | err | mJ/tok pred | meas | err | tokens/round pred / meas |",
     "|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
@@ -182,6 +192,7 @@ function jsonReport(result: ValidationResult) {
   return {
     promptTokens: result.promptTokens,
     maxTokens: result.maxTokens,
+    stopRules: result.stopRules,
     wallMs: result.wallMs,
     summary: Object.fromEntries(VALIDATED_METRICS.map((m) => [METRIC_NAMES[m], { median: finite(result.summary[m].median), p90: finite(result.summary[m].p90), count: result.summary[m].count }])),
     coverage: Object.fromEntries(VALIDATED_METRICS.map((m) => [METRIC_NAMES[m], { share: finite(result.coverage[m].share), count: result.coverage[m].count, level: result.intervalLevel }])),

@@ -55,6 +55,8 @@ export class CallRecorder {
     const trace = this.#open;
     if (!trace) throw new RangeError("expected an open completion trace, found none (begin() first)");
     trace.endMs = performance.now();
+    // A stream is read to its end (or closed by a stop rule) inside the completion: it ends with it.
+    for (const call of trace.verifierCalls) if (call.endMs < call.startMs) call.endMs = trace.endMs;
     this.#open = undefined;
     return trace;
   }
@@ -85,9 +87,20 @@ export class CallRecorder {
     },
   };
 
-  /** The client, its generations recorded. */
+  /** The client, its generations recorded: plain calls, and streams (verifier-only) from their opening. */
   client(client: VerifierClient): VerifierClient {
+    const transport = client.transport;
     return forwarding(client, {
+      transport: forwarding(transport, {
+        openStream: async (...args: Parameters<typeof transport.openStream>) => {
+          const startMs = performance.now();
+          const opened = await transport.openStream(...args);
+          const usage = { promptTokens: 0, cachedTokens: 0, completionTokens: 0 };
+          // endMs −1: set when the completion ends (see end()); the stream is consumed until then.
+          this.#open?.verifierCalls.push({ startMs, endMs: -1, kind: "generate", k: 0, contextTokens: streamedPromptTokens(args[2]), stats: { ...opened.timing, usage } });
+          return opened;
+        },
+      }),
       generate: async (request: Parameters<VerifierClient["generate"]>[0]) => {
         const startMs = performance.now();
         const generation = await client.generate(request);
@@ -97,6 +110,12 @@ export class CallRecorder {
       },
     });
   }
+}
+
+/** Prompt tokens of a streamed request's body (0 when sent as text). */
+function streamedPromptTokens(body: unknown): number {
+  if (typeof body === "object" && body !== null && "prompt" in body && Array.isArray(body.prompt)) return body.prompt.length;
+  return 0;
 }
 
 /** `target` with some methods replaced; every other property read from (and methods bound to) the target. */
