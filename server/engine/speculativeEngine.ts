@@ -1,6 +1,6 @@
 import { Drafter } from "../drafter/drafter.js";
 import type { NetworkDelayOptions } from "../network/delayedFetch.js";
-import { buildCompletionPrompt, buildTextOnlyPrompt, type CompletionPrompt, type PromptWindowOptions } from "../prompt/completionPrompt.js";
+import { buildCompletionPrompt, buildTextOnlyPrompt, DEFAULT_FIM_LAYOUT, type CompletionPrompt, type PromptWindowOptions } from "../prompt/completionPrompt.js";
 import { PREFIX_ONLY_NOTE } from "../prompt/fimDialect.js";
 import { contextWindowFromError, discoverContextWindow } from "../prompt/contextWindow.js";
 import { PromptBudget } from "../prompt/promptBudget.js";
@@ -138,10 +138,10 @@ export class SpeculativeEngine implements CompletionSource {
     };
     const engineKind = resolved?.detection?.engine ?? (client && (await identifyEndpoint(client, options.signal)).engine);
     const verifierEngine = engineKind === "unknown" ? undefined : engineKind;
-    // Text the verifier tokenizes itself carries the drafter's FIM markers: checked against its tokenizer (ids were checked with the probe).
-    const sendsText = client && drafter && (mode === "text" || mode === "prediction" || (mode === "verifierOnly" && !sendTokenIds));
+    // Text the verifier tokenizes itself carries FIM markers (the drafter's, or Qwen's without one): checked against its tokenizer (ids were checked with the probe).
+    const sendsText = client && (!drafter || mode === "text" || mode === "prediction" || (mode === "verifierOnly" && !sendTokenIds));
     const fimLayout: VerifierFimLayout = sendsText
-      ? await resolveVerifierFimLayout(client, drafter.fimMarkers, options.signal)
+      ? await resolveVerifierFimLayout(client, drafter ? drafter.fimMarkers : "no drafter", options.signal)
       : { layout: undefined, note: drafter && !drafter.fimMarkers ? PREFIX_ONLY_NOTE : undefined };
     return new SpeculativeEngine(mode, configuration, { drafter, client, owned: options.owned ?? [] }, options, sendTokenIds, resolved, verifierEngine, fimLayout);
   }
@@ -193,7 +193,7 @@ export class SpeculativeEngine implements CompletionSource {
   promptFor(prefix: string, suffix: string, maxTokens = 0): CompletionPrompt {
     const window = this.#budget.windowOptions(this.options.promptWindow ?? {}, maxTokens, this.options.k);
     const { drafter } = this.parts;
-    return drafter ? buildCompletionPrompt(prefix, suffix, drafter, window, this.fimLayout.layout) : buildTextOnlyPrompt(prefix, suffix, window, this.#budget);
+    return drafter ? buildCompletionPrompt(prefix, suffix, drafter, window, this.fimLayout.layout) : buildTextOnlyPrompt(prefix, suffix, window, this.#budget, this.fimLayout.layout === undefined ? DEFAULT_FIM_LAYOUT : this.fimLayout.layout);
   }
 
   /**

@@ -3,7 +3,8 @@ import { FIM_DIALECTS, PREFIX_ONLY_NOTE, type FimMarkers, type FimTriple } from 
 import { tokenizerRoutes } from "../verifier/protocols/protocolResolution.js";
 import type { TokenVerifier } from "../verifier/protocols/tokenVerifier.js";
 import type { VerifierClient } from "../verifier/verifierClient.js";
-import { VerifierRequestError } from "../verifier/verifierRequestError.js";
+import { isAbortError } from "../util/abort.js";
+import { DisposedError } from "../util/disposedError.js";
 import { VerifierResponseError } from "../verifier/verifierResponseError.js";
 import { verifierTokenize } from "./loops/sharedTokenizer.js";
 
@@ -38,9 +39,8 @@ async function firstReadSpelling(client: VerifierClient, spellings: readonly Fim
       for (const spelling of spellings) if (await verifierReadsFimMarkers(spelling, route, signal)) return spelling;
       return null;
     } catch (error) {
-      // This route cannot tokenize here (no echo, no /tokenize): the next may.
-      if (error instanceof VerifierRequestError || error instanceof VerifierResponseError) continue;
-      throw error;
+      // This route cannot tokenize here (no echo, no /tokenize, a fault): the next may; the check never fails an engine.
+      if (isAbortError(error) || error instanceof DisposedError) throw error;
     }
   }
   return undefined;
