@@ -4,6 +4,8 @@ import type { ResolvedModelEntry } from "../modelFiles/modelManifest.js";
 export interface BenchVerifier extends AsyncDisposable {
   url: string;
   modelId: string;
+  /** What the profile's validity key names: default the embedded target's id and hash. */
+  identity?: string;
 }
 
 /**

@@ -74,7 +74,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
           await runCondition(condition, {
             drafterSpecs,
             drafters,
-            verifier: { baseUrl: verifier.url, model: verifier.modelId, identity: `embedded:${options.target.id}@${options.target.sha256}` },
+            verifier: { baseUrl: verifier.url, model: verifier.modelId, identity: verifier.identity ?? `embedded:${options.target.id}@${options.target.sha256}` },
             workload,
             prices,
             meter,

@@ -8,7 +8,8 @@ import { runBench, type BenchPlan } from "../bench/runBench.js";
 import type { CliCommand } from "./cliCommand.js";
 import { familyModels, startFamilyVerifierProcess } from "./familySetup.js";
 import { integerFlag, parseFlags } from "./parseFlags.js";
-import { MODELS_DIR_FLAG, modelsDirFromFlags } from "./verifierFlags.js";
+import { UsageError } from "./usageError.js";
+import { MODELS_DIR_FLAG, modelsDirFromFlags, VERIFIER_ENDPOINT_FLAGS } from "./verifierFlags.js";
 
 export const DEFAULT_BENCH_DIR = "bench/results";
 
@@ -54,6 +55,8 @@ export const benchCommand: CliCommand = {
   summary: "benchmark verifier-only, drafter-only, the popular default, the picks and the oracle under RTT 0/25/100 ms; write JSON + Markdown with charts",
   usage:
     "usage: configspec bench [--smoke] [--out DIR] [--corpus DIR] [--models DIR] [--prompts N] [--max-tokens M] [--passes N]\n" +
+    "                        [--verifier-url URL --verifier-model NAME]   a running engine (llama-server, vLLM) serving the family's target;\n" +
+    "                        its speed is what it is, so only the as-is conditions run\n" +
     "       configspec bench --from RESULT.json   re-render the Markdown report and charts of a result (nothing measured)",
   async run(argv) {
     const flags = parseFlags(argv, {
@@ -61,6 +64,8 @@ export const benchCommand: CliCommand = {
       out: { type: "string" },
       corpus: { type: "string" },
       ...MODELS_DIR_FLAG,
+      "verifier-url": VERIFIER_ENDPOINT_FLAGS["verifier-url"],
+      "verifier-model": VERIFIER_ENDPOINT_FLAGS["verifier-model"],
       prompts: { type: "string" },
       "max-tokens": { type: "string" },
       passes: { type: "string" },
@@ -69,8 +74,12 @@ export const benchCommand: CliCommand = {
     const started = performance.now();
     const log = (line: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
     const base = flags.smoke ? smokePlan() : fullPlan();
+    const engineUrl = flags["verifier-url"];
+    if (engineUrl !== undefined && !flags["verifier-model"]) throw new UsageError("--verifier-url needs --verifier-model");
     const plan: BenchPlan = {
       ...base,
+      // A running engine cannot be slowed down to emulate a larger model.
+      conditions: engineUrl === undefined ? base.conditions : base.conditions.filter((c) => c.stepMs === 0),
       prompts: integerFlag(flags.prompts, "prompts", { min: 1, fallback: base.prompts }),
       maxTokens: integerFlag(flags["max-tokens"], "max-tokens", { min: 2, fallback: base.maxTokens }),
       passes: integerFlag(flags.passes, "passes", { min: 1, fallback: base.passes }),
@@ -89,7 +98,10 @@ export const benchCommand: CliCommand = {
       drafters,
       corpusDir: flags.corpus === undefined ? undefined : resolve(flags.corpus),
       log,
-      startVerifier: (model, stepMs) => startFamilyVerifierProcess(model, { stepDelayMs: stepMs }),
+      startVerifier: (model, stepMs) =>
+        engineUrl === undefined
+          ? startFamilyVerifierProcess(model, { stepDelayMs: stepMs })
+          : Promise.resolve({ url: engineUrl, modelId: flags["verifier-model"]!, identity: engineUrl, [Symbol.asyncDispose]: async () => {} }),
     });
     const dir = resolve(flags.out ?? DEFAULT_BENCH_DIR);
     const name = `${stamp(new Date(result.createdAt))}${plan.smoke ? "-smoke" : ""}`;

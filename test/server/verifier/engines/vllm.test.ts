@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { contextWindowFromError } from "../../../../server/prompt/contextWindow.js";
 import { detectVerifierProtocols } from "../../../../server/verifier/protocols/protocolDetection.js";
+import { VerifierRequestError } from "../../../../server/verifier/verifierRequestError.js";
+import { corpusPrompts, REFERENCE_SEED } from "../../../helpers/speculativeFixture.js";
 import { SpeculativeEngine } from "../../../../server/engine/speculativeEngine.js";
 import { bundledFamily } from "../../../helpers/bundledFamily.js";
 import { vllmForFile } from "../../../helpers/realEngines.js";
@@ -40,8 +43,29 @@ describe("vLLM", () => {
     assert.ok(grid.accepted > 0, "drafts were accepted");
   });
 
+  test("a prompt past max_model_len: vLLM's own 400 names the window, and the engine cuts the prompt to fit it", async () => {
+    const [cut] = await corpusPrompts(1, REFERENCE_SEED);
+    const longPrefix = `${cut.prefix}\n`.repeat(Math.ceil(40_000 / cut.prefix.length));
+    const refused = await client
+      .completions({ model: client.model, prompt: longPrefix, max_tokens: 1, temperature: 0 }, new AbortController().signal, (json) => json)
+      .then(() => undefined, (error: unknown) => error);
+    assert.ok(refused instanceof VerifierRequestError, `expected a VerifierRequestError, got ${String(refused)}`);
+    assert.equal(refused.status, 400);
+    assert.equal(contextWindowFromError(refused.message), 2048, refused.message);
+    const wide = { prefixLines: 100_000, suffixLines: 8, maxPrefixTokens: 6_000, maxSuffixTokens: 64 };
+    const engine = await SpeculativeEngine.create({ k: 4, drafter: drafters[0], verifier: client, protocol: "auto", promptWindow: wide });
+    try {
+      const output = await engine.complete({ prefix: longPrefix, suffix: cut.suffix, languageId: "", maxTokens: 8, signal: new AbortController().signal, documentKey: "long" });
+      assert.ok(output.stats.rounds > 0 && output.stats.usage.promptTokens > 0, JSON.stringify(output.stats));
+    } finally {
+      await engine.dispose();
+    }
+  });
+
   // Measured, not asserted: the text loop (a drafter with another tokenizer, drafts verified as
-  // text through echo + logprobs) is not exact against vLLM yet; the count is reported per run.
+  // text through echo + logprobs) differs where the verifier's greedy tokens are not how its own
+  // tokenizer splits the same text (BPE output that re-tokenizes differently), which a verifier
+  // judging text cannot see; every round must still complete, and the count is reported per run.
   test("a drafter with another tokenizer verifies as text on vLLM (mismatches counted)", async (t) => {
     const family = await bundledFamily();
     const other = drafters.filter((d) => family.drafters.find((e) => e.id === d.id)?.training?.tokenizer !== family.target.training?.tokenizer);
