@@ -29,6 +29,7 @@ import { parseArgs } from "node:util";
 import { startLlamaServer, type RunningEngine } from "./engines/engineProcess.js";
 import { typeRegion } from "../server/bench/typing/lspTypist.js";
 import { startLatencyProxy, type LatencyProxy } from "../server/bench/typing/latencyProxy.js";
+import { firstLinePredictionOfRow } from "../server/bench/typing/firstLinePredictionCheck.js";
 import { losslessCheckOf, typingMetricsOf, type Sitting } from "../server/bench/typing/typingMetrics.js";
 import { typingReportOf } from "../server/bench/typing/typingReport.js";
 import { TypingResultSchema, type TypingCondition, type TypingResult, type TypingRow } from "../server/bench/typing/typingSchema.js";
@@ -169,7 +170,7 @@ async function startTarget(condition: { stepMs: number }, draft?: { model: strin
 }
 
 /** Runs one configuration: a fresh daemon (and a fresh verifier: its prefix cache must not remember the previous row's typing). */
-async function runRow(plan: RowPlan, condition: { rttMs: number; stepMs: number }, reference: Sitting[] | undefined): Promise<{ row: TypingRow; sittings: Sitting[] }> {
+async function runRow(plan: RowPlan, condition: { rttMs: number; stepMs: number }, reference: Sitting[] | undefined, conditionProfile: string | undefined): Promise<{ row: TypingRow; sittings: Sitting[] }> {
   const rowStarted = performance.now();
   let verifier: Target | undefined;
   let proxy: LatencyProxy | undefined;
@@ -225,6 +226,8 @@ async function runRow(plan: RowPlan, condition: { rttMs: number; stepMs: number 
       load: load(),
       wallMs: Math.round(performance.now() - rowStarted),
       problems: daemon.logs.filter((l) => l.type <= 2).slice(0, 5).map((l) => l.message.slice(0, 300)),
+      // Co-located speculation happens inside the engine: the model does not describe it.
+      firstLinePrediction: plan.configuration.kind === "colocated" ? null : await firstLinePredictionOfRow({ profilePath: conditionProfile, active, verified: plan.configuration.verified, sittings, debounceMs }),
     };
     if (plan.usesVerifier && (row.metrics.failedRequests > 0 || row.metrics.shownPerPause === 0) && verifier?.log) {
       log(`  ${plan.label}: the engine's log (tail):\n${verifier.log().slice(-1500)}`);
@@ -312,6 +315,7 @@ try {
       log(`condition RTT ${rttMs} ms, ${engine === "embedded" ? `step ${stepMs} ms` : `${engine} as it is`}`);
       const plans: RowPlan[] = [];
       let picks: TypingCondition["picks"] = null;
+      let conditionProfile: string | undefined;
       let profileWallMs: number | null = null;
       let colocated: TypingCondition["colocated"] = null;
       const allDrafters = family.drafters.map((d) => d.absolutePath);
@@ -337,6 +341,7 @@ try {
           });
         } else if (kind === "pick") {
           const profiled = await profileCondition(condition, workDir);
+          conditionProfile = profiled.profilePath;
           profileWallMs = Math.round(profiled.wallMs);
           picks = Object.fromEntries(Object.entries(profiled.picks).map(([objective, pick]) => [objective, { drafterId: pick.drafterId, k: pick.k, explanation: pick.explanation }]));
           log(`  picks: ${Object.entries(picks).map(([o, p]) => `${o} ${p.drafterId ?? "verifier-only"} K=${p.k}`).join(", ")} (${Math.round(profiled.wallMs / 1000)} s)`);
@@ -377,7 +382,7 @@ try {
       const rows: TypingRow[] = [];
       let reference: Sitting[] | undefined;
       for (const plan of plans) {
-        const { row, sittings } = await runRow(plan, condition, reference);
+        const { row, sittings } = await runRow(plan, condition, reference, conditionProfile);
         if (plan.configuration.kind === "verifier-only") reference = sittings;
         rows.push(row);
       }

@@ -53,6 +53,28 @@ export function latencyTableOf(result: TypingResult): string {
   return lines.join("\n");
 }
 
+/** Per configuration of a condition: the predicted time to the first line (80% interval) against the pauses' measurements; empty when nothing was predicted. */
+export function predictionTableOf(condition: TypingCondition): string[] {
+  const rows = condition.rows.flatMap((row) => (row.firstLinePrediction ? [{ row, check: row.firstLinePrediction }] : []));
+  if (rows.length === 0) return [];
+  const lines = [
+    "Predicted time to the first verified line (the profile's, plus the debounce) against keystroke → suggestion at each pause (target: median |error| ≤ 20%, coverage 70–90%):",
+    "",
+    "| configuration | predicted ms (80% interval) | measured p50 | median \|error\| | inside the interval | pauses judged |",
+    "|---|---:|---:|---:|---:|---:|",
+  ];
+  for (const { row, check } of rows) {
+    const first = check.pauses[0];
+    const predicted = first ? `${first.predictedMs}${first.low === null || first.high === null ? "" : ` (${first.low}–${first.high})`}` : "—";
+    lines.push(
+      `| ${row.label} | ${predicted} | ${ms(row.metrics.latencyMs.p50)} | ${check.medianAbsError === null ? "—" : share(check.medianAbsError)} | ` +
+        `${check.coverage === null ? "no interval" : share(check.coverage)} | ${check.judged} of ${check.pauses.length} |`,
+    );
+  }
+  lines.push("");
+  return lines;
+}
+
 export function typingReportOf(result: TypingResult): string {
   const out: string[] = [
     `# Typing benchmark ${result.date}${result.smoke ? " (smoke)" : ""}`,
@@ -102,6 +124,7 @@ export function typingReportOf(result: TypingResult): string {
           `${m.perHundredChars.cachedTokens === undefined ? "—" : Math.round(m.perHundredChars.cachedTokens)} | ${Math.round(m.perHundredChars.completionTokens)} | ${lossless(row)} | ${row.load.join(" ")} |`,
       );
     }
+    out.push("", ...predictionTableOf(condition));
     const examples = condition.rows.flatMap((r) => (r.lossless?.examples ?? []).filter(() => r.configuration.verified).map((e) => ({ ...e, label: r.label })));
     if (examples.length > 0) {
       out.push("", "Suggestions that differ from verifier-only's at the same pause:", "");

@@ -47,6 +47,24 @@ export const TypingConfigurationSchema = z.object({
   verified: z.boolean(),
 });
 
+/** Every pause's predicted time to the first verified line (with its 80% interval) beside the measured keystroke → suggestion. */
+export const FirstLinePredictionCheckSchema = z.object({
+  pauses: z.array(
+    z.object({
+      file: z.string(),
+      keystroke: z.number().int(),
+      predictedMs: z.number(),
+      low: z.number().nullable(),
+      high: z.number().nullable(),
+      /** Null where no suggestion was shown at the pause. */
+      measuredMs: z.number().nullable(),
+    }),
+  ),
+  judged: z.number().int(),
+  medianAbsError: z.number().nullable(),
+  coverage: z.number().min(0).max(1).nullable(),
+});
+
 export const TypingRowSchema = z.object({
   label: z.string(),
   configuration: TypingConfigurationSchema,
@@ -60,6 +78,8 @@ export const TypingRowSchema = z.object({
   wallMs: z.number(),
   /** The daemon's first warnings and errors during the row (why a request failed). */
   problems: z.array(z.string()),
+  /** The profile's first-line prediction checked at every pause; null where the condition was not profiled or the model does not describe the row (co-located); absent in older results. */
+  firstLinePrediction: FirstLinePredictionCheckSchema.nullable().optional(),
 });
 
 export const TypingConditionSchema = z.object({

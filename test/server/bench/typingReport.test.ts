@@ -2,7 +2,7 @@
 // are recorded and tabled beside the others; results from before --engine still read.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { latencyTableOf, typingReportOf } from "../../../server/bench/typing/typingReport.js";
+import { latencyTableOf, predictionTableOf, typingReportOf } from "../../../server/bench/typing/typingReport.js";
 import { TypingResultSchema, type TypingResult, type TypingRow } from "../../../server/bench/typing/typingSchema.js";
 
 function rowOf(label: string, configuration: TypingRow["configuration"], p50: number): TypingRow {
@@ -70,6 +70,21 @@ describe("typing bench report", () => {
     assert.match(report, /## RTT 25 ms, llama-server as-is/);
     assert.match(report, /Co-located speculation: llama-server with draft-a beside the target \(`-md`, `--spec-draft-n-max 4`; the latency pick's drafter\)/);
     assert.match(report, /\| co-located \(llama-server -md draft-a K=4\) \| 250 \| 260 \| 270 \| 0\.83× \|.*\| 3\/3 \|/);
+  });
+
+  it("tables the first-line prediction per configuration: predicted with its interval, measured p50, median |error|, coverage", () => {
+    const result = resultOf("embedded");
+    const condition = result.conditions[0];
+    const pauses = [180, 240, null].map((measuredMs, keystroke) => ({ file: "a.ts", keystroke, predictedMs: 210, low: 170, high: 230, measuredMs }));
+    condition.rows[1].firstLinePrediction = { pauses, judged: 2, medianAbsError: 0.143, coverage: 0.5 };
+    condition.rows[0].firstLinePrediction = { pauses: pauses.map((p) => ({ ...p, low: null, high: null })), judged: 2, medianAbsError: 0.4, coverage: null };
+    const parsed = TypingResultSchema.parse(JSON.parse(JSON.stringify(result)));
+    const table = predictionTableOf(parsed.conditions[0]);
+    assert.ok(table.includes("| verifier-only (streamed) | 210 | 300 | 40% | no interval | 2 of 3 |"), table.join("\n"));
+    assert.ok(table.includes("| pick latency (draft-a K=4) | 210 (170–230) | 200 | 14% | 50% | 2 of 3 |"), table.join("\n"));
+    assert.ok(typingReportOf(parsed).includes(table.join("\n")));
+    // A condition nobody predicted (not profiled) gets no table, and results from before the check still read.
+    assert.deepEqual(predictionTableOf(parsed.conditions[1]), []);
   });
 
   it("reads results from before --engine as the embedded verifier's", () => {
