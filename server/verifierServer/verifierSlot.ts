@@ -57,7 +57,8 @@ function toPrediction(output: ControlledEvaluateIndexOutput | undefined, followe
 
 /**
  * One sequence of the verifier's context with a mirror of what its KV cache holds: the
- * evaluated tokens, and per position the prediction computed there (argmax, and logprobs when
+ * evaluated tokens (a cut can leave the KV of the last few to the next evaluation, see
+ * {@link truncate}), and per position the prediction computed there (argmax, and logprobs when
  * they were asked for). The mirror is what makes prefix reuse exact: a later request reuses
  * a position only if its tokens match and the prediction kept there answers what it needs.
  */
@@ -85,7 +86,7 @@ export class VerifierSlot {
     checkBlockLevels(blockLevels);
   }
 
-  /** The tokens in the KV cache, in order. */
+  /** The evaluated tokens, in order. */
   get tokens(): readonly Token[] {
     return this.evaluated;
   }
