@@ -3,7 +3,9 @@ import { after, test } from "node:test";
 import { Drafter } from "../../../server/drafter/drafter.js";
 import { SpeculativeEngine } from "../../../server/engine/speculativeEngine.js";
 import { resolveVerifierFimLayout, verifierReadsFimMarkers } from "../../../server/engine/verifierFimLayout.js";
+import { drafterProbeText } from "../../../server/engine/loops/sharedTokenizer.js";
 import { PREFIX_ONLY_NOTE } from "../../../server/prompt/fimDialect.js";
+import { TokenizerMismatchError } from "../../../server/verifier/protocols/tokenizerMismatchError.js";
 import { tokenizerRoutes } from "../../../server/verifier/protocols/protocolResolution.js";
 import { VerifierClient } from "../../../server/verifier/verifierClient.js";
 import type { RunningEngine } from "../../../scripts/engines/engineProcess.js";
@@ -92,4 +94,19 @@ test("verifier-only without a drafter: the FIM text is in the dialect the verifi
       await engine.dispose();
     }
   }
+});
+
+test("drafting: the same dialect exchanges ids (the shared-tokenizer probe spells the drafter's own markers); another dialect on llama-server, which takes no text drafts, is refused", async () => {
+  assert.ok(drafterProbeText(deepseekDrafter).startsWith("<｜fim▁begin｜>"));
+  const engine = await SpeculativeEngine.create({ k: 2, drafter: deepseekDrafter, verifier: deepseekClient, protocol: "auto" });
+  try {
+    assert.equal(engine.mode, "tokenIds");
+    assert.equal(engine.promptNote, undefined);
+    const prompt = engine.promptFor("def f(x):\n    return ", "\n");
+    assert.equal(prompt.tokens[0], deepseek.ids!.prefix);
+    assert.equal(prompt.tokens.at(-1), deepseek.ids!.middle);
+  } finally {
+    await engine.dispose();
+  }
+  await assert.rejects(SpeculativeEngine.create({ k: 2, drafter: qwenDrafter, verifier: deepseekClient, protocol: "auto" }), TokenizerMismatchError);
 });
