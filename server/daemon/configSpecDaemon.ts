@@ -84,7 +84,7 @@ export class ConfigSpecDaemon {
       renderProfileCharts: options.renderProfileCharts,
       log: this.#log,
       reprofile: new BackgroundReprofile({
-        run: (signal, onProgress) => this.#measureProfile(signal, ({ message }) => onProgress(message)).then(() => undefined),
+        run: (signal, onProgress) => this.#measureProfile(signal, ({ message }) => onProgress(message)).then(() => void this.#reselect()),
         status: (message) => this.#status.problem("reprofile", "info", message),
         log: this.#log,
       }),
