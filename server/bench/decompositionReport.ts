@@ -19,6 +19,7 @@ export interface DecompositionGroup {
   configurations: number;
   terms: Record<Term, TermSummary>;
   completionTokens: { predicted: number; measured: number };
+  cachedShare: { predicted: number; measured: number };
   tokensPerRound: { predicted: number; measured: number };
   contextTokens: { predicted: number; measured: number };
   totalMsPerToken: { predicted: number; measured: number };
@@ -51,7 +52,7 @@ export function decompositionGroups(rows: readonly ValidationRow[]): Decompositi
         },
       ]),
     ) as Record<Term, TermSummary>;
-    return [{ group, configurations: members.length, terms, completionTokens: pair((d) => d.completionTokens), tokensPerRound: pair((d) => d.tokensPerRound), contextTokens: pair((d) => d.contextTokens), totalMsPerToken: pair((d) => d.totalMsPerToken) }];
+    return [{ group, configurations: members.length, terms, completionTokens: pair((d) => d.completionTokens), cachedShare: pair((d) => d.cachedShare), tokensPerRound: pair((d) => d.tokensPerRound), contextTokens: pair((d) => d.contextTokens), totalMsPerToken: pair((d) => d.totalMsPerToken) }];
   });
 }
 
@@ -66,6 +67,9 @@ export function decompositionText(rows: readonly ValidationRow[]): string[] {
       lines.push(`| ${TERM_DESCRIPTIONS[term]} | ${num(t.predicted)} | ${num(t.measured)} | ${num(t.predictedMsPerToken)} | ${num(t.measuredMsPerToken)} |`);
     }
     lines.push(`| tokens per completion (stop rules / budget) | ${num(g.completionTokens.predicted)} | ${num(g.completionTokens.measured)} | | |`);
+    if (Number.isFinite(g.cachedShare.predicted) || Number.isFinite(g.cachedShare.measured)) {
+      lines.push(`| verifier prefix-cache hits, share of round input | ${num(g.cachedShare.predicted)} | ${num(g.cachedShare.measured)} | | |`);
+    }
     lines.push(`| tokens per request (acceptance curve) | ${num(g.tokensPerRound.predicted)} | ${num(g.tokensPerRound.measured)} | | |`);
     lines.push(`| mean context, tokens | ${num(g.contextTokens.predicted)} | ${num(g.contextTokens.measured)} | | |`);
     lines.push(`| total = 1000 / goodput | | | ${num(g.totalMsPerToken.predicted)} | ${num(g.totalMsPerToken.measured)} |`);

@@ -60,6 +60,7 @@ export function mixCompletions(parts: readonly { completion: CompletionEstimate;
     billed: { inputTokens: mean((c) => c.billed.inputTokens), cachedTokens: mean((c) => c.billed.cachedTokens), outputTokens: mean((c) => c.billed.outputTokens) },
     draftingWatts: first.draftingWatts,
     firstRoundMs: mean((c) => c.firstRoundMs),
+    verifierPrefillMs: mean((c) => c.verifierPrefillMs),
   };
 }
 

@@ -199,6 +199,7 @@ function speculativeCompletion(profile: Profile, configuration: Configuration, c
     },
     draftingWatts: draftingWattsFor(profile, drafter, threads),
     firstRoundMs: first.draftMs + first.verifyMs,
+    verifierPrefillMs: 0,
   };
 }
 
@@ -215,6 +216,7 @@ function verifierOnlyCompletion(profile: Profile, conditions: Conditions, rttMs:
   const M = stopAt;
   const P = conditions.promptTokens;
   const decode = (atStopLength ? profile.completionLength?.verifierOnlyMsPerToken : undefined) ?? verifier.generateMsPerToken;
+  const prefillMs = verifierPrefillMsFor(verifier.prefillMs, P);
   return {
     tokens: M,
     tokensPerRound: M,
@@ -225,12 +227,13 @@ function verifierOnlyCompletion(profile: Profile, conditions: Conditions, rttMs:
     rounds: 1,
     time: {
       draftMs: 0,
-      verifyMs: verifierPrefillMsFor(verifier.prefillMs, P) + (M - 1) * meanOf(decode),
+      verifyMs: prefillMs + (M - 1) * meanOf(decode),
       networkMs: rttMs,
     },
     billed: { inputTokens: P, cachedTokens: P * verifier.billing.fit.cachedInputFraction, outputTokens: M },
     draftingWatts: 0,
     firstRoundMs: 0,
+    verifierPrefillMs: prefillMs,
   };
 }
 
@@ -262,6 +265,7 @@ function drafterOnlyCompletion(profile: Profile, configuration: Configuration, c
     billed: { inputTokens: 0, cachedTokens: 0, outputTokens: 0 },
     draftingWatts: draftingWattsFor(profile, drafter, configuration.threads),
     firstRoundMs: 0,
+    verifierPrefillMs: 0,
   };
 }
 
@@ -289,6 +293,7 @@ function summarize(profile: Profile, configuration: Configuration, kind: Configu
     budgetTokens,
     lengthSource,
     firstRoundMs: completion.firstRoundMs,
+    verifierPrefillMs: completion.verifierPrefillMs,
     tokensPerRound: completion.tokensPerRound,
     rounds: completion.rounds,
     roundMs: completionMs / completion.rounds,

@@ -43,6 +43,8 @@ export interface CompletionEstimate {
   draftingWatts: number;
   /** The first round's extra at a new cursor position, inside `time` already (0 without the profile's term). */
   firstRoundMs: number;
+  /** The verifier's prompt processing of verifier-only's one request, inside `time.verifyMs` already (0 for the other kinds). */
+  verifierPrefillMs: number;
 }
 
 export interface Prediction {
@@ -58,6 +60,8 @@ export interface Prediction {
   lengthSource: "stopRules" | "maxTokens";
   /** The first round's extra at a new cursor position, ms per completion, inside `time` already. */
   firstRoundMs: number;
+  /** Verifier-only's prompt processing, ms per completion, inside `time.verifyMs` already (0 for the other kinds). */
+  verifierPrefillMs: number;
   /** Tokens per request/step: E[K] (speculative), M (verifier-only, one streamed request), 1 (drafter-only). */
   tokensPerRound: number;
   /** Requests (rounds) per completion; drafter steps for drafter-only. */

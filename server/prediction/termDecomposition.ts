@@ -16,6 +16,7 @@ export const TERMS = [
   "rtt",
   "loop",
   "firstRound",
+  "prefill",
   "completion",
 ] as const;
 export type Term = (typeof TERMS)[number];
@@ -27,6 +28,7 @@ export const TERM_DESCRIPTIONS: Readonly<Record<Term, string>> = {
   rtt: "network round trip per request (ms/request)",
   loop: "between calls in a round: the loop's own work (ms/round)",
   firstRound: "first round at a new cursor position: extra over a later round (ms/completion)",
+  prefill: "verifier prefill of verifier-only's stream: first bytes less the round trip (ms/request)",
   completion: "outside the rounds: prompt building, drafter prefill (ms/completion)",
 };
 
@@ -43,6 +45,8 @@ export interface Decomposition {
   terms: Record<Term, TermFigures>;
   /** Tokens per completion: the expected length under the stop rules (or the budget) vs measured. */
   completionTokens: { predicted: number; measured: number };
+  /** Share of the verification rounds' input the verifier served from its prefix cache: the billing fit's vs the rounds' `usage`. */
+  cachedShare: { predicted: number; measured: number };
   /** E[tokens per request] from the acceptance curve vs measured tokens / requests. */
   tokensPerRound: { predicted: number; measured: number };
   /** Mean context (tokens before the drafts) the prediction assumed vs the rounds saw. */
@@ -58,7 +62,15 @@ export interface TracedCompletion {
   startMs: number;
   endMs: number;
   drafts: readonly { startMs: number; endMs: number; contextTokens: number; tokenMs: readonly number[] }[];
-  verifierCalls: readonly { startMs: number; endMs: number; kind: "verify" | "generate"; contextTokens: number }[];
+  verifierCalls: readonly {
+    startMs: number;
+    endMs: number;
+    kind: "verify" | "generate";
+    contextTokens: number;
+    /** A stream's first body bytes. */
+    firstByteMs?: number;
+    stats?: { usage: { promptTokens: number; cachedTokens: number } };
+  }[];
 }
 
 export interface MeasuredCompletion {
@@ -121,6 +133,9 @@ export function decomposeCompletions(prediction: Prediction, completions: readon
   const perM = (ms: number) => ms / M;
 
   const networkMs = requests * rttMs;
+  const prefills = calls.flatMap((c) => (c.kind === "generate" && c.firstByteMs !== undefined ? [c.firstByteMs - c.startMs - rttMs] : []));
+  const billedRounds = calls.filter((c) => c.kind === "verify" && (c.stats?.usage.promptTokens ?? 0) > 0);
+  const measuredCached = sum(billedRounds.map((c) => c.stats?.usage.cachedTokens ?? 0)) / sum(billedRounds.map((c) => c.stats?.usage.promptTokens ?? 0));
   const verifyMs = callWall - networkMs;
   const terms: Record<Term, TermFigures> = {
     draftPerToken: {
@@ -153,6 +168,13 @@ export function decomposeCompletions(prediction: Prediction, completions: readon
       predictedMsPerToken: 0,
       measuredMsPerToken: perToken(loopMs),
     },
+    prefill: {
+      predicted: prediction.kind === "verifier-only" ? prediction.verifierPrefillMs : NaN,
+      measured: prefills.length > 0 ? mean(prefills) : NaN,
+      // Inside the verify term on both sides.
+      predictedMsPerToken: 0,
+      measuredMsPerToken: 0,
+    },
     firstRound: {
       predicted: prediction.kind === "speculative" ? prediction.firstRoundMs : NaN,
       measured: firstExtra,
@@ -172,6 +194,10 @@ export function decomposeCompletions(prediction: Prediction, completions: readon
   return {
     terms,
     completionTokens: { predicted: M, measured: completions.length > 0 ? tokens / completions.length : NaN },
+    cachedShare: {
+      predicted: prediction.kind === "speculative" && prediction.billed.inputTokens > 0 ? prediction.billed.cachedTokens / prediction.billed.inputTokens : NaN,
+      measured: billedRounds.length > 0 ? measuredCached : NaN,
+    },
     // Drafter-only's "round" here is a draft call (a chunk), on both sides.
     tokensPerRound: { predicted: prediction.kind === "drafter-only" ? M / prediction.draftCalls : prediction.tokensPerRound, measured: rounds > 0 ? tokens / rounds : NaN },
     contextTokens: { predicted: predictedContext(prediction), measured: contexts.length > 0 ? mean(contexts) : NaN },

@@ -28,6 +28,8 @@ export interface VerifierCallTrace {
   /** Tokens before the drafts (the prompt for a generation). */
   contextTokens: number;
   stats: VerifierCallStats;
+  /** A stream's first body bytes (performance.now()): its time to first token, the verifier's prefill. */
+  firstByteMs?: number;
 }
 
 /** Every drafter and verifier call of one completion, in order, with the completion's own span. */
@@ -97,8 +99,10 @@ export class CallRecorder {
           const opened = await transport.openStream(...args);
           const usage = { promptTokens: 0, cachedTokens: 0, completionTokens: 0 };
           // endMs −1: set when the completion ends (see end()); the stream is consumed until then.
-          this.#open?.verifierCalls.push({ startMs, endMs: -1, kind: "generate", k: 0, contextTokens: streamedPromptTokens(args[2]), stats: { ...opened.timing, usage } });
-          return opened;
+          const call: VerifierCallTrace = { startMs, endMs: -1, kind: "generate", k: 0, contextTokens: streamedPromptTokens(args[2]), stats: { ...opened.timing, usage } };
+          if (!this.#open) return opened;
+          this.#open.verifierCalls.push(call);
+          return { ...opened, value: markingFirstByte(opened.value, (ms) => (call.firstByteMs ??= ms)) };
         },
       }),
       generate: async (request: Parameters<VerifierClient["generate"]>[0]) => {
@@ -110,6 +114,20 @@ export class CallRecorder {
       },
     });
   }
+}
+
+/** The same response, calling `onFirstByte` when its body's first bytes arrive (headers come before the prefill). */
+function markingFirstByte(response: Response, onFirstByte: (ms: number) => void): Response {
+  if (!response.body) return response;
+  const marked = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        onFirstByte(performance.now());
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  return new Response(marked, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 /** Prompt tokens of a streamed request's body (0 when sent as text). */
