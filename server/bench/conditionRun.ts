@@ -1,6 +1,7 @@
 import type { Drafter } from "../drafter/drafter.js";
 import { configurationLabel, drafterOnlyConfiguration, sameConfiguration, verifierOnlyConfiguration, type Configuration } from "../prediction/configuration.js";
 import { predict } from "../prediction/performanceModel.js";
+import type { ConditionsInput } from "../prediction/conditions.js";
 import type { PowerMeter } from "../profiler/power/powerMeter.js";
 import { runProfile, type ProfileDrafterSpec } from "../profiler/profileRunner.js";
 import { ProfileSchema, type PriceTable, type Profile } from "../profile/profileSchema.js";
@@ -40,7 +41,7 @@ export interface ConditionSettings {
 
 const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
 
-function rowJson(row: MeasuredRow, profile: Profile, conditions: { promptTokens: number; maxTokens: number }): MeasuredRowJson {
+function rowJson(row: MeasuredRow, profile: Profile, conditions: ConditionsInput): MeasuredRowJson {
   let predicted: MeasuredRowJson["predicted"] = null;
   try {
     const p = predict(profile, row.configuration, conditions);
@@ -84,7 +85,8 @@ export async function runCondition(condition: BenchCondition, settings: Conditio
     },
   });
   const profile = ProfileSchema.parse(run.profile);
-  const conditions = { promptTokens: workload.meanPromptTokens, maxTokens: workload.maxTokens };
+  // The bench measures fixed-length completions (no stop rules), so it predicts them too.
+  const conditions = { promptTokens: workload.meanPromptTokens, maxTokens: workload.maxTokens, completionLength: "maxTokens" as const };
   const selection = selectConfigurations(profile, { conditions, allowUnverified: false });
   const picks = Object.fromEntries(OBJECTIVES.map((o) => [o, selection.picks[o].choice.configuration])) as Record<Objective, Configuration>;
   log(`[${condition.id}] picks: ${OBJECTIVES.map((o) => `${o} ${selection.picks[o].choice.label}`).join(", ")}`);
