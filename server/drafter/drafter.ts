@@ -1,7 +1,7 @@
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import { DEFAULT_THREADS } from "../llama/sharedLlama.js";
 import { loadModel, type LoadModelOptions } from "../modelFiles/modelLoader.js";
-import { readFimMarkers, type FimMarkers } from "../prompt/fimDialect.js";
+import { readFimMarkers, type FimMarkers, type FimTriple } from "../prompt/fimDialect.js";
 import { throwIfAborted } from "../util/abort.js";
 import { DisposedError } from "../util/disposedError.js";
 
@@ -34,11 +34,7 @@ export interface Draft {
 }
 
 /** The FIM token ids when the model has all three, else undefined (prefix-only prompts). */
-export interface FimTokens {
-  prefix: Token;
-  suffix: Token;
-  middle: Token;
-}
+export type FimTokens = FimTriple<Token>;
 
 /**
  * A drafter model with one KV-cached sequence per document: each request only evaluates

@@ -68,6 +68,7 @@ export async function resolveVerifierFimLayout(client: VerifierClient, drafterMa
   if (read === null) return { layout: null, note: `prefix-only prompt: the verifier's tokenizer has no FIM tokens (${asked.prefix} and the other dialects' are plain text to it)` };
   if (read === own[0]) return { layout: undefined, note: undefined };
   const layout = layoutOf(read);
-  const theirs = drafterMarkers === "no drafter" ? "" : `, not the drafter's ${drafterMarkers.dialect.name} ${drafterMarkers.texts.prefix}`;
-  return { layout, note: `the verifier is sent FIM text in its own ${layout.dialect.name} dialect (${read.prefix}${theirs})` };
+  // Without a drafter the verifier's own dialect is simply the prompt's: nothing departs from a drafter's.
+  if (drafterMarkers === "no drafter") return { layout, note: undefined };
+  return { layout, note: `the verifier is sent FIM text in its own ${layout.dialect.name} dialect (${read.prefix}, not the drafter's ${drafterMarkers.dialect.name} ${drafterMarkers.texts.prefix})` };
 }
