@@ -2,14 +2,17 @@
 // (with its 80% interval) beside what was measured, the median |error| and the interval's coverage.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { firstLinePredictionCheckOf, pausePredictionOf, rowConfigurationOf } from "../../../server/bench/typing/firstLinePredictionCheck.js";
+import { join } from "node:path";
+import { firstLinePredictionCheckOf, firstLinePredictionOfRow, pausePredictionOf, rowConfigurationOf } from "../../../server/bench/typing/firstLinePredictionCheck.js";
 import type { KeystrokeOutcome } from "../../../server/bench/typing/lspTypist.js";
 import type { Sitting } from "../../../server/bench/typing/typingMetrics.js";
 import { FirstLinePredictionCheckSchema } from "../../../server/bench/typing/typingSchema.js";
 import type { Keystroke } from "../../../server/bench/typing/typingScript.js";
 import { predictFirstLine } from "../../../server/prediction/firstLineLatency.js";
 import { replicateProfiles } from "../../../server/prediction/predictionInterval.js";
-import { SMALLEST_DRAFTER, syntheticProfile, withBootstrap } from "../../helpers/syntheticProfile.js";
+import { writeProfile } from "../../../server/profiler/profileStore.js";
+import { SMALLEST_DRAFTER, syntheticProfile, syntheticProfileInput, withBootstrap } from "../../helpers/syntheticProfile.js";
+import { tempDir } from "../../helpers/tempDir.js";
 
 /** Keys 1, 3, 5 … are pauses; `measured[i]` is pause i's keystroke → suggestion (null: nothing shown). */
 function sittingOf(measured: (number | null)[]): Sitting {
@@ -59,4 +62,18 @@ test("the prediction is the selector's first line at the profile's round trip pl
   assert.ok(pausePredictionOf(profile, rowConfigurationOf(profile, { drafterId: null, k: 0 }, true)));
   assert.deepEqual(rowConfigurationOf(profile, { drafterId: SMALLEST_DRAFTER, k: 4 }, false), { drafterId: SMALLEST_DRAFTER, k: 0, threads: 1, verified: false });
   assert.equal(pausePredictionOf(profile, rowConfigurationOf(profile, { drafterId: "not-profiled", k: 4 }, true)), null);
+});
+
+test("a row is checked against the condition's stored profile, and not at all without one", async () => {
+  const profilePath = join(await tempDir(), "profile.json");
+  const profile = await writeProfile(profilePath, syntheticProfileInput({ rttMs: 30 }));
+  const sittings = [sittingOf([250, null, 400])];
+  const active = { drafterId: SMALLEST_DRAFTER, k: 4, threads: 1 };
+  const check = await firstLinePredictionOfRow({ profilePath, active, verified: true, sittings, debounceMs: 0 });
+  assert.ok(check);
+  const expected = predictFirstLine(profile, rowConfigurationOf(profile, active, true), { rttMs: profile.verifier.rttMs.median });
+  assert.equal(check.pauses[0].predictedMs, Math.round(expected.ms));
+  assert.deepEqual(check.pauses.map((p) => p.measuredMs), [250, null, 400]);
+  assert.equal(await firstLinePredictionOfRow({ profilePath: undefined, active, verified: true, sittings, debounceMs: 0 }), null);
+  assert.equal(await firstLinePredictionOfRow({ profilePath, active: null, verified: true, sittings, debounceMs: 0 }), null);
 });
