@@ -67,8 +67,8 @@ export class ConfigSpecDaemon {
   readonly #profiles: ProfileState;
   #choice: ActiveChoice;
   #storagePath = DEFAULT_STORAGE_DIR;
-  /** The first workspace folder on disk: the profiler calibrates on the user's own code. */
-  #workspaceFolder: string | undefined;
+  /** The workspace folders on disk: the profiler calibrates on the user's own code. */
+  #workspaceFolders: string[] = [];
   #modelFamilyDir = bundledFamilyDir();
   #verifier: VerifierEndpoint;
   #settingsApplied = false;
@@ -209,7 +209,7 @@ export class ConfigSpecDaemon {
     this.#storagePath = client.storagePath;
     this.#modelFamilyDir = client.modelFamilyDir;
     this.#verifier = this.#createVerifierEndpoint();
-    this.#workspaceFolder = client.workspaceFolder;
+    this.#workspaceFolders = client.workspaceFolders;
     this.#canPullConfiguration = client.canPullConfiguration;
     this.#canRegisterConfigurationChange = client.canRegisterConfigurationChange;
     return {
@@ -371,7 +371,7 @@ export class ConfigSpecDaemon {
   async #measureProfile(signal: AbortSignal, report: (progress: { message: string; percentage?: number }) => void) {
     const drafters = await this.#engines.localDrafters(this.#settings.drafters, signal, report);
     const verifier = await this.#verifier.resolve(this.#settings.verifier, this.#apiKey);
-    const corpus = await resolveCalibrationCorpus(this.#settings.profiling.corpus, this.#workspaceFolder);
+    const corpus = await resolveCalibrationCorpus(this.#settings.profiling.corpus, this.#workspaceFolders);
     this.#log.info(corpus.progress);
     report({ message: corpus.progress });
     const measured = await this.#options.profileMachine({

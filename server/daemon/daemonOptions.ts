@@ -32,15 +32,17 @@ export interface ConfigSpecDaemonOptions {
   powerPollMs?: number;
 }
 
-/** The first `file:` workspace folder (or the legacy rootUri) as a local path. */
-function firstLocalFolder(params: InitializeParams): string | undefined {
-  const uri = params.workspaceFolders?.[0]?.uri ?? params.rootUri ?? undefined;
-  if (!uri?.startsWith("file:")) return undefined;
-  try {
-    return fileURLToPath(uri);
-  } catch {
-    return undefined;
-  }
+/** The `file:` workspace folders (or the legacy rootUri) as local paths, in the client's order. */
+function localFolders(params: InitializeParams): string[] {
+  const uris = params.workspaceFolders?.map((folder) => folder.uri) ?? (params.rootUri ? [params.rootUri] : []);
+  return uris.flatMap((uri) => {
+    if (!uri.startsWith("file:")) return [];
+    try {
+      return [fileURLToPath(uri)];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** What the client said at `initialize`: its options (defaults for what it left out) and capabilities. */
@@ -51,7 +53,7 @@ export function clientOf(params: InitializeParams, log: DaemonLogger) {
   return {
     storagePath: init.storagePath ?? DEFAULT_STORAGE_DIR,
     modelFamilyDir: init.modelFamilyDir ?? bundledFamilyDir(),
-    workspaceFolder: firstLocalFolder(params),
+    workspaceFolders: localFolders(params),
     canPullConfiguration: params.capabilities.workspace?.configuration === true,
     canRegisterConfigurationChange: params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true,
   };

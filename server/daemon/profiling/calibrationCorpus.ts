@@ -22,25 +22,47 @@ export interface CalibrationCorpus {
 }
 
 /**
- * What the profiler calibrates on under `configspec.profiling.corpus`: the workspace (default),
- * the bundled sample code, or a folder. A workspace or folder without enough source code falls
- * back to the bundled code, and says why: acceptance measured on two files is not the user's.
+ * What the profiler calibrates on under `configspec.profiling.corpus`: the workspace (default: the
+ * first of its folders holding enough code), the bundled sample code, or a folder (relative to
+ * the first workspace folder). Without enough source code it falls back to the bundled code and
+ * says why: acceptance measured on two files is not the user's.
  */
-export async function resolveCalibrationCorpus(setting: string, workspaceFolder: string | undefined): Promise<CalibrationCorpus> {
-  const description = "the bundled sample code";
-  const bundled = (fallback?: string): CalibrationCorpus => ({ dir: undefined, description, ...(fallback ? { fallback } : {}), progress: `calibrating on ${description}${fallback ? ` (${fallback})` : ""}` });
+export async function resolveCalibrationCorpus(setting: string, workspaceFolders: readonly string[]): Promise<CalibrationCorpus> {
   if (setting === BUNDLED_CORPUS) return bundled();
-  const asked = setting === WORKSPACE_CORPUS ? workspaceFolder : isAbsolute(setting) ? setting : workspaceFolder && resolve(workspaceFolder, setting);
-  if (asked === undefined) return bundled(setting === WORKSPACE_CORPUS ? "no workspace folder is open" : `${setting} is relative and no workspace folder is open`);
-  try {
-    const files = await readCorpus(asked);
-    const chars = files.reduce((n, f) => n + f.text.length, 0);
-    if (files.length < MIN_CORPUS_FILES || chars < MIN_CORPUS_CHARS) {
-      return bundled(`${asked} holds too little code (${files.length} source files, ${chars} characters; at least ${MIN_CORPUS_FILES} files and ${MIN_CORPUS_CHARS} characters)`);
-    }
-    const chosen = `${setting === WORKSPACE_CORPUS ? "the workspace" : "the folder"} ${asked} (${files.length} source files)`;
-    return { dir: asked, description: chosen, progress: `calibrating on ${chosen}` };
-  } catch (error) {
-    return bundled(`${asked} cannot be read as code (${errorMessageOf(error)})`);
+  if (setting !== WORKSPACE_CORPUS) {
+    const dir = isAbsolute(setting) ? setting : workspaceFolders[0] && resolve(workspaceFolders[0], setting);
+    if (dir === undefined) return bundled(`${setting} is relative and no workspace folder is open`);
+    const checked = await checkFolder(dir);
+    return typeof checked === "string" ? bundled(checked) : chosen(`the folder ${dir}`, dir, checked);
   }
+  if (workspaceFolders.length === 0) return bundled("no workspace folder is open");
+  const reasons: string[] = [];
+  for (const dir of workspaceFolders) {
+    const checked = await checkFolder(dir);
+    if (typeof checked !== "string") return chosen(`the workspace ${dir}`, dir, checked);
+    reasons.push(checked);
+  }
+  return bundled(reasons.join("; "));
+}
+
+/** The folder's count of source files when it holds enough code, else why not. */
+async function checkFolder(dir: string): Promise<number | string> {
+  try {
+    const files = await readCorpus(dir);
+    const chars = files.reduce((n, f) => n + f.text.length, 0);
+    if (files.length >= MIN_CORPUS_FILES && chars >= MIN_CORPUS_CHARS) return files.length;
+    return `${dir} holds too little code (${files.length} source files, ${chars} characters; at least ${MIN_CORPUS_FILES} files and ${MIN_CORPUS_CHARS} characters)`;
+  } catch (error) {
+    return `${dir} cannot be read as code (${errorMessageOf(error)})`;
+  }
+}
+
+function chosen(what: string, dir: string, files: number): CalibrationCorpus {
+  const description = `${what} (${files} source files)`;
+  return { dir, description, progress: `calibrating on ${description}` };
+}
+
+function bundled(fallback?: string): CalibrationCorpus {
+  const description = "the bundled sample code";
+  return { dir: undefined, description, ...(fallback ? { fallback } : {}), progress: `calibrating on ${description}${fallback ? ` (${fallback})` : ""}` };
 }
