@@ -360,11 +360,15 @@ export class ConfigSpecDaemon {
   // Long requests with work-done progress
 
   async #profileMachine(workDoneToken: string | number | undefined, token: CancellationToken) {
-    await this.#profiles.cancelReprofile(); // the user's own profile replaces a background one
-    return withWorkDoneProgress(this.#progressContext, { task: "profile", title: "Profiling this machine", workDoneToken, token }, async (signal, report) => {
-      const view = await this.#measureProfile(signal, report);
-      return { profile: view, active: this.#reselect() };
-    });
+    const resume = await this.#profiles.pauseReprofile(); // the user's own profile replaces a background one
+    try {
+      return await withWorkDoneProgress(this.#progressContext, { task: "profile", title: "Profiling this machine", workDoneToken, token }, async (signal, report) => {
+        const view = await this.#measureProfile(signal, report);
+        return { profile: view, active: this.#reselect() };
+      });
+    } finally {
+      resume();
+    }
   }
 
   /** Profiles the configured drafters and verifier on the calibration corpus, stores the profile and makes it the daemon's. */

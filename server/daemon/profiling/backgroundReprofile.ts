@@ -34,6 +34,8 @@ export class BackgroundReprofile {
   #running: Promise<void> | undefined;
   #lastStartedAt: number | undefined;
   #lastServedAt = Number.NEGATIVE_INFINITY;
+  /** Pauses in force (a profile the user asked for is being measured). */
+  #pauses = 0;
 
   constructor(options: BackgroundReprofileOptions) {
     this.#options = options;
@@ -58,6 +60,10 @@ export class BackgroundReprofile {
     const now = this.#now();
     const cooldown = this.#options.cooldownMs ?? REPROFILE_COOLDOWN_MS;
     if (this.#running) return false;
+    if (this.#pauses > 0) {
+      this.#options.log.info(`predictions drifted (${reason}) while a profile is being measured: not re-profiling`);
+      return false;
+    }
     if (this.#lastStartedAt !== undefined && now - this.#lastStartedAt < cooldown) {
       this.#options.log.info(`predictions drifted (${reason}), but the last re-profile was under ${Math.round(cooldown / 60_000)} min ago: keeping the profile`);
       return false;
@@ -78,6 +84,17 @@ export class BackgroundReprofile {
     return this.settled;
   }
 
+  /** Cancels a re-profile in progress and refuses new ones until the returned function is called (the user's own profile is being measured). */
+  async pause(): Promise<() => void> {
+    this.#pauses++;
+    await this.cancel();
+    let resumed = false;
+    return () => {
+      if (!resumed) this.#pauses--;
+      resumed = true;
+    };
+  }
+
   async dispose(): Promise<void> {
     await this.cancel();
   }
@@ -91,6 +108,7 @@ export class BackgroundReprofile {
     const headline = `re-profiling: predictions drifted (${reason})`;
     try {
       await this.#waitForQuiet(signal);
+      signal.throwIfAborted();
       log.info(`${headline}; completions keep using the current profile meanwhile`);
       status(headline);
       await this.#options.run(signal, (message) => status(`${headline}: ${message}`));

@@ -131,6 +131,11 @@ export class ProfileState {
     return this.#options.reprofile?.cancel() ?? Promise.resolve();
   }
 
+  /** The user's own profile is being measured: no background one until the returned function is called. */
+  pauseReprofile(): Promise<() => void> {
+    return this.#options.reprofile?.pause() ?? Promise.resolve(() => {});
+  }
+
   async dispose(): Promise<void> {
     await this.cancelReprofile();
   }

@@ -43,6 +43,7 @@ function gatedRun() {
     started++;
     onProgress("measuring the drafters");
     await new Promise<void>((resolve, reject) => {
+      if (signal.aborted) reject(signal.reason);
       signal.addEventListener("abort", () => reject(signal.reason), { once: true });
       void gate.then(resolve);
     });
@@ -107,6 +108,23 @@ describe("background re-profiling", () => {
     assert.equal(h.reprofile.request("drift"), true);
     await h.reprofile.settled;
     assert.equal(gated.started(), 2);
+  });
+
+  test("while the user's own profile is measured, a running re-profile is cancelled and no new one starts", async () => {
+    const gated = gatedRun();
+    const h = harness(gated.run);
+    h.reprofile.request("drift");
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(gated.started(), 1);
+    const resume = await h.reprofile.pause();
+    assert.equal(h.reprofile.running, false, "the background run was cancelled");
+    h.advance(2 * COOLDOWN_MS);
+    assert.equal(h.reprofile.request("drift"), false);
+    assert.ok(h.logs.some((l) => /while a profile is being measured/.test(l)));
+    resume();
+    resume(); // twice is once
+    assert.equal(h.reprofile.request("drift"), true);
+    await h.reprofile.cancel();
   });
 
   test("a failed re-profile is logged and never thrown", async () => {
