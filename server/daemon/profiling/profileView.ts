@@ -98,20 +98,12 @@ function optional<K extends "costInterval" | "energyInterval">(key: K, interval:
   return entry;
 }
 
-/**
- * What the profile says it was calibrated on. The stored profile's `corpus` field is read
- * defensively (older profiles lack it; a string, or an object naming its source, label or dir).
- */
-export function calibrationCorpusOf(profile: object): string | undefined {
-  if (!("corpus" in profile)) return undefined;
-  const corpus = profile.corpus;
-  if (typeof corpus === "string") return corpus.trim() || undefined;
-  if (typeof corpus !== "object" || corpus === null) return undefined;
-  for (const key of ["label", "description", "source", "dir"]) {
-    const value = key in corpus ? Object.getOwnPropertyDescriptor(corpus, key)?.value : undefined;
-    if (typeof value === "string" && value.trim() !== "") return value.trim();
-  }
-  return undefined;
+/** What the profile says it was calibrated on, in words (older profiles do not say). */
+export function calibrationCorpusOf(profile: Profile): string | undefined {
+  const calibration = profile.calibration;
+  if (!calibration) return undefined;
+  const bundled = calibration.corpus.endsWith(" (bundled)");
+  return `${bundled ? "the bundled sample code" : calibration.corpus} (${calibration.prompts} prompts)`;
 }
 
 function finiteOr(value: number, fallback: number): number {

@@ -46,15 +46,13 @@ describe("intervals and the calibration corpus in the view", () => {
     assert.ok(plain.configurations.every((c) => c.costInterval === undefined && c.energyInterval === undefined), "no replicates, no intervals");
   });
 
-  it("says which corpus the profile was calibrated on, read defensively from the stored profile", () => {
+  it("says which corpus the profile was calibrated on, when the profile records it", () => {
     const profile = syntheticProfile();
-    assert.equal(profileViewOf(profile, { allowUnverified: false, maxTokens: 64 }).view.corpus, undefined);
-    // The stored profile's field, whether or not this build's schema declares it yet.
-    const stored = Object.assign(structuredClone(profile), { corpus: "the workspace /home/me/app (40 source files)" });
-    assert.equal(profileViewOf(stored, { allowUnverified: false, maxTokens: 64 }).view.corpus, "the workspace /home/me/app (40 source files)");
-    assert.equal(calibrationCorpusOf({ corpus: { source: "/home/me/app", files: 40 } }), "/home/me/app");
-    assert.equal(calibrationCorpusOf({ corpus: { files: 40 } }), undefined);
-    assert.equal(calibrationCorpusOf({ corpus: 7 }), undefined);
+    const options = { allowUnverified: false, maxTokens: 64 };
+    assert.equal(profileViewOf({ ...profile, calibration: undefined }, options).view.corpus, undefined, "older profiles do not say");
+    const workspace = profileViewOf({ ...profile, calibration: { corpus: "/home/me/app", prompts: 16, seed: 7 } }, options).view;
+    assert.equal(workspace.corpus, "/home/me/app (16 prompts)");
+    assert.equal(calibrationCorpusOf({ ...profile, calibration: { corpus: "/opt/configspec/corpus (bundled)", prompts: 16, seed: 7 } }), "the bundled sample code (16 prompts)");
   });
 });
 
