@@ -5,6 +5,7 @@ import type { ScoredConfiguration } from "../selector/scoredConfiguration.js";
 import type { Selection } from "../selector/selectConfiguration.js";
 import { bestThreadsByK, chartPoint, METRIC_FIELDS, type ChartField, type ChartPoint } from "./chartData.js";
 import { renderSvg } from "./renderSvg.js";
+import { predictedWindowPoints, speculationWindowChartSpec } from "./speculationWindowChart.js";
 
 /** SVG strings of the configuration space, for the CLI (written next to the profile) and the webview. */
 export interface ConfigurationCharts {
@@ -12,6 +13,7 @@ export interface ConfigurationCharts {
   cost: string;
   energy: string;
   pareto: string;
+  window: string;
 }
 
 /** Plot size in px: fits the VS Code panel at its default width. */
@@ -46,10 +48,11 @@ export async function renderConfigurationCharts(selection: Selection): Promise<C
   const cost = await renderSvg(metricChartSpec(selection, "cost"));
   const energy = await renderSvg(metricChartSpec(selection, "battery"));
   const pareto = await renderSvg(paretoChartSpec(selection));
-  return { goodput, cost, energy, pareto };
+  const window = await renderSvg(speculationWindowChartSpec(predictedWindowPoints(selection.window)));
+  return { goodput, cost, energy, pareto, window };
 }
 
-/** The four charts as the protocol's `Chart` list (id, title, svg), in panel order. */
+/** The charts as the protocol's `Chart` list (id, title, svg), in panel order. */
 export async function configurationChartList(selection: Selection): Promise<Chart[]> {
   const charts = await renderConfigurationCharts(selection);
   return [
@@ -57,6 +60,7 @@ export async function configurationChartList(selection: Selection): Promise<Char
     { id: "cost", title: "Tokens per USD vs K", svg: charts.cost },
     { id: "energy", title: "Tokens per joule vs K", svg: charts.energy },
     { id: "pareto", title: "Pareto front", svg: charts.pareto },
+    { id: "window", title: "Where speculation pays (by round trip)", svg: charts.window },
   ];
 }
 

@@ -1,7 +1,7 @@
 import type { Profile } from "../profile/profileSchema.js";
 import { formatMetric, formatNumber, objectiveMetric, type Objective } from "./objective.js";
 import { bestFor, type ScoredConfiguration } from "./scoredConfiguration.js";
-import { speculationWindow, windowText } from "./speculationWindow.js";
+import { windowText, type SpeculationWindow } from "./speculationWindow.js";
 
 /**
  * One line saying what was picked, how it compares with the verifier-only baseline, and the
@@ -12,12 +12,13 @@ export function explainPick(
   objective: Objective,
   pick: ScoredConfiguration,
   candidates: readonly ScoredConfiguration[],
+  window: SpeculationWindow,
 ): string {
   const { configuration, prediction } = pick;
   const value = objectiveMetric(objective, prediction);
   const verifierOnly = candidates.find((c) => c.prediction.kind === "verifier-only");
-  if (prediction.kind === "verifier-only") return explainVerifierOnly(profile, objective, pick, candidates);
-  if (objective === "latency") return explainFirstLine(profile, pick, candidates, verifierOnly);
+  if (prediction.kind === "verifier-only") return explainVerifierOnly(profile, objective, pick, candidates, window);
+  if (objective === "latency") return explainFirstLine(pick, candidates, verifierOnly, window);
 
   const head = `${pick.label}: ${formatMetric(objective, value)}`;
   if (prediction.kind === "drafter-only") {
@@ -49,7 +50,7 @@ function firstLineConditionsText(scored: ScoredConfiguration): string {
  * The latency pick: its predicted time to the first verified line (the pause's wait, not
  * steady-state goodput), against verifier-only streaming the same line and the runner-up.
  */
-function explainFirstLine(profile: Profile, pick: ScoredConfiguration, candidates: readonly ScoredConfiguration[], verifierOnly: ScoredConfiguration | undefined): string {
+function explainFirstLine(pick: ScoredConfiguration, candidates: readonly ScoredConfiguration[], verifierOnly: ScoredConfiguration | undefined, window: SpeculationWindow): string {
   const head = `${pick.label}: ${firstLineText(pick)}`;
   const vs = verifierOnly ? `, ${formatNumber(pick.firstLine.ms / verifierOnly.firstLine.ms)}× verifier-only streaming it (${formatNumber(verifierOnly.firstLine.ms)} ms)` : "";
   if (pick.prediction.kind === "drafter-only") return `${head}${vs}; output is the drafter's own, NOT verified (allowed by allowUnverified); for ${firstLineConditionsText(pick)}.`;
@@ -58,23 +59,17 @@ function explainFirstLine(profile: Profile, pick: ScoredConfiguration, candidate
     "latency",
   );
   const reason = runnerUp ? `${reasonAgainst("latency", pick, runnerUp)} (its first line: ${formatNumber(runnerUp.firstLine.ms)} ms)` : reasonForK(pick);
-  return `${head}${vs}; ${reason}; for ${firstLineConditionsText(pick)}; ${windowOf(profile, pick, candidates)}.`;
+  return `${head}${vs}; ${reason}; for ${firstLineConditionsText(pick)}; ${windowText(window, pick.firstLine.conditions.rttMs)}.`;
 }
 
-/** The RTT window in which drafting on this device beats verifier-only streaming (speculationWindow.ts). */
-function windowOf(profile: Profile, pick: ScoredConfiguration, candidates: readonly ScoredConfiguration[]): string {
-  const { rttMs, ...conditions } = pick.firstLine.conditions;
-  return windowText(speculationWindow(profile, candidates.map((c) => c.configuration), conditions), rttMs);
-}
-
-function explainVerifierOnly(profile: Profile, objective: Objective, pick: ScoredConfiguration, candidates: readonly ScoredConfiguration[]): string {
+function explainVerifierOnly(profile: Profile, objective: Objective, pick: ScoredConfiguration, candidates: readonly ScoredConfiguration[], window: SpeculationWindow): string {
   if (objective === "latency") {
     const speculative = bestFor(candidates.filter((c) => c.prediction.kind === "speculative"), objective);
     const head = `verifier-only: ${firstLineText(pick)}`;
     if (!speculative) return `${head}; no drafter is profiled; for ${firstLineConditionsText(pick)}.`;
     return (
       `${head}, ${formatNumber(pick.firstLine.ms / speculative.firstLine.ms)}× the best speculative (${speculative.label}, ${formatNumber(speculative.firstLine.ms)} ms); ` +
-      `streamed, the line arrives after one round trip, where speculation pays one per round; for ${firstLineConditionsText(pick)}; ${windowOf(profile, pick, candidates)}.`
+      `streamed, the line arrives after one round trip, where speculation pays one per round; for ${firstLineConditionsText(pick)}; ${windowText(window, pick.firstLine.conditions.rttMs)}.`
     );
   }
   const value = objectiveMetric(objective, pick.prediction);

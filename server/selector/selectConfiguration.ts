@@ -5,6 +5,7 @@ import { OBJECTIVES, resolveObjective, selectionMetric, type Objective, type Obj
 import { paretoFront } from "./paretoFront.js";
 import { explainPick } from "./pickExplanation.js";
 import { bestFor, scoreConfigurations, type ScoredConfiguration } from "./scoredConfiguration.js";
+import { speculationWindow, type SpeculationWindow } from "./speculationWindow.js";
 
 export interface SelectionOptions extends ConfigurationSpaceOptions {
   /** Prompt length, completion length, RTT override; defaults in prediction/conditions.ts. */
@@ -32,6 +33,8 @@ export interface Selection {
   picks: Record<Objective, Pick>;
   /** Non-dominated over (goodput, tokens per USD, tokens per joule). */
   paretoFront: ScoredConfiguration[];
+  /** The RTTs at which each drafter's first line beats verifier-only streaming. */
+  window: SpeculationWindow;
 }
 
 /** Predicts the whole configuration space and picks the best configuration for each objective. */
@@ -40,9 +43,11 @@ export function selectConfigurations(profile: Profile, options: SelectionOptions
   const candidates = scoreConfigurations(profile, enumerateConfigurations(profile, options), conditions);
   const verifierOnly = candidates.find((c) => c.prediction.kind === "verifier-only");
   if (!verifierOnly) throw new Error("the configuration space lost its verifier-only baseline");
+  const { rttMs: _rtt, ...firstLine } = verifierOnly.firstLine.conditions;
+  const window = speculationWindow(profile, candidates.map((c) => c.configuration), firstLine);
   const pickOf = (objective: Objective): Pick => {
     const choice = bestFor(candidates, objective) ?? verifierOnly;
-    return { objective, choice, value: selectionMetric(objective, choice), explanation: explainPick(profile, objective, choice, candidates) };
+    return { objective, choice, value: selectionMetric(objective, choice), explanation: explainPick(profile, objective, choice, candidates, window) };
   };
   const picks = Object.fromEntries(OBJECTIVES.map((objective) => [objective, pickOf(objective)]));
   return {
@@ -53,6 +58,7 @@ export function selectConfigurations(profile: Profile, options: SelectionOptions
     drafterOnly: candidates.filter((c) => c.prediction.kind === "drafter-only"),
     picks: { latency: picks.latency, cost: picks.cost, battery: picks.battery },
     paretoFront: paretoFront(candidates, ({ prediction: p }) => [p.goodput, p.tokensPerUsd, p.tokensPerJoule]),
+    window,
   };
 }
 

@@ -48,7 +48,7 @@ describe("configuration charts", async () => {
 
   test("the chart list matches the protocol's Chart schema", async () => {
     const list = await configurationChartList(selection);
-    assert.deepEqual(list.map((c) => c.id), ["goodput", "cost", "energy", "pareto"]);
+    assert.deepEqual(list.map((c) => c.id), ["goodput", "cost", "energy", "pareto", "window"]);
     for (const chart of list) assert.ok(ChartSchema.safeParse(chart).success, chart.id);
   });
 
