@@ -186,7 +186,8 @@ async function runRow(plan: RowPlan, condition: { rttMs: number; stepMs: number 
     if (plan.profilePath) await copyFile(plan.profilePath, join(storagePath, "profile.json"));
     daemon = await DaemonProcess.start({
       entry: "dist",
-      settings: { debounceMs, maxTokens, warmup, ...plan.settings, verifier: verifierSettings },
+      // A drift re-profile would change the row's configuration and load the machine mid-measurement.
+      settings: { debounceMs, maxTokens, warmup, profiling: { reprofileOnDrift: false }, ...plan.settings, verifier: verifierSettings },
       initializationOptions: { storagePath, modelFamilyDir: family.dir },
     });
     // Warm up on another file: models loaded, verifier connected, first prompt paid; then measure.
