@@ -231,7 +231,7 @@ describe("ConfigSpec in VS Code (code-server + Chromium)", () => {
     const outcome = await wb.firstVisible({ result: wb.toasts(/ConfigSpec profiled \d+ configurations/), failure: wb.toasts(/Profile This Machine failed/) }, PROFILE_TIMEOUT_MS);
     if (outcome === "failure") assert.fail(`profiling failed: ${await wb.toasts(/Profile This Machine failed/).first().innerText()}`);
     const result = plainText(await wb.toasts(/ConfigSpec profiled/).first().innerText());
-    assert.match(result, /ConfigSpec profiled [1-9]\d* configurations\. For latency: .+\./);
+    assert.match(result, /ConfigSpec profiled [1-9]\d* configurations, calibrated on [^.]+\. For latency: .+\./);
     await shot("profiling-result");
   });
 
