@@ -48,7 +48,7 @@ export interface GoodputTableOptions {
 /** Puts the prompt (only) into the verifier's slot cache, with its logprobs, and into the drafter's KV cache. */
 async function warmUp(engine: SpeculativeEngine, drafter: Drafter, cut: CompletionCut, options: GoodputTableOptions): Promise<void> {
   const prompt = engine.promptFor(cut.prefix, cut.suffix);
-  await cacheOnlyPrompt(options.client, prompt.tokens, options.signal);
+  await cacheOnlyPrompt(engine.cacheVerifier ?? options.client, prompt.tokens, options.signal);
   await drafter.draft(cut.file, prompt.tokens, 1, options.signal);
 }
 

@@ -97,7 +97,7 @@ export async function measureGrid(options: GridMeasurementOptions): Promise<Map<
           const configuration = configurations[index];
           const label = configurationLabel(configuration);
           options.onProgress?.(done++, total, `${label}, prompt ${i + 1}/${workload.prompts.length}, pass ${pass + 1}`);
-          if (configuration.verified) await cacheOnlyPrompt(client, prompt.tokens, signal);
+          if (configuration.verified) await cacheOnlyPrompt(engines[index].cacheVerifier ?? client, prompt.tokens, signal);
           const input = {
             prefix: prompt.cut.prefix,
             suffix: prompt.cut.suffix,

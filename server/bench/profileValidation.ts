@@ -163,7 +163,7 @@ export async function validateProfile(options: ValidationOptions): Promise<Valid
       for (const configuration of shuffled(configurations, random)) {
         signal?.throwIfAborted();
         options.onProgress?.(done++, total, `${configurationLabel(configuration)}, prompt ${i + 1}/${cuts.length}`);
-        await cacheOnlyPrompt(options.client, promptsOf[i], signal);
+        await cacheOnlyPrompt(warmUps.get(instanceKey(configuration))?.cacheVerifier ?? options.client, promptsOf[i], signal);
         recorder.begin();
         const { result, power } = await meter.measure(() => engines.get(configuration)!.complete(inputFor(cut, i, maxTokens, stopRules, signal)));
         const trace = recorder.end();

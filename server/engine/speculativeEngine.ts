@@ -184,6 +184,16 @@ export class SpeculativeEngine implements CompletionSource {
     return this.protocol && { protocol: this.protocol.choice.protocol, reason: this.protocol.choice.reason, ...(engine && { engine }) };
   }
 
+  /**
+   * What puts a prompt, and nothing after it, into the verifier's cache the way this engine's
+   * rounds read it (cacheOnlyPrompt): its token protocol's verifier (llama-server refuses echo),
+   * else the bare client; undefined without a verifier.
+   */
+  get cacheVerifier(): TokenVerifier | VerifierClient | undefined {
+    const round = this.protocol?.roundVerifier;
+    return round?.loop === "tokenIds" ? round.verifier : this.parts.client;
+  }
+
   /** For the status: how the prompt departs from the drafter's FIM layout (prefix-only, the verifier's dialect), or undefined. */
   get promptNote(): string | undefined {
     return this.fimLayout.note;
