@@ -122,7 +122,11 @@ export function verifierProfileOf(
   endpoint: { baseUrl: string; model: string; protocol: VerifierProtocol },
 ): VerifierProfile {
   const { rttMs } = measurements;
-  const warm = [...measurements.sweepRounds, ...otherRounds].filter(isWarmRound);
+  const rounds = [...measurements.sweepRounds, ...otherRounds];
+  // An endpoint that reports no cached tokens at all (vLLM by default) cannot mark its warm rounds;
+  // the sweep's follow an untimed round on the same prompt, so they are warm.
+  const reportsCache = rounds.some((r) => r.stats.usage.cachedTokens > 0);
+  const warm = reportsCache ? rounds.filter(isWarmRound) : measurements.sweepRounds;
   if (warm.length === 0) throw new RangeError("expected warm verification rounds to time, found none");
   const points: VerifyPoint[] = warm.map((r) => ({ k: r.drafted, promptTokens: r.contextTokens, ms: Math.max(0, r.stats.latencyMs - rttMs.median) }));
   const billed: BilledRound[] = warm.map((r) => ({
