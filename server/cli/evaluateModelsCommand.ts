@@ -27,10 +27,11 @@ function report(result: FamilyEvaluation): string {
   lines.push("");
   lines.push("accepted / drafted per K, against the target's greedy continuations (48 tokens) at the first 60 positions");
   lines.push("");
-  lines.push(`verifier-only completions at ${result.samples.length} of the positions, as they are:`);
+  lines.push(`verifier-only completions at ${result.samples.length} of the positions, as they are, and the ghost text the daemon shows of each (its stop rules applied):`);
   for (const s of result.samples) {
     lines.push(`- ${s.file}:${s.line}  expected: ${JSON.stringify(s.expected)}`);
     lines.push(`  completion: ${JSON.stringify(s.completion)}`);
+    lines.push(`  ghost text: ${JSON.stringify(s.ghostText)}`);
   }
   return lines.join("\n");
 }

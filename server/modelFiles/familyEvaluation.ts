@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import type { CorpusFile } from "../corpus/codeCorpus.js";
+import { cursorContextOf, postprocessCompletion } from "../daemon/postprocess/stopRules.js";
 import { DEFAULT_THREADS, getSharedLlama } from "../llama/sharedLlama.js";
 import { buildCompletionPrompt, type PromptTokenizer } from "../prompt/completionPrompt.js";
 import { readFimMarkers } from "../prompt/fimDialect.js";
@@ -67,7 +68,8 @@ export interface FamilyEvaluation {
   nextLine: { positions: number; exactMatch: number; meanMatchedCharacters: number; meanExpectedCharacters: number };
   drafters: DrafterAcceptance[];
   targetMsPerToken: number;
-  samples: { file: string; line: number; expected: string; completion: string }[];
+  /** Greedy completions as the model wrote them, and what the daemon would show of each (its stop rules applied). */
+  samples: { file: string; line: number; expected: string; completion: string; ghostText: string }[];
 }
 
 /** sha256 of every file the family was trained or scored on (assets/models/corpus-manifest.json). */
@@ -287,7 +289,7 @@ export async function evaluateFamily(
         cases.push({ prompt: prompt.tokens, promptText: prompt.text, continuation: out, continuationText: out.map((t) => targetModel.detokenize([t], false)) });
         if (i % sampleEvery === 0 && samples.length < (options.samples ?? 10)) {
           const lineNumber = position.prefix.split("\n").length;
-          samples.push({ file: position.file, line: lineNumber, expected: position.expected, completion: text });
+          samples.push({ file: position.file, line: lineNumber, expected: position.expected, completion: text, ghostText: postprocessCompletion(text, cursorContextOf(position.prefix, position.suffix)).text });
         }
         if ((i + 1) % 50 === 0) log(`next line: ${i + 1}/${positions.length} positions`);
       }

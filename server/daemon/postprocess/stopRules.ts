@@ -1,3 +1,5 @@
+import { repeatedPhraseCut, repeatsPreviousLine } from "./repetition.js";
+
 /**
  * Stop rules: where a completion should end, given the text around the cursor. Pure; used
  * twice — as the engine's `shouldStop` (ends generation early, on complete lines only) and as
@@ -21,10 +23,12 @@ export interface CursorContext {
  * - `block`: the cursor ends (or sits on a blank line after) a line opening a block → lines
  *   until the block dedents, plus its closing line.
  * - `nextLine`: anywhere else → up to the end of the first non-blank line.
+ * In every mode a line ends where a phrase in it repeats back to back, and a line said again
+ * right after itself is dropped (`repeatsItself`, ./repetition.ts).
  */
 export type StopMode = "singleLine" | "block" | "nextLine";
 
-export type StopRule = "lineEnd" | "blockEnd" | "repeatsSuffix";
+export type StopRule = "lineEnd" | "blockEnd" | "repeatsSuffix" | "repeatsItself";
 
 export interface StopRuleResult {
   text: string;
@@ -86,11 +90,17 @@ export function applyStopRules(text: string, context: CursorContext, options: { 
   const baseIndent = indentColumns(openingLine);
   const cut = (keptLines: number, stoppedBy: StopRule): StopRuleResult => ({ text: lines.slice(0, keptLines).join("\n"), stoppedBy });
 
+  // On a blank cursor line the line above counts as said just before.
+  let lastSaidLine: string | undefined = cursorLineBlank ? context.previousLine : undefined;
   for (let i = 0; i < completeLines; i++) {
     const line = lines[i] ?? "";
     // Line 0 continues the cursor's line; on a blank cursor line it is a fresh line of its own.
     const freshLine = i > 0 || cursorLineBlank;
     const fullLine = i === 0 ? context.linePrefix + line : line;
+    const phraseCut = repeatedPhraseCut(line);
+    if (phraseCut !== null) return { text: [...lines.slice(0, i), line.slice(0, phraseCut).trimEnd()].join("\n"), stoppedBy: "repeatsItself" };
+    if (freshLine && repeatsPreviousLine(fullLine, lastSaidLine)) return cut(i, "repeatsItself");
+    if (fullLine.trim() !== "") lastSaidLine = fullLine;
     if (mode === "singleLine") {
       return i < lines.length - 1 ? cut(1, "lineEnd") : { text, stoppedBy: null };
     }

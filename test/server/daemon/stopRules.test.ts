@@ -67,4 +67,26 @@ describe("stop rules", () => {
     const context = at("\tif (x) {|");
     assert.equal(postprocessCompletion("\n\t\tgo();\n\t}\n", context).text, "\n\t\tgo();\n\t}");
   });
+  it("ends a line where a phrase in it repeats back to back, the way small models loop", () => {
+    assert.deepEqual(postprocessCompletion(" The new 'a' is not not not not not", at("x = 1\n#|")), { text: " The new 'a' is not", stoppedBy: "repeatsItself" });
+    assert.equal(postprocessCompletion(" the same the same", at("//|")).text, " the same");
+    assert.equal(postprocessCompletion(" `self` is a ``_id` is a ``_id` is a ``` is", at("//|")).text, " `self` is a ``_id");
+    // Numbers, punctuation and a word said only twice are code, not a loop.
+    for (const code of [" [0, 0, 0, 0]", " 0x1, 0x1, 0x1", " '----------'", " really really good", " a.b + a.b"]) {
+      assert.equal(postprocessCompletion(code, at("x =|")).text, code);
+    }
+  });
+
+  it("drops a line said again right after itself, the line above the cursor included", () => {
+    const context = at("function f() {|");
+    assert.deepEqual(postprocessCompletion("\n  x += 1;\n  x += 1;\n  return x;\n}", context), { text: "\n  x += 1;", stoppedBy: "repeatsItself" });
+    assert.equal(postprocessCompletion("return x;", at("  return x;\n  |")).text, "");
+    assert.equal(postprocessCompletion("  }", at("    }\n|")).text, "  }"); // another indentation: another line
+  });
+
+  it("cuts a repeated phrase only once its line is complete, so generation can stop there", () => {
+    const shouldStop = stopRulePredicate(at("//|"));
+    assert.equal(shouldStop(" the same the same"), false);
+    assert.equal(shouldStop(" the same the same\n"), true);
+  });
 });
