@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { bundledCorpusDir } from "../corpus/codeCorpus.js";
 import { Drafter } from "../drafter/drafter.js";
 import type { CompletionUsage } from "../completionContract.js";
+import { cursorContextOf, postprocessCompletion } from "../daemon/postprocess/stopRules.js";
 import { SpeculativeEngine } from "../engine/speculativeEngine.js";
 import { usdOf } from "../prediction/completionPrice.js";
 import { configurationLabel, sameConfiguration, type Configuration } from "../prediction/configuration.js";
@@ -82,7 +83,7 @@ export const demoCommand: CliCommand = {
             `- ${configurationLabel(configuration)} [${objectives}]: ${outcome.tokens} tokens in ${formatNumber(outcome.ms)} ms (${formatNumber((outcome.tokens * 1000) / outcome.ms)} tok/s), ` +
               `$${usdOf(profile.prices, outcome.usage, outcome.verifyMs).toExponential(2)}, ${formatNumber(outcome.joules)} J; ${same}`,
           );
-          say(`    first completion: ${JSON.stringify(outcome.texts[0]?.split("\n").slice(0, 2).join("\n") ?? "")}`);
+          say(`    first suggestion, as the editor shows it (stop rules applied): ${JSON.stringify(outcome.suggestions[0] ?? "")}`);
         }
         say();
         say(`prices: ${profile.prices.provider} ${profile.prices.model} list prices (${profile.prices.asOf}); joules: ${meter.label}`);
@@ -123,6 +124,7 @@ async function completeWith(profile: Profile, configuration: Configuration, clie
   try {
     const usage: CompletionUsage = { promptTokens: 0, cachedTokens: 0, completionTokens: 0 };
     const texts: string[] = [];
+    const suggestions: string[] = [];
     let tokens = 0;
     let ms = 0;
     let joules = 0;
@@ -135,6 +137,7 @@ async function completeWith(profile: Profile, configuration: Configuration, clie
       await cacheOnlyPrompt(client, engine.promptFor(input.prefix, input.suffix).tokens);
       const { result, power } = await meter.measure(() => engine.complete({ ...input, maxTokens: DEMO_MAX_TOKENS }));
       texts.push(result.text);
+      suggestions.push(postprocessCompletion(result.text, cursorContextOf(input.prefix, input.suffix)).text);
       tokens += result.stats.tokens;
       ms += result.stats.timings.totalMs;
       verifyMs += result.stats.timings.verifyMs;
@@ -143,7 +146,7 @@ async function completeWith(profile: Profile, configuration: Configuration, clie
       usage.cachedTokens += result.stats.usage.cachedTokens;
       usage.completionTokens += result.stats.usage.completionTokens;
     }
-    return { texts, tokens, ms, joules, usage, verifyMs };
+    return { texts, suggestions, tokens, ms, joules, usage, verifyMs };
   } finally {
     await engine.dispose();
     await drafter.dispose();

@@ -10,9 +10,11 @@ function report(result: FamilyEvaluation): string {
   const lines: string[] = [];
   lines.push(`held-out files: ${result.files.length} (${result.excludedAsTrainingFiles} skipped: in the corpus manifest)`);
   lines.push("");
-  lines.push("| model | role | loads | held-out loss (nats/token) | tokens scored |");
-  lines.push("|---|---|---|---|---|");
-  for (const m of result.models) lines.push(`| ${m.id} | ${m.role} | ${m.loads ? "yes" : "NO"} | ${m.heldoutLoss.toFixed(3)} | ${m.heldoutTokens} |`);
+  lines.push("| model | role | loads | held-out loss (nats/token) | nats/character | tokens scored | characters |");
+  lines.push("|---|---|---|---|---|---|---|");
+  for (const m of result.models) {
+    lines.push(`| ${m.id} | ${m.role} | ${m.loads ? "yes" : "NO"} | ${m.heldoutLoss.toFixed(3)} | ${m.heldoutLossPerCharacter.toFixed(3)} | ${m.heldoutTokens} | ${m.heldoutCharacters} |`);
+  }
   lines.push("");
   const n = result.nextLine;
   lines.push(

@@ -51,6 +51,9 @@ export interface ModelEvaluation {
   loads: boolean;
   heldoutLoss: number;
   heldoutTokens: number;
+  /** Nats per character of the scored text. */
+  heldoutLossPerCharacter: number;
+  heldoutCharacters: number;
 }
 
 export interface DrafterAcceptance {
@@ -121,14 +124,17 @@ async function withSequence<T>(model: LlamaModel, run: (sequence: LlamaContextSe
 }
 
 /** Mean cross-entropy in nats/token of `model` on windows of the files (teacher-forced). */
-async function heldoutLoss(model: LlamaModel, files: readonly CorpusFile[]): Promise<{ loss: number; tokens: number }> {
+/** Mean loss per token, and per character of the text those tokens spell (comparable across tokenizers). */
+async function heldoutLoss(model: LlamaModel, files: readonly CorpusFile[]): Promise<{ loss: number; tokens: number; lossPerCharacter: number; characters: number }> {
   const window = Math.min(512, model.trainContextSize);
   return withSequence(model, async (sequence) => {
     let total = 0;
     let count = 0;
+    let characters = 0;
     for (const file of files) {
       const tokens = model.tokenize(file.text, false).slice(0, window);
       if (tokens.length < 2) continue;
+      characters += model.detokenize(tokens.slice(1), false).length;
       await sequence.clearHistory();
       const result = await sequence.controlledEvaluate(tokens.map((t, i) => (i < tokens.length - 1 ? [t, { generateNext: { probabilities: true } }] : t)));
       for (let i = 0; i < tokens.length - 1; i++) {
@@ -137,7 +143,7 @@ async function heldoutLoss(model: LlamaModel, files: readonly CorpusFile[]): Pro
         count++;
       }
     }
-    return { loss: total / Math.max(1, count), tokens: count };
+    return { loss: total / Math.max(1, count), tokens: count, lossPerCharacter: total / Math.max(1, characters), characters };
   });
 }
 
@@ -259,8 +265,8 @@ export async function evaluateFamily(
     await validateModelFile(entry.absolutePath);
     const model = await loadModel(entry.absolutePath);
     try {
-      const { loss, tokens } = await heldoutLoss(model, files);
-      models.push({ id: entry.id, role: entry.role, loads: true, heldoutLoss: loss, heldoutTokens: tokens });
+      const { loss, tokens, lossPerCharacter, characters } = await heldoutLoss(model, files);
+      models.push({ id: entry.id, role: entry.role, loads: true, heldoutLoss: loss, heldoutTokens: tokens, heldoutLossPerCharacter: lossPerCharacter, heldoutCharacters: characters });
       log(`${entry.id}: loads, held-out loss ${loss.toFixed(3)} nats/token over ${tokens} tokens`);
     } finally {
       await model.dispose();
