@@ -1,5 +1,6 @@
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import { DEFAULT_THREADS } from "../llama/sharedLlama.js";
+import { detokenizeAsStreamed } from "../llama/tokenPieces.js";
 import { loadModel, type LoadModelOptions } from "../modelFiles/modelLoader.js";
 import { readFimMarkers, type FimMarkers, type FimTriple } from "../prompt/fimDialect.js";
 import { throwIfAborted } from "../util/abort.js";
@@ -94,7 +95,7 @@ export class Drafter {
   }
 
   detokenize(tokens: readonly Token[]): string {
-    return this.model.detokenize(tokens, false);
+    return detokenizeAsStreamed(this.model, tokens, false);
   }
 
   /**
@@ -102,7 +103,7 @@ export class Drafter {
    * output (special tokens as text, SPM leading-space rules applied in context).
    */
   textAfter(tokens: readonly Token[], previous: readonly Token[]): string {
-    return this.model.detokenize(tokens, true, previous.slice(-DETOKENIZE_CONTEXT_TOKENS));
+    return detokenizeAsStreamed(this.model, tokens, true, previous.slice(-DETOKENIZE_CONTEXT_TOKENS));
   }
 
   /** Tokenizes text with special tokens such as `<|fim_prefix|>` parsed, as servers do for text prompts. */

@@ -5,6 +5,7 @@ import type { LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import type { CorpusFile } from "../corpus/codeCorpus.js";
 import { cursorContextOf, postprocessCompletion } from "../daemon/postprocess/stopRules.js";
 import { DEFAULT_THREADS, getSharedLlama } from "../llama/sharedLlama.js";
+import { detokenizeAsStreamed } from "../llama/tokenPieces.js";
 import { buildCompletionPrompt, type PromptTokenizer } from "../prompt/completionPrompt.js";
 import { readFimMarkers } from "../prompt/fimDialect.js";
 import { validateModelFile } from "./modelFileValidation.js";
@@ -109,7 +110,7 @@ export function linePositions(files: readonly CorpusFile[], count: number, seed:
 function promptTokenizer(model: LlamaModel): PromptTokenizer {
   return {
     tokenize: (text) => model.tokenize(text, false),
-    detokenize: (tokens) => model.detokenize(tokens, false),
+    detokenize: (tokens) => detokenizeAsStreamed(model, tokens, false),
     fimMarkers: readFimMarkers(model),
   };
 }
@@ -134,7 +135,7 @@ async function heldoutLoss(model: LlamaModel, files: readonly CorpusFile[]): Pro
     for (const file of files) {
       const tokens = model.tokenize(file.text, false).slice(0, window);
       if (tokens.length < 2) continue;
-      characters += model.detokenize(tokens.slice(1), false).length;
+      characters += detokenizeAsStreamed(model, tokens.slice(1), false).length;
       await sequence.clearHistory();
       const result = await sequence.controlledEvaluate(tokens.map((t, i) => (i < tokens.length - 1 ? [t, { generateNext: { probabilities: true } }] : t)));
       for (let i = 0; i < tokens.length - 1; i++) {
@@ -221,12 +222,12 @@ async function drafterAcceptance(
             const reference = c.continuationText.slice(position).join("");
             let text = "";
             for (const token of draft) {
-              text += drafter.detokenize([token], false);
+              text += detokenizeAsStreamed(drafter, [token], false);
               if (!reference.startsWith(text)) break;
               agreed++;
             }
             // advance in target tokens by as much text as was accepted
-            const acceptedText = drafter.detokenize(draft.slice(0, agreed), false);
+            const acceptedText = detokenizeAsStreamed(drafter, draft.slice(0, agreed), false);
             let covered = 0;
             let steps = 0;
             while (position + steps < c.continuation.length && covered + c.continuationText[position + steps].length <= acceptedText.length) {
@@ -287,12 +288,12 @@ export async function evaluateFamily(
       for (const [i, position] of positions.entries()) {
         const prompt = buildCompletionPrompt(position.prefix, position.suffix, tokenizer, PROMPT_SIDE_TOKENS);
         const out = await greedy(sequence, targetModel, prompt.tokens, generate, targetTimes);
-        const text = targetModel.detokenize(out, false);
+        const text = detokenizeAsStreamed(targetModel, out, false);
         const line = firstLine(text);
         if (line === position.expected) exact++;
         matched += commonPrefix(line, position.expected);
         expectedChars += position.expected.length;
-        cases.push({ prompt: prompt.tokens, promptText: prompt.text, continuation: out, continuationText: out.map((t) => targetModel.detokenize([t], false)) });
+        cases.push({ prompt: prompt.tokens, promptText: prompt.text, continuation: out, continuationText: out.map((t) => detokenizeAsStreamed(targetModel, [t], false)) });
         if (i % sampleEvery === 0 && samples.length < (options.samples ?? 10)) {
           const lineNumber = position.prefix.split("\n").length;
           samples.push({ file: position.file, line: lineNumber, expected: position.expected, completion: text, ghostText: postprocessCompletion(text, cursorContextOf(position.prefix, position.suffix)).text });

@@ -1,4 +1,5 @@
 import type { LlamaModel, Token } from "node-llama-cpp";
+import { detokenizeAsStreamed } from "../llama/tokenPieces.js";
 
 /** Preceding tokens handed to the detokenizer with a token, so leading-space rules (SPM) apply as in the full text. */
 const DETOKENIZE_CONTEXT_TOKENS = 4;
@@ -17,7 +18,7 @@ export class TokenText {
 
   /** Text of `tokens` continuing after `previous` (the prompt, for generated text). */
   text(tokens: readonly Token[], previous: readonly Token[] = []): string {
-    return this.model.detokenize(tokens, true, previous.slice(-DETOKENIZE_CONTEXT_TOKENS));
+    return detokenizeAsStreamed(this.model, tokens, true, previous.slice(-DETOKENIZE_CONTEXT_TOKENS));
   }
 
   /**
@@ -38,7 +39,7 @@ export class TokenText {
    */
   label(tokens: readonly Token[], index: number, token: Token = tokens[index]): string {
     if (this.asTokenIds) return tokenIdLabel(token);
-    return this.model.detokenize([token], true, tokens.slice(Math.max(0, index - DETOKENIZE_CONTEXT_TOKENS), index));
+    return detokenizeAsStreamed(this.model, [token], true, tokens.slice(Math.max(0, index - DETOKENIZE_CONTEXT_TOKENS), index));
   }
 }
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CODE_PROMPTS, GreedyReference, postJson, startTargetVerifier, tokenIds, topKey } from "../../helpers/verifierTestKit.js";
+import { detokenizeAsStreamed } from "../../../server/llama/tokenPieces.js";
 
 const server = await startTargetVerifier({ slots: 2 });
 const reference = await GreedyReference.create();
@@ -8,7 +9,7 @@ const reference = await GreedyReference.create();
 const chat = (body: Record<string, unknown>) => postJson(`${server.baseUrl}/chat/completions`, body);
 const userPrompt = (text: string) => [{ role: "user", content: text }];
 
-const detokenize = (tokens: number[]) => reference.model.detokenize(tokens as never[], true);
+const detokenize = (tokens: number[]) => detokenizeAsStreamed(reference.model, tokens as never[], true);
 
 /** The longest prefix of the greedy output that survives a detokenize/tokenize round trip. */
 function roundTripPrefix(tokens: number[]): number[] {
@@ -35,7 +36,7 @@ test("chat without prediction: OpenAI's shape, content = greedy output of the co
   assert.equal(choice.logprobs, null);
   const prompt = reference.tokenize(`# python\n${CODE_PROMPTS[0]}`);
   const expected = await reference.generate(prompt, 20);
-  assert.equal(choice.message.content, reference.model.detokenize(expected, true));
+  assert.equal(choice.message.content, detokenizeAsStreamed(reference.model, expected, true));
   assert.equal(body.usage.prompt_tokens, prompt.length);
   assert.equal(body.usage.completion_tokens, expected.length);
   assert.deepEqual(body.usage.completion_tokens_details, { accepted_prediction_tokens: 0, rejected_prediction_tokens: 0, reasoning_tokens: 0 });
@@ -104,7 +105,7 @@ test("chat logprobs and stop sequences", async () => {
     assert.equal(entry.top_logprobs[0].logprob, entry.logprob);
     assert.deepEqual(entry.bytes, [...Buffer.from(entry.token)]);
   }
-  const generated = reference.model.detokenize(expected, true);
+  const generated = detokenizeAsStreamed(reference.model, expected, true);
   const stop = generated.slice(4, 7);
   const stopped = await chat({ messages: userPrompt(text), max_tokens: 12, stop, prediction: { type: "content", content: generated } });
   assert.equal(stopped.body.choices[0].finish_reason, "stop");

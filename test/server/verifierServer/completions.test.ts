@@ -3,6 +3,7 @@ import { test } from "node:test";
 import OpenAI from "openai";
 import type { VerifierServer } from "../../../server/verifierServer/startVerifierServer.js";
 import { CODE_PROMPTS, GreedyReference, postJson, startTargetVerifier, tokenIds, topKey, type JsonResponse } from "../../helpers/verifierTestKit.js";
+import { detokenizeAsStreamed } from "../../../server/llama/tokenPieces.js";
 
 // Started at the top level so their `after` cleanups belong to the file, not to a hook.
 const server: VerifierServer = await startTargetVerifier({ slots: 2 });
@@ -38,7 +39,7 @@ test("a text prompt and the same prompt as token ids both give the independent g
     assert.equal(body.model, "target-8l-f32");
     const [choice] = body.choices;
     assert.deepEqual(tokenIds(choice.logprobs.tokens), expected);
-    assert.equal(choice.text, reference.model.detokenize(expected, true));
+    assert.equal(choice.text, detokenizeAsStreamed(reference.model, expected, true));
     assert.equal(choice.finish_reason, expected.length === 24 ? "length" : "stop");
     assert.deepEqual(
       { prompt: body.usage.prompt_tokens, completion: body.usage.completion_tokens, total: body.usage.total_tokens },
@@ -83,7 +84,7 @@ test("echo + logprobs: every echoed position's top-1 and logprob equal a single-
     assert.equal(top[`token_id:${all[i]}`], logprobs.token_logprobs[i]);
   }
   // Offsets index the text in code points; the generated text starts where the prompt's ends.
-  const promptText = reference.model.detokenize(prompt, true);
+  const promptText = detokenizeAsStreamed(reference.model, prompt, true);
   assert.ok(text.startsWith(promptText));
   assert.equal(logprobs.text_offset[0], 0);
   assert.equal(logprobs.text_offset[prompt.length], codePoints(promptText));
@@ -150,7 +151,7 @@ test("a prefix shared with an earlier request comes from the KV cache, with iden
 
 test("a stop sequence cuts the text before it and finishes with stop", async () => {
   const prompt = reference.tokenize(CODE_PROMPTS[6]);
-  const generated = reference.model.detokenize(await reference.generate(prompt, 24), true);
+  const generated = detokenizeAsStreamed(reference.model, await reference.generate(prompt, 24), true);
   const stop = generated.slice(6, 9);
   const { body } = await complete({ prompt: CODE_PROMPTS[6], max_tokens: 24, stop: ["@@never@@", stop] });
   assert.equal(body.choices[0].finish_reason, "stop");
