@@ -46,11 +46,11 @@ FULL_PLAN = {
     "tokenizer_sample_bytes": 1_500_000,
     "tokenizers": {"bpe4k": 4096, "bpe2k": 2048},
     "members": [
-        {"id": "target-4l-192", "tokenizer": "bpe4k", "width": 192, "layers": 4, "heads": 4, "ff": 512, "minutes": 65, "teacher": None,
+        {"id": "target-4l-192", "tokenizer": "bpe4k", "width": 192, "layers": 4, "heads": 4, "ff": 512, "minutes": 90, "teacher": None,
          "init": SHIPPED.format("target-4l-192-f32"), "prior": {"tokens": 4278272, "minutes": 60.01}, "peak_lr": 3e-4},
-        {"id": "draft-2l-96-distilled", "tokenizer": "bpe4k", "width": 96, "layers": 2, "heads": 2, "ff": 256, "minutes": 18, "teacher": "target-4l-192"},
-        {"id": "draft-1l-64-distilled", "tokenizer": "bpe4k", "width": 64, "layers": 1, "heads": 2, "ff": 176, "minutes": 15, "teacher": "target-4l-192"},
-        {"id": "draft-1l-32-data", "tokenizer": "bpe4k", "width": 32, "layers": 1, "heads": 2, "ff": 96, "minutes": 2, "teacher": None},
+        {"id": "draft-2l-96-distilled", "tokenizer": "bpe4k", "width": 96, "layers": 2, "heads": 2, "ff": 256, "minutes": 46, "teacher": "target-4l-192"},
+        {"id": "draft-1l-64-distilled", "tokenizer": "bpe4k", "width": 64, "layers": 1, "heads": 2, "ff": 176, "minutes": 25, "teacher": "target-4l-192"},
+        {"id": "draft-1l-32-data", "tokenizer": "bpe4k", "width": 32, "layers": 1, "heads": 2, "ff": 96, "minutes": 6, "teacher": None},
         {"id": "draft-2l-128-bpe2k-data", "tokenizer": "bpe2k", "width": 128, "layers": 2, "heads": 2, "ff": 352, "minutes": 0, "teacher": None,
          "init": SHIPPED.format("draft-2l-128-bpe2k-data-f16"), "prior": {"tokens": 3088384, "minutes": 5}, "peak_lr": 1e-3},
     ],
@@ -80,11 +80,20 @@ QUICK_PLAN = {
 }
 
 
+def write_corpus_manifest(manifest_path, entries):
+    write_json(manifest_path, {"description": "Every file the trained family saw (split train) or was scored on (split heldout).", "seed": SEED,
+                               "split": "held-out files come from packages (for Debian's monolithic sources: modules) none of whose files were trained on",
+                               "files": [{k: e[k] for k in ("path", "language", "package", "unit", "version", "licence", "sha256", "bytes", "split", "source")} for e in entries]})
+
+
 def step_corpus(plan, work, manifest_path):
     corpus_dir = os.path.join(work, "corpus")
     done = os.path.join(work, "corpus.json")
     if os.path.exists(done):
-        return read_json(done)
+        facts = read_json(done)
+        if not os.path.exists(manifest_path):  # a resumed run writes its family's manifest again
+            write_corpus_manifest(manifest_path, facts["files_entries"])
+        return facts
     import corpus
 
     if os.path.isdir(corpus_dir):
@@ -94,9 +103,7 @@ def step_corpus(plan, work, manifest_path):
                               bytes_per_unit=plan.get("bytes_per_unit"))
     facts = {"seed": SEED, "files": len(entries), "bytes": sum(e["bytes"] for e in entries),
              "languages": sorted({e["language"] for e in entries}), "files_entries": entries}
-    write_json(manifest_path, {"description": "Every file the trained family saw (split train) or was scored on (split heldout).", "seed": SEED,
-                               "split": "held-out files come from packages (for Debian's monolithic sources: modules) none of whose files were trained on",
-                               "files": [{k: e[k] for k in ("path", "language", "package", "unit", "version", "licence", "sha256", "bytes", "split", "source")} for e in entries]})
+    write_corpus_manifest(manifest_path, entries)
     write_json(done, facts)
     return facts
 
