@@ -210,12 +210,15 @@ def main():
     parser = argparse.ArgumentParser(description="Train the ConfigSpec code-model family.")
     parser.add_argument("--quick", action="store_true", help="a tiny slice end to end (≤ 60 s), into models/training-quick/")
     parser.add_argument("--resume", action="store_true", help="continue from the checkpoints of an interrupted run")
+    parser.add_argument("--device", default=os.environ.get("TRAIN_DEVICE", "cpu"), help="cpu, cuda, or auto (cuda when there is one)")
     parser.add_argument("--threads", type=int, default=int(os.environ.get("TRAIN_THREADS", "0")) or None, help="torch threads (default: all cores)")
     args = parser.parse_args()
 
     import torch
 
     torch.set_num_threads(args.threads or os.cpu_count() or 1)
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    log(f"training on {device}")
     plan = QUICK_PLAN if args.quick else FULL_PLAN
     work = os.path.join(REPO, "models", "training-quick") if args.quick else WORK
     # A full run writes the new family to models/training/out/; it replaces assets/models/ only after
@@ -272,7 +275,7 @@ def main():
         model, state = train_member(member_id, config, source, m["minutes"], os.path.join(checkpoints, f"{member_id}.pt"), plan["batch"],
                                     peak_lr=m.get("peak_lr") or (3e-3 if width <= 128 else 2e-3),
                                     heldout_windows=heldout_windows(heldout, plan["seq_len"], 64 if not args.quick else 2),
-                                    teacher=teacher, max_steps=plan.get("max_steps"), init_gguf=m.get("init"), prior=m.get("prior"))
+                                    teacher=teacher, max_steps=plan.get("max_steps"), init_gguf=m.get("init"), prior=m.get("prior"), device=device)
         trained[member_id] = (model, state, tok_name, teacher_id)
 
     members = []

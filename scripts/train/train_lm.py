@@ -32,7 +32,9 @@ def learning_rate(peak, fraction, warmup=0.03):
 def held_out_loss(model, windows):
     model.eval()
     total, count = 0.0, 0
+    device = next(model.parameters()).device
     for row in windows:
+        row = row.to(device)
         logits = model(row[None, :-1])
         total += F.cross_entropy(logits[0], row[1:], reduction="sum").item()
         count += row.numel() - 1
@@ -69,24 +71,25 @@ def compact_path(checkpoint_path):
 
 
 def train_member(name, config, source, budget_minutes, checkpoint_path, batch_size, peak_lr, heldout_windows, teacher=None, max_steps=None,
-                 init_gguf=None, prior=None):
+                 init_gguf=None, prior=None, device="cpu"):
     """Trains (or resumes) one member. A full checkpoint (float32 weights, optimiser) is written every
     few minutes; beside it a compact one (bfloat16 weights, sampler and progress, no optimiser) small
     enough to commit: resuming from it alone restarts AdamW's moments, nothing else.
-    init_gguf: start from a shipped GGUF's weights; prior: what that model had already seen."""
-    model = CodeLM(**config)
+    init_gguf: start from a shipped GGUF's weights; prior: what that model had already seen.
+    device: where to train ("cpu", "cuda"); checkpoints load on any device."""
+    model = CodeLM(**config).to(device)
     optimiser = torch.optim.AdamW(model.parameters(), lr=peak_lr, betas=(0.9, 0.95), weight_decay=0.1)
     state = {"step": 0, "seconds": 0.0, "tokens": 0, "losses": [], "prior": prior or {}}
     compact = compact_path(checkpoint_path)
     if os.path.exists(checkpoint_path):
-        saved = torch.load(checkpoint_path)
+        saved = torch.load(checkpoint_path, map_location=device)
         model.load_state_dict(saved["model"])
         optimiser.load_state_dict(saved["optimiser"])
         source.rng.setstate(saved["rng"])
         state = saved["state"]
         log(f"{name}: resumed at step {state['step']} ({state['seconds'] / 60:.1f} of {budget_minutes} min)")
     elif os.path.exists(compact):
-        saved = torch.load(compact)
+        saved = torch.load(compact, map_location=device)
         model.load_state_dict({k: v.float() for k, v in saved["model"].items()})
         source.rng.setstate(saved["rng"])
         state = saved["state"]
@@ -105,7 +108,7 @@ def train_member(name, config, source, budget_minutes, checkpoint_path, batch_si
         tmp = checkpoint_path + ".tmp"
         torch.save({"model": model.state_dict(), "optimiser": optimiser.state_dict(), "rng": source.rng.getstate(), "state": state}, tmp)
         os.replace(tmp, checkpoint_path)
-        small = {k: v.to(torch.bfloat16) for k, v in model.state_dict().items()}
+        small = {k: v.to("cpu", torch.bfloat16) for k, v in model.state_dict().items()}
         torch.save({"model": small, "config": config, "rng": source.rng.getstate(), "state": state}, compact + ".tmp")
         os.replace(compact + ".tmp", compact)
 
@@ -121,7 +124,7 @@ def train_member(name, config, source, budget_minutes, checkpoint_path, batch_si
         started = time.time()
         for group in optimiser.param_groups:
             group["lr"] = learning_rate(peak_lr, segment_fraction(state, budget_s))
-        batch = source.batch(batch_size)
+        batch = source.batch(batch_size).to(device)
         inputs, labels = batch[:, :-1], batch[:, 1:]
         logits = model(inputs)
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1))
