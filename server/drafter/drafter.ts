@@ -10,8 +10,6 @@ import { DisposedError } from "../util/disposedError.js";
 export const DEFAULT_DRAFTER_CONTEXT_SIZE = 2048;
 /** How many documents keep their own KV cache at once (least recently used is recycled). */
 export const DEFAULT_DRAFTER_SEQUENCES = 4;
-/** Preceding tokens handed to the detokenizer so leading-space rules apply as in the full text. */
-const DETOKENIZE_CONTEXT_TOKENS = 4;
 
 export interface DrafterOptions extends LoadModelOptions {
   /** Name used in stats and the profile. */
@@ -103,7 +101,7 @@ export class Drafter {
    * output (special tokens as text, SPM leading-space rules applied in context).
    */
   textAfter(tokens: readonly Token[], previous: readonly Token[]): string {
-    return detokenizeAsStreamed(this.model, tokens, true, previous.slice(-DETOKENIZE_CONTEXT_TOKENS));
+    return detokenizeAsStreamed(this.model, tokens, true, previous);
   }
 
   /** Tokenizes text with special tokens such as `<|fim_prefix|>` parsed, as servers do for text prompts. */

@@ -9,18 +9,24 @@ import type { LlamaModel, Token } from "node-llama-cpp";
  * daemon renders byte-level BPE tokens from their pieces, and anything else through llama.cpp.
  */
 export function detokenizeAsStreamed(model: LlamaModel, tokens: readonly Token[], specialTokens: boolean, lastTokens: readonly Token[] = []): string {
+  const context = lastTokens.slice(-DETOKENIZE_CONTEXT_TOKENS);
   const pieces = piecesOf(model);
-  if (!pieces) return model.detokenize(tokens, specialTokens, lastTokens);
+  if (!pieces) return model.detokenize(tokens, specialTokens, context);
   if (tokens.length === 0) return "";
-  const before = pieces.bytes(lastTokens, specialTokens);
-  if (before.length === 0) return UTF8.decode(pieces.bytes(tokens, specialTokens));
+  const own = pieces.bytes(tokens, specialTokens);
+  const before = pieces.bytes(context, specialTokens);
+  if (before.length === 0) return UTF8_DECODER.decode(own);
   // As node-llama-cpp does with `lastTokens`: the text after theirs, so a character split across the boundary comes out whole.
-  const beforeText = UTF8.decode(before);
-  const all = UTF8.decode(concat(before, pieces.bytes(tokens, specialTokens)));
-  return all.startsWith(beforeText) ? all.slice(beforeText.length) : UTF8.decode(pieces.bytes(tokens, specialTokens));
+  const beforeText = UTF8_DECODER.decode(before);
+  const all = UTF8_DECODER.decode(concat(before, own));
+  return all.startsWith(beforeText) ? all.slice(beforeText.length) : UTF8_DECODER.decode(own);
 }
 
-const UTF8 = new TextDecoder("utf-8");
+/** Preceding tokens rendered with a token, so a character split across tokens and SPM's leading-space rules come out as in the full text. */
+export const DETOKENIZE_CONTEXT_TOKENS = 4;
+
+const UTF8_DECODER = new TextDecoder("utf-8");
+const UTF8_ENCODER = new TextEncoder();
 
 /** GPT-2's byte-level alphabet, inverted: the printable character that stands for each byte → the byte. */
 const BYTE_OF_CODE_POINT: ReadonlyMap<number, number> = (() => {
@@ -49,8 +55,8 @@ class Pieces {
     if (piece) return piece;
     const text = vocabularyText(this.model, token) ?? "";
     const attributes = this.model.getTokenAttributes(token);
-    if (attributes.control || attributes.unknown) piece = specialTokens ? new TextEncoder().encode(text) : new Uint8Array();
-    else if (attributes.userDefined) piece = new TextEncoder().encode(text);
+    if (attributes.control || attributes.unknown) piece = specialTokens ? UTF8_ENCODER.encode(text) : new Uint8Array();
+    else if (attributes.userDefined) piece = UTF8_ENCODER.encode(text);
     else piece = Uint8Array.from([...text].map((char) => BYTE_OF_CODE_POINT.get(char.codePointAt(0)!) ?? 0x3f));
     cache.set(token, piece);
     return piece;

@@ -124,8 +124,10 @@ async function withSequence<T>(model: LlamaModel, run: (sequence: LlamaContextSe
   }
 }
 
-/** Mean cross-entropy in nats/token of `model` on windows of the files (teacher-forced). */
-/** Mean loss per token, and per character of the text those tokens spell (comparable across tokenizers). */
+/**
+ * Mean cross-entropy of `model` on windows of the files (teacher-forced), in nats per token and
+ * per character of the text those tokens spell (comparable across tokenizers).
+ */
 async function heldoutLoss(model: LlamaModel, files: readonly CorpusFile[]): Promise<{ loss: number; tokens: number; lossPerCharacter: number; characters: number }> {
   const window = Math.min(512, model.trainContextSize);
   return withSequence(model, async (sequence) => {

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import type { Token } from "node-llama-cpp";
-import { detokenizeAsStreamed } from "../llama/tokenPieces.js";
 import { decodeGreedy, type GreedyDecodingResult } from "./greedyDecoding.js";
 import type { GenerateRequest } from "./requestSchemas.js";
 import { findStopSequence, TokenText } from "./tokenText.js";
@@ -95,7 +94,7 @@ export async function createGenerate(context: VerifierEndpointContext, request: 
     context.pool.release(slot);
   }
 
-  const tokenText = (token: Token) => (withText ? detokenizeAsStreamed(model, [token], true) : null);
+  const tokenText = (token: Token) => (withText ? text.text([token]) : null);
   const entry = (token: Token, prediction: NextTokenPrediction | undefined): SglangLogprobEntry => {
     const logprob = prediction && logprobOf(prediction, token);
     return [logprob === undefined ? null : clamp(logprob), token, tokenText(token)];

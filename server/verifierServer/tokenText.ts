@@ -1,8 +1,5 @@
 import type { LlamaModel, Token } from "node-llama-cpp";
-import { detokenizeAsStreamed } from "../llama/tokenPieces.js";
-
-/** Preceding tokens handed to the detokenizer with a token, so leading-space rules (SPM) apply as in the full text. */
-const DETOKENIZE_CONTEXT_TOKENS = 4;
+import { DETOKENIZE_CONTEXT_TOKENS, detokenizeAsStreamed } from "../llama/tokenPieces.js";
 
 /**
  * How tokens become text in responses. Special tokens are rendered as their text (e.g.
@@ -18,7 +15,7 @@ export class TokenText {
 
   /** Text of `tokens` continuing after `previous` (the prompt, for generated text). */
   text(tokens: readonly Token[], previous: readonly Token[] = []): string {
-    return detokenizeAsStreamed(this.model, tokens, true, previous.slice(-DETOKENIZE_CONTEXT_TOKENS));
+    return detokenizeAsStreamed(this.model, tokens, true, previous);
   }
 
   /**
