@@ -13,6 +13,8 @@ export interface ExactnessOptions {
   maxTokens: number;
   promptWindow?: PromptWindowOptions;
   signal?: AbortSignal;
+  /** Record a speculative completion that throws in `failures` and go on (a probe counting them), instead of throwing. */
+  keepGoing?: boolean;
 }
 
 export interface ExactnessResult {
@@ -20,6 +22,8 @@ export interface ExactnessResult {
   compared: number;
   /** One line per completion that differs from verifier-only on the same endpoint. */
   mismatches: string[];
+  /** One line per speculative completion that threw (only with `keepGoing`). */
+  failures: string[];
   accepted: number;
   drafted: number;
   /** Drafters the endpoint cannot verify (another tokenizer and no text protocol), with the error. */
@@ -36,7 +40,7 @@ export interface ExactnessResult {
  */
 export async function checkExactness(options: ExactnessOptions): Promise<ExactnessResult> {
   const { client, prompts, ks, maxTokens, promptWindow, signal } = options;
-  const result: ExactnessResult = { compared: 0, mismatches: [], accepted: 0, drafted: 0, unverifiable: [], references: new Map() };
+  const result: ExactnessResult = { compared: 0, mismatches: [], failures: [], accepted: 0, drafted: 0, unverifiable: [], references: new Map() };
   const input = (cut: CompletionCut) => ({ prefix: cut.prefix, suffix: cut.suffix, languageId: "", maxTokens, signal: signal ?? new AbortController().signal, documentKey: cut.file });
   for (const drafter of options.drafters) {
     const engines: { k: number; engine: SpeculativeEngine }[] = [];
@@ -54,8 +58,15 @@ export async function checkExactness(options: ExactnessOptions): Promise<Exactne
       for (const [i, cut] of prompts.entries()) {
         reference.push((await verifierOnly.complete(input(cut))).text);
         for (const { k, engine } of engines) {
-          const output = await engine.complete(input(cut));
           result.compared++;
+          let output;
+          try {
+            output = await engine.complete(input(cut));
+          } catch (error) {
+            if (!options.keepGoing || signal?.aborted) throw error;
+            result.failures.push(`${drafter.id} K=${k} prompt ${i}: ${(error as Error).message}`);
+            continue;
+          }
           result.accepted += output.stats.accepted;
           result.drafted += output.stats.drafted;
           if (output.text !== reference[i]) result.mismatches.push(`${drafter.id} K=${k} prompt ${i}: ${JSON.stringify(output.text)} ≠ ${JSON.stringify(reference[i])}`);
