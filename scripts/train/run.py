@@ -25,12 +25,20 @@ SEED = 20261201
 COMMITTED_CHECKPOINTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "checkpoints")
 
 # Members: dicts with id, tokenizer, width, layers, heads, ff (feed-forward), minutes, teacher (or None),
-# init (a GGUF to start from, with what it had seen: "prior"), peak_lr.
+# init (a shipped model's id to start from; what it had seen comes from the shipped manifest), peak_lr.
 # The family (v2): the shipped target trained on, on the bigger corpus; three drafter sizes, each at most
 # a third of the target's parameters, two distilled from the target; the other-tokenizer drafter carried over (0 minutes: only re-scored).
 # v3: the same members continued with `--resume` (minutes are the budget knob: raising a finished member's minutes trains it on);
 # the target's peak rate is lowered for its continuation, which starts from a model already annealed to 1e-4.
-SHIPPED = os.path.join(ASSETS, "{}.gguf")
+
+
+def shipped_start(model_id):
+    """The shipped GGUF with `model_id` and what it had seen (tokens, minutes), from assets/models/manifest.json."""
+    entry = next(m for m in read_json(os.path.join(ASSETS, "manifest.json"))["models"] if m["id"] == model_id)
+    training = entry.get("training") or {}
+    return os.path.join(ASSETS, entry["path"]), {"tokens": training.get("tokensSeen", 0), "minutes": training.get("minutes", 0)}
+
+
 FULL_PLAN = {
     "seq_len": 512,
     # llama.context_length in the GGUF: the daemon's prompts (768 + 256 tokens) and the profiler's
@@ -46,13 +54,13 @@ FULL_PLAN = {
     "tokenizer_sample_bytes": 1_500_000,
     "tokenizers": {"bpe4k": 4096, "bpe2k": 2048},
     "members": [
-        {"id": "target-4l-192", "tokenizer": "bpe4k", "width": 192, "layers": 4, "heads": 4, "ff": 512, "minutes": 90, "teacher": None,
-         "init": SHIPPED.format("target-4l-192-f32"), "prior": {"tokens": 4278272, "minutes": 60.01}, "peak_lr": 3e-4},
-        {"id": "draft-2l-96-distilled", "tokenizer": "bpe4k", "width": 96, "layers": 2, "heads": 2, "ff": 256, "minutes": 46, "teacher": "target-4l-192"},
-        {"id": "draft-1l-64-distilled", "tokenizer": "bpe4k", "width": 64, "layers": 1, "heads": 2, "ff": 176, "minutes": 25, "teacher": "target-4l-192"},
-        {"id": "draft-1l-32-data", "tokenizer": "bpe4k", "width": 32, "layers": 1, "heads": 2, "ff": 96, "minutes": 6, "teacher": None},
+        {"id": "target-4l-192", "tokenizer": "bpe4k", "width": 192, "layers": 4, "heads": 4, "ff": 512, "minutes": 145, "teacher": None,
+         "init": "target-4l-192-f32", "peak_lr": 3e-4},
+        {"id": "draft-2l-96-distilled", "tokenizer": "bpe4k", "width": 96, "layers": 2, "heads": 2, "ff": 256, "minutes": 66, "teacher": "target-4l-192"},
+        {"id": "draft-1l-64-distilled", "tokenizer": "bpe4k", "width": 64, "layers": 1, "heads": 2, "ff": 176, "minutes": 33, "teacher": "target-4l-192"},
+        {"id": "draft-1l-32-data", "tokenizer": "bpe4k", "width": 32, "layers": 1, "heads": 2, "ff": 96, "minutes": 8, "teacher": None},
         {"id": "draft-2l-128-bpe2k-data", "tokenizer": "bpe2k", "width": 128, "layers": 2, "heads": 2, "ff": 352, "minutes": 0, "teacher": None,
-         "init": SHIPPED.format("draft-2l-128-bpe2k-data-f16"), "prior": {"tokens": 3088384, "minutes": 5}, "peak_lr": 1e-3},
+         "init": "draft-2l-128-bpe2k-data-f16", "peak_lr": 1e-3},
     ],
     # Exports: (file id, member, quantisation, role). No quantised copy of the target drafts for it.
     "exports": [
@@ -272,10 +280,11 @@ def main():
         teacher = trained[teacher_id][0] if teacher_id else None
         if teacher is not None:
             teacher.eval()
+        init_gguf, prior = shipped_start(m["init"]) if m.get("init") else (None, None)
         model, state = train_member(member_id, config, source, m["minutes"], os.path.join(checkpoints, f"{member_id}.pt"), plan["batch"],
                                     peak_lr=m.get("peak_lr") or (3e-3 if width <= 128 else 2e-3),
                                     heldout_windows=heldout_windows(heldout, plan["seq_len"], 64 if not args.quick else 2),
-                                    teacher=teacher, max_steps=plan.get("max_steps"), init_gguf=m.get("init"), prior=m.get("prior"), device=device)
+                                    teacher=teacher, max_steps=plan.get("max_steps"), init_gguf=init_gguf, prior=prior, device=device)
         trained[member_id] = (model, state, tok_name, teacher_id)
 
     members = []
