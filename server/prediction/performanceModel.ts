@@ -114,6 +114,17 @@ export function verifierPrefillMsFor(fit: PrefillFit, promptTokens: number): num
 }
 
 /**
+ * Decode ms per token of one timed verifier-only generation (at least two tokens): its wall time
+ * less the round trip and the prefill (whose forward pass gives the first token), over the decode
+ * steps that follow — the verifier-only formula solved for decode. Dividing by every token
+ * charged the first one twice and predicted verifier-only too fast.
+ */
+export function decodeMsPerTokenOf(call: { ms: number; tokens: number; promptTokens: number }, rttMs: number, prefill: PrefillFit): number {
+  if (call.tokens < 2) throw new RangeError(`expected a generation of at least 2 tokens to time decoding, got ${call.tokens}`);
+  return Math.max(0, call.ms - rttMs - verifierPrefillMsFor(prefill, call.promptTokens)) / (call.tokens - 1);
+}
+
+/**
  * Median ms per drafted token at a thread count and context length: the context buckets
  * (measured at `bestThreads`, linearly interpolated, clamped at the ends) scaled by the thread
  * sweep's ratio to `bestThreads`.

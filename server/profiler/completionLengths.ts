@@ -2,7 +2,7 @@ import type { CompletionCut } from "../corpus/codeCorpus.js";
 import { cursorContextOf, stopRulePredicate } from "../daemon/postprocess/stopRules.js";
 import { CompletionMeter } from "../engine/completionMeter.js";
 import { runVerifierOnly } from "../engine/loops/singleModelModes.js";
-import { verifierPrefillMsFor } from "../prediction/performanceModel.js";
+import { decodeMsPerTokenOf } from "../prediction/performanceModel.js";
 import type { LatencyStats, PrefillFit } from "../profile/profileSchema.js";
 import type { CompletionLength, CompletionLengthSample } from "../profile/workloadTerms.js";
 import type { CompletionPrompt } from "../prompt/completionPrompt.js";
@@ -53,15 +53,11 @@ export async function measureCompletionLengths(options: CompletionLengthOptions)
   return samples;
 }
 
-/**
- * The profile's completion-length term. Decode ms per token at these lengths: each generation's
- * wall time less the round trip and the verifier's prefill (whose forward pass gives the first
- * token), over its remaining tokens — the verifier-only formula of performanceModel.ts solved for it.
- */
+/** The profile's completion-length term, with decode ms per token timed at these lengths. */
 export function completionLengthOf(samples: readonly CompletionLengthSample[], maxTokens: number, rttMs: number, prefill: PrefillFit): CompletionLength {
   if (samples.length === 0) throw new RangeError("expected completions under the stop rules, found none");
   const timed = samples.filter((s) => s.tokens >= 2);
-  const perToken = timed.map((s) => Math.max(0, s.ms - rttMs - verifierPrefillMsFor(prefill, s.promptTokens)) / (s.tokens - 1));
+  const perToken = timed.map((s) => decodeMsPerTokenOf(s, rttMs, prefill));
   const verifierOnlyMsPerToken: LatencyStats | undefined = perToken.length >= MIN_TIMED_SAMPLES ? latencyStatsOf(perToken) : undefined;
   return { maxTokens, samples: [...samples], ...(verifierOnlyMsPerToken ? { verifierOnlyMsPerToken } : {}) };
 }

@@ -1,7 +1,7 @@
 import type { Token } from "node-llama-cpp";
 import type { Drafter } from "../drafter/drafter.js";
 import { fitBilling, fitPrefillMs, fitVerifyMs } from "../prediction/profileFits.js";
-import { verifierPrefillMsFor } from "../prediction/performanceModel.js";
+import { decodeMsPerTokenOf } from "../prediction/performanceModel.js";
 import { SeededRandom } from "../util/seededRandom.js";
 import type { VerifierClient } from "../verifier/verifierClient.js";
 import { latencyStatsOf } from "./latencyStats.js";
@@ -47,8 +47,8 @@ export interface VerifierMeasurements {
   /** Rounds at K = 0..kMax (shuffled) on the sweep prompts. */
   sweepRounds: RoundObservation[];
   prefillPoints: { promptTokens: number; ms: number }[];
-  /** Wall ms of verifier-only calls generating {@link GENERATE_TOKENS}, with their prompt length. */
-  generateCalls: { promptTokens: number; ms: number }[];
+  /** Wall ms of verifier-only calls asked for {@link GENERATE_TOKENS}, with their prompt length and the tokens they generated. */
+  generateCalls: { promptTokens: number; tokens: number; ms: number }[];
 }
 
 export interface VerifierMeasureOptions {
@@ -85,7 +85,7 @@ export async function measureVerifier(options: VerifierMeasureOptions): Promise<
 
   const sweepRounds: RoundObservation[] = [];
   const prefillCalls: { promptTokens: number; ms: number }[] = [];
-  const generateCalls: { promptTokens: number; ms: number }[] = [];
+  const generateCalls: VerifierMeasurements["generateCalls"] = [];
   for (const [index, prompt] of options.prompts.entries()) {
     const ks = Array.from({ length: K_SWEEP_PASSES }, () => shuffled(Array.from({ length: options.kMax + 1 }, (_, k) => k), index + 1)).flat();
     // One untimed round first: the prompt's first request is a cold prefill, not the steady state.
@@ -101,9 +101,8 @@ export async function measureVerifier(options: VerifierMeasureOptions): Promise<
     for (let r = 0; r < GENERATE_REPEATS; r++) {
       await cacheOnlyPrompt(verifier, prompt.tokens, signal);
       const call = await tally.measure(WAITING_LABEL, () => client.generate({ prompt: [...prompt.tokens], maxTokens: GENERATE_TOKENS, signal }));
-      // A call that stopped early (end of text) timed fewer tokens: keep it per token.
-      const tokens = call.stats.usage.completionTokens;
-      if (tokens === GENERATE_TOKENS) generateCalls.push({ promptTokens: prompt.tokens.length, ms: call.stats.latencyMs });
+      // A call that stopped early (end of text) timed fewer tokens: it is kept, and counted per token.
+      generateCalls.push({ promptTokens: prompt.tokens.length, tokens: call.stats.usage.completionTokens, ms: call.stats.latencyMs });
     }
     for (let i = 0; i < RTT_PROBES_PER_PROMPT; i++) await probe(true);
     options.onProgress?.(0.05 + (0.95 * (index + 1)) / options.prompts.length, `verify time vs K at ${prompt.tokens.length} prompt tokens`);
@@ -135,11 +134,7 @@ export function verifierProfileOf(
     ...r.stats.usage,
   }));
   const prefillMs = fitPrefillMs(measurements.prefillPoints);
-  // Decode time per token: the call minus the round trip and the prefill (whose forward pass gives
-  // the first token), over the GENERATE_TOKENS − 1 decode steps that follow. Dividing by all
-  // GENERATE_TOKENS charged the first token twice and predicted verifier-only too fast.
-  const perToken = measurements.generateCalls.map((c) => Math.max(0, c.ms - rttMs.median - verifierPrefillMsFor(prefillMs, c.promptTokens)) / (GENERATE_TOKENS - 1));
-  if (perToken.length === 0) throw new RangeError(`expected verifier-only calls of ${GENERATE_TOKENS} tokens, found none (the verifier ended every text early)`);
+  const perToken = decodeMsPerToken(measurements.generateCalls, rttMs.median, prefillMs, points);
   return {
     baseUrl: endpoint.baseUrl,
     model: endpoint.model,
@@ -153,6 +148,24 @@ export function verifierProfileOf(
     generateMsPerToken: latencyStatsOf(perToken),
     prefillMs,
   };
+}
+
+/**
+ * Decode ms per token from the verifier-only calls that generated two tokens or more. A model that
+ * ends its text after one token everywhere (a FIM model closing a short middle) leaves no decode
+ * step to time: then each warm K = 0 round, one forward pass on a cached prompt, is one.
+ */
+export function decodeMsPerToken(
+  calls: VerifierMeasurements["generateCalls"],
+  rttMedianMs: number,
+  prefillMs: VerifierProfile["prefillMs"],
+  warmPoints: readonly VerifyPoint[],
+): number[] {
+  const decoding = calls.filter((c) => c.tokens >= 2);
+  if (decoding.length > 0) return decoding.map((c) => decodeMsPerTokenOf(c, rttMedianMs, prefillMs));
+  const singleSteps = warmPoints.filter((p) => p.k === 0).map((p) => p.ms);
+  if (singleSteps.length === 0) throw new RangeError("expected verifier-only calls of two tokens or more, or warm K = 0 rounds, to time decoding; found neither");
+  return singleSteps;
 }
 
 /** Seeded Fisher–Yates shuffle: the K order must not correlate with warm-up or drift. */
