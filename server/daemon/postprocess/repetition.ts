@@ -27,10 +27,22 @@ function saysAgain(line: string, at: number, phrase: string): boolean {
   return bare !== phrase && bare !== "" && line.length - at === bare.length && line.endsWith(bare);
 }
 
+/** Punctuation said this many times back to back is a loop (`" + " + " + …`), fewer is code. */
+const PUNCTUATION_LOOP_SAYINGS = 6;
+
+/** How many times `phrase` is said back to back from `start`, its first saying included. */
+function sayings(line: string, start: number, phrase: string, atMost: number): number {
+  let count = 1;
+  while (count < atMost && line.startsWith(phrase, start + count * phrase.length)) count++;
+  if (count < atMost && saysAgain(line, start + count * phrase.length, phrase)) count++;
+  return count;
+}
+
 /**
  * A phrase repeats if, back to back, it is said twice with two or more words in it ("the same
- * the same", "`name` is a `name` is a"), or three times with one word ("not not not"). Numbers and
- * punctuation alone never count: `0, 0, 0, 0` and `----` are code.
+ * the same", "`name` is a `name` is a"), three times with one word ("not not not"), or six times
+ * with punctuation of two or more kinds alone (`" + " + " + " + " + "`). Numbers and a single
+ * character never count: `0, 0, 0, 0` and `----------` are code.
  */
 function repeatsAt(line: string, start: number, length: number): boolean {
   if (line[start] !== line[start + length]) return false; // most candidates end here, cheaply
@@ -38,7 +50,9 @@ function repeatsAt(line: string, start: number, length: number): boolean {
   if (phrase.trim() === "" || !saysAgain(line, start + length, phrase)) return false;
   const words = wordCount(phrase);
   if (words >= 2) return true;
-  return words === 1 && line.startsWith(phrase, start + length) && saysAgain(line, start + 2 * length, phrase);
+  if (words === 1) return sayings(line, start, phrase, 3) >= 3;
+  const punctuationOnly = !/[A-Za-z0-9]/.test(phrase) && new Set(phrase.replace(/\s/g, "")).size >= 2;
+  return punctuationOnly && sayings(line, start, phrase, PUNCTUATION_LOOP_SAYINGS) >= PUNCTUATION_LOOP_SAYINGS;
 }
 
 /**

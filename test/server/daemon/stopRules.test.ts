@@ -71,8 +71,9 @@ describe("stop rules", () => {
     assert.deepEqual(postprocessCompletion(" The new 'a' is not not not not not", at("x = 1\n#|")), { text: " The new 'a' is not", stoppedBy: "repeatsItself" });
     assert.equal(postprocessCompletion(" the same the same", at("//|")).text, " the same");
     assert.equal(postprocessCompletion(" `self` is a ``_id` is a ``_id` is a ``` is", at("//|")).text, " `self` is a ``_id");
-    // Numbers, punctuation and a word said only twice are code, not a loop.
-    for (const code of [" [0, 0, 0, 0]", " 0x1, 0x1, 0x1", " '----------'", " really really good", " a.b + a.b"]) {
+    // Punctuation alone said six times or more is a loop; numbers, one character and a few sayings are code.
+    assert.equal(postprocessCompletion(' x = "skip" + " + " + " + " + " + " + " + " + " + "', at("def f():\n   |")).text, ' x = "skip" +');
+    for (const code of [" [0, 0, 0, 0, 0, 0, 0, 0]", " 0x1, 0x1, 0x1", " '----------'", " '--------------------------------'", " really really good", " a.b + a.b", " [[], [], [], []]", " f()()()"]) {
       assert.equal(postprocessCompletion(code, at("x =|")).text, code);
     }
   });
