@@ -75,11 +75,16 @@ export function drafterSummary(profile: Profile): string {
     `verifier ${v.model}: RTT ${formatNumber(v.rttMs.median)} ms (p90 ${formatNumber(v.rttMs.p90)}); verify ≈ ${formatNumber(v.verifyMs.fit.baseMs)} + ${formatNumber(v.verifyMs.fit.perDraftTokenMs)}·K + ${formatNumber(v.verifyMs.fit.perPromptTokenMs)}·context + ${formatNumber(v.verifyMs.fit.perDraftContextMs ?? 0)}·K·context ms; ` +
       `verifier-only ${formatNumber(v.generateMsPerToken.median)} ms/token; cached input ${(v.billing.fit.cachedInputFraction * 100).toFixed(0)}%`,
     ...protocolLines(v),
-    `power (${profile.power.source}: ${profile.power.label}): idle ${formatNumber(profile.power.idleWatts)} W, drafting ${formatNumber(profile.power.draftingWatts)} W; on battery: ${profile.machine.onBattery ?? "unknown"}`,
+    `power (${powerMeterText(profile.power)}): idle ${formatNumber(profile.power.idleWatts)} W, drafting ${formatNumber(profile.power.draftingWatts)} W; on battery: ${profile.machine.onBattery ?? "unknown"}`,
   ].join("\n");
 }
 
 function usd(value: number): string {
   if (value === 0) return "0";
   return value >= 0.01 ? value.toFixed(4) : value.toExponential(2);
+}
+
+/** The meter as a reader wants it: "estimate: 5 W per busy core …", not "estimate: estimate: …". */
+function powerMeterText(power: { source: string; label: string }): string {
+  return power.label.toLowerCase().startsWith(power.source.toLowerCase()) ? power.label : `${power.source}: ${power.label}`;
 }

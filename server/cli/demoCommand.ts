@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { bundledCorpusDir } from "../corpus/codeCorpus.js";
+import { linePositions, type LinePosition } from "../modelFiles/familyEvaluation.js";
 import { Drafter } from "../drafter/drafter.js";
 import type { CompletionUsage } from "../completionContract.js";
 import { cursorContextOf, postprocessCompletion } from "../daemon/postprocess/stopRules.js";
@@ -20,9 +21,10 @@ import { integerFlag, parseFlags } from "./parseFlags.js";
 import { emulationText, networkDelayFromFlags, profileAndSelect, profileTargetFromFlags } from "./profileCommand.js";
 import { MODELS_DIR_FLAG, modelsDirFromFlags, outputDirFromFlags } from "./verifierFlags.js";
 
-/** The sample file completed with each pick, and where (the end of lines a user might pause at). */
+/** The sample file completed with each pick, at lines a user is about to write (seeded, as evaluate-models picks them). */
 const SAMPLE_FILE = join("python", "lru_cache.py");
 const SAMPLE_POSITIONS = 3;
+const SAMPLE_SEED = 1;
 const DEMO_MAX_TOKENS = 48;
 /**
  * The demo's verifier emulates a cloud-sized model: +25 ms per forward pass, i.e. ~35 tokens/s
@@ -71,11 +73,13 @@ export const demoCommand: CliCommand = {
       const meter = await PowerMeter.detect();
       try {
         const text = await readFile(join(bundledCorpusDir(), SAMPLE_FILE), "utf8");
-        const offsets = samplePositions(text, integerFlag(flags.positions, "positions", { min: 1, fallback: SAMPLE_POSITIONS }));
-        say(`completing ${offsets.length} positions of corpus/${SAMPLE_FILE} (≤${DEMO_MAX_TOKENS} tokens each) with each pick:`);
+        const count = integerFlag(flags.positions, "positions", { min: 1, fallback: SAMPLE_POSITIONS });
+        const lines = linePositions([{ path: join(bundledCorpusDir(), SAMPLE_FILE), relativePath: SAMPLE_FILE, text }], count, SAMPLE_SEED);
+        say(`completing ${lines.length} lines of corpus/${SAMPLE_FILE} as if about to write them (the cursor at the line's first character, the line removed; ≤${DEMO_MAX_TOKENS} tokens each) with each pick:`);
+        say(`    the first line, as the file has it: ${JSON.stringify(lines[0]?.expected ?? "")}`);
         let reference: string[] | undefined;
         for (const { configuration, objectives } of demoConfigurations(selection)) {
-          const outcome = await completeWith(profile, configuration, client, meter, text, offsets);
+          const outcome = await completeWith(profile, configuration, client, meter, lines);
           const verified = configuration.verified;
           reference ??= verified ? outcome.texts : undefined;
           const same = verified && reference ? (outcome.texts.every((t, i) => t === reference![i]) ? "identical to the other verified picks" : "DIFFERS from the other verified picks") : "unverified: the drafter's own text";
@@ -114,7 +118,7 @@ function demoConfigurations(selection: Selection): { configuration: Configuratio
   return shown;
 }
 
-async function completeWith(profile: Profile, configuration: Configuration, client: VerifierClient, meter: PowerMeter, text: string, offsets: readonly number[]) {
+async function completeWith(profile: Profile, configuration: Configuration, client: VerifierClient, meter: PowerMeter, lines: readonly LinePosition[]) {
   const drafterId = configuration.drafterId ?? profile.drafters[0].id;
   const drafterProfile = profile.drafters.find((d) => d.id === drafterId)!;
   const drafter = await Drafter.load({ id: drafterProfile.id, uriOrPath: drafterProfile.uri, threads: configuration.threads });
@@ -129,8 +133,8 @@ async function completeWith(profile: Profile, configuration: Configuration, clie
     let ms = 0;
     let joules = 0;
     let verifyMs = 0;
-    for (const [index, offset] of offsets.entries()) {
-      const input = { prefix: text.slice(0, offset), suffix: text.slice(offset), languageId: "python", signal: new AbortController().signal, documentKey: `demo-${index}` };
+    for (const [index, line] of lines.entries()) {
+      const input = { prefix: line.prefix, suffix: line.suffix, languageId: "python", signal: new AbortController().signal, documentKey: `demo-${index}` };
       // As while typing: both sides hold the prompt, nothing after it (see cacheOnlyPrompt). Two
       // unmeasured tokens: a round drafts only when a token is left after its own (K ≤ max − 1).
       await engine.complete({ ...input, maxTokens: 2 });
@@ -151,11 +155,4 @@ async function completeWith(profile: Profile, configuration: Configuration, clie
     await engine.dispose();
     await drafter.dispose();
   }
-}
-
-/** Ends of non-blank lines spread through the file: where a user pauses and a completion is asked for. */
-function samplePositions(text: string, count: number): number[] {
-  const ends: number[] = [];
-  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) if (i > 0 && text[i - 1] !== "\n" && i > text.length / 5) ends.push(i);
-  return Array.from({ length: Math.min(count, ends.length) }, (_, j) => ends[Math.floor(((j + 0.5) * ends.length) / count)]);
 }

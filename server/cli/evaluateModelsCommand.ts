@@ -19,7 +19,7 @@ function report(result: FamilyEvaluation): string {
   const n = result.nextLine;
   lines.push(
     `verifier-only next line (cursor at the first non-space character of lines with ≥ ${MIN_LINE_CHARACTERS} non-space characters, ${n.positions} seeded positions): ` +
-      `exact match ${(100 * n.exactMatch).toFixed(1)}%, mean matched characters ${n.meanMatchedCharacters.toFixed(1)} of ${n.meanExpectedCharacters.toFixed(1)}; target ${result.targetMsPerToken.toFixed(2)} ms/token`,
+      `exact match ${(100 * n.exactMatch).toFixed(1)}% (${Math.round(n.exactMatch * n.positions)} of ${n.positions}), mean matched characters ${n.meanMatchedCharacters.toFixed(2)} of ${n.meanExpectedCharacters.toFixed(1)}; target ${result.targetMsPerToken.toFixed(2)} ms/token`,
   );
   lines.push("");
   const ks = Object.keys(result.drafters[0]?.acceptance ?? {}).map(Number);
