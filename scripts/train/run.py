@@ -26,10 +26,10 @@ COMMITTED_CHECKPOINTS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
 
 # Members: dicts with id, tokenizer, width, layers, heads, ff (feed-forward), minutes, teacher (or None),
 # init (a shipped model's id to start from; what it had seen comes from the shipped manifest), peak_lr.
-# The family (v2): the shipped target trained on, on the bigger corpus; three drafter sizes, each at most
-# a third of the target's parameters, two distilled from the target; the other-tokenizer drafter carried over (0 minutes: only re-scored).
-# v3: the same members continued with `--resume` (minutes are the budget knob: raising a finished member's minutes trains it on);
-# the target's peak rate is lowered for its continuation, which starts from a model already annealed to 1e-4.
+# The family: a target; three drafter sizes, each at most a third of the target's parameters, two distilled
+# from the target; the other-tokenizer drafter carried over (0 minutes: only re-scored). Minutes are the budget
+# knob: with `--resume`, raising a finished member's minutes trains it on from its checkpoint. The target's
+# peak rate is low because it continues from a model already annealed to 1e-4.
 
 
 def shipped_start(model_id):
