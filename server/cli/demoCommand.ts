@@ -72,9 +72,10 @@ export const demoCommand: CliCommand = {
       const client = new VerifierClient({ baseUrl: target.verifier.baseUrl, model: target.verifier.model, networkDelay });
       const meter = await PowerMeter.detect();
       try {
-        const text = await readFile(join(bundledCorpusDir(), SAMPLE_FILE), "utf8");
+        const samplePath = join(bundledCorpusDir(), SAMPLE_FILE);
+        const sample = { path: samplePath, relativePath: SAMPLE_FILE, text: await readFile(samplePath, "utf8") };
         const count = integerFlag(flags.positions, "positions", { min: 1, fallback: SAMPLE_POSITIONS });
-        const lines = linePositions([{ path: join(bundledCorpusDir(), SAMPLE_FILE), relativePath: SAMPLE_FILE, text }], count, SAMPLE_SEED);
+        const lines = linePositions([sample], count, SAMPLE_SEED);
         say(`completing ${lines.length} lines of corpus/${SAMPLE_FILE} as if about to write them (the cursor at the line's first character, the line removed; ≤${DEMO_MAX_TOKENS} tokens each) with each pick:`);
         say(`    the first line, as the file has it: ${JSON.stringify(lines[0]?.expected ?? "")}`);
         let reference: string[] | undefined;

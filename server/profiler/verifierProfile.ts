@@ -6,7 +6,7 @@ import { SeededRandom } from "../util/seededRandom.js";
 import type { VerifierClient } from "../verifier/verifierClient.js";
 import { latencyStatsOf } from "./latencyStats.js";
 import { WAITING_LABEL, type PowerTally } from "./powerTally.js";
-import type { BilledRound, LatencyStats, VerifierProfile, VerifyPoint } from "../profile/profileSchema.js";
+import type { BilledRound, LatencyStats, PrefillFit, VerifierProfile, VerifyPoint } from "../profile/profileSchema.js";
 import type { VerifierProtocol } from "../verifier/verifierProtocol.js";
 import { cacheOnlyPrompt } from "../verifier/protocols/echoLogprobsProtocol.js";
 import type { TokenVerifier } from "../verifier/protocols/tokenVerifier.js";
@@ -158,7 +158,7 @@ export function verifierProfileOf(
 export function decodeMsPerToken(
   calls: VerifierMeasurements["generateCalls"],
   rttMedianMs: number,
-  prefillMs: VerifierProfile["prefillMs"],
+  prefillMs: PrefillFit,
   warmPoints: readonly VerifyPoint[],
 ): number[] {
   const decoding = calls.filter((c) => c.tokens >= 2);

@@ -7,15 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../../.."
 out=bench/results/2026-12-07-family-v4
 steps=("$@")
-run() {
-  local name=$1; shift
-  if [ ${#steps[@]} -ne 0 ] && [[ " ${steps[*]} " != *" $name "* ]]; then return; fi
-  local started; started=$(date +%s)
-  echo "$(date -u +%H:%M:%S) $name start, load: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/steps.log"
-  local rc=0
-  "$@" > "$out/$name.txt" 2> "$out/$name.err" || rc=$?
-  echo "$(date -u +%H:%M:%S) $name exit $rc, $(( $(date +%s) - started )) s, load: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/steps.log"
-}
+source bench/results/steps.sh
 npm run build --silent
 run evaluate-models-heldout-packages node dist/cli.js evaluate-models --corpus models/training/heldout-eval --models models/training/out
 run nextline-1000-v4 node dist/cli.js evaluate-models --corpus models/training/heldout-eval --models models/training/out --positions 1000
