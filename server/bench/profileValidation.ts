@@ -8,7 +8,7 @@ import { configurationKind, configurationLabel, type Configuration } from "../pr
 import { predict } from "../prediction/performanceModel.js";
 import { checkPrediction, sumCompletionStats, type CheckedFigures } from "../prediction/predictionCheck.js";
 import { buildCompletionPrompt } from "../prompt/completionPrompt.js";
-import { cursorContextOf, stopRulePredicate } from "../daemon/postprocess/stopRules.js";
+import { cursorContextOf, stopRulePredicate } from "../postprocess/stopRules.js";
 import { enumerateConfigurations } from "../selector/configurationSpace.js";
 import type { VerifierClient } from "../verifier/verifierClient.js";
 import { quantile } from "../profiler/latencyStats.js";

@@ -4,7 +4,7 @@ import { bundledCorpusDir } from "../corpus/codeCorpus.js";
 import { linePositions, type LinePosition } from "../modelFiles/familyEvaluation.js";
 import { Drafter } from "../drafter/drafter.js";
 import type { CompletionUsage } from "../completionContract.js";
-import { cursorContextOf, postprocessCompletion } from "../daemon/postprocess/stopRules.js";
+import { cursorContextOf, postprocessCompletion } from "../postprocess/stopRules.js";
 import { SpeculativeEngine } from "../engine/speculativeEngine.js";
 import { usdOf } from "../prediction/completionPrice.js";
 import { configurationLabel, sameConfiguration, type Configuration } from "../prediction/configuration.js";

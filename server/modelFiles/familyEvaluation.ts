@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import type { CorpusFile } from "../corpus/codeCorpus.js";
-import { cursorContextOf, postprocessCompletion } from "../daemon/postprocess/stopRules.js";
+import { cursorContextOf, postprocessCompletion } from "../postprocess/stopRules.js";
 import { DEFAULT_THREADS, getSharedLlama } from "../llama/sharedLlama.js";
 import { detokenizeAsStreamed } from "../llama/tokenPieces.js";
 import { buildCompletionPrompt, type PromptTokenizer } from "../prompt/completionPrompt.js";

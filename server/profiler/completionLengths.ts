@@ -1,5 +1,5 @@
 import type { CompletionCut } from "../corpus/codeCorpus.js";
-import { cursorContextOf, stopRulePredicate } from "../daemon/postprocess/stopRules.js";
+import { cursorContextOf, stopRulePredicate } from "../postprocess/stopRules.js";
 import { CompletionMeter } from "../engine/completionMeter.js";
 import { runVerifierOnly } from "../engine/loops/singleModelModes.js";
 import { decodeMsPerTokenOf } from "../prediction/performanceModel.js";
@@ -31,7 +31,7 @@ export interface CompletionLengthOptions {
 
 /**
  * Completes each calibration prompt with the verifier alone, through the engine's verifier-only
- * mode, under the daemon's stop rules (postprocess/stopRules.ts, as the daemon passes them as
+ * mode, under the daemon's stop rules (server/postprocess/stopRules.ts, as the daemon passes them as
  * `shouldStop`): how many tokens a completion really produces, and how long that generation takes.
  * Each starts with its prompt cached by the verifier, the steady state validation measures.
  */

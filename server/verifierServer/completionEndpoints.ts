@@ -39,7 +39,9 @@ const longestPieceBytes = new WeakMap<LlamaModel, number>();
 function maxPieceBytes(model: LlamaModel): number {
   let bytes = longestPieceBytes.get(model);
   if (bytes === undefined) {
-    bytes = Math.max(1, ...(model.fileInfo.metadata.tokenizer?.ggml?.tokens ?? []).map((piece) => Buffer.byteLength(piece)));
+    // A loop, not Math.max(...pieces): a 256k-token vocabulary overflows the call stack as arguments.
+    bytes = 1;
+    for (const piece of model.fileInfo.metadata.tokenizer?.ggml?.tokens ?? []) bytes = Math.max(bytes, Buffer.byteLength(piece));
     longestPieceBytes.set(model, bytes);
   }
   return bytes;

@@ -5,7 +5,7 @@ import type { CompletionCache } from "../cache/completionCache.js";
 import type { DaemonLogger } from "../daemonLogger.js";
 import type { EngineSlot } from "../engineSlot.js";
 import { SupersededError } from "../errors/supersededError.js";
-import { cursorContextOf, postprocessCompletion, stopRulePredicate, type CursorContext } from "../postprocess/stopRules.js";
+import { cursorContextOf, postprocessCompletion, stopRulePredicate, type CursorContext } from "../../postprocess/stopRules.js";
 import type { CompletionLedger } from "../stats/completionLedger.js";
 import type { CompletionContext } from "./completionContext.js";
 

@@ -12,7 +12,7 @@ import { isAbortError } from "../../util/abort.js";
 import { SupersededError } from "../errors/supersededError.js";
 import { type DaemonLogger } from "../daemonLogger.js";
 import type { EngineSlot } from "../engineSlot.js";
-import { applyStopRules, cursorContextOf, postprocessCompletion, stopRulePredicate } from "../postprocess/stopRules.js";
+import { applyStopRules, cursorContextOf, postprocessCompletion, stopRulePredicate } from "../../postprocess/stopRules.js";
 import type { CompletionAccounting } from "../stats/completionAccounting.js";
 import type { CompletionLedger } from "../stats/completionLedger.js";
 import { completionContextOf } from "./completionContext.js";

@@ -3,7 +3,7 @@ import { promisify } from "node:util";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { z } from "zod";
 import { completionContextOf } from "../../../server/daemon/completion/completionContext.js";
-import { cursorContextOf, postprocessCompletion } from "../../../server/daemon/postprocess/stopRules.js";
+import { cursorContextOf, postprocessCompletion } from "../../../server/postprocess/stopRules.js";
 
 const run = promisify(execFile);
 
@@ -57,7 +57,7 @@ export async function cliCompletion(request: CliCompletionRequest): Promise<CliR
 
 /**
  * What the daemon shows for the CLI's raw text: the same stop rules and post-processing
- * (server/daemon/postprocess/stopRules.ts) on the same cursor context. The daemon also uses
+ * (server/postprocess/stopRules.ts) on the same cursor context. The daemon also uses
  * the rules to stop generating early, on complete lines only, so its shorter raw output
  * post-processes to the same text.
  */

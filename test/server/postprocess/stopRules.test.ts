@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { applyStopRules, cursorContextOf, postprocessCompletion, stopModeOf, stopRulePredicate } from "../../../server/daemon/postprocess/stopRules.js";
+import { applyStopRules, cursorContextOf, postprocessCompletion, stopModeOf, stopRulePredicate } from "../../../server/postprocess/stopRules.js";
 
 /** The context at the `|` of a document. */
 function at(document: string) {
