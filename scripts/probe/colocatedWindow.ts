@@ -5,6 +5,7 @@
 // to a plain client). Every request crosses a proxy that adds the RTT. One run, side by side.
 // Writes bench/results/<date>-colocated.{json,md}. Nothing else should run beside it.
 //   node --import tsx scripts/probe/colocatedWindow.ts [--rtt 0,25,50,100] [--prompts 10] [--k 4] [--drafters id,...]
+import { loadDrafter } from "../../server/drafter/loadDrafter.js";
 import { mkdir, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
@@ -38,7 +39,7 @@ const rows: Row[] = [];
 const plain = await startLlamaServer({ model: family.target.absolutePath, slots: K + 1 });
 try {
   for (const entry of shared) {
-    const drafter = await Drafter.load({ id: entry.id, uriOrPath: entry.absolutePath });
+    const drafter = await loadDrafter({ id: entry.id, uriOrPath: entry.absolutePath });
     const colocated: RunningEngine = await startLlamaServer({ model: family.target.absolutePath, slots: 1, draft: { model: entry.absolutePath, maxTokens: K } });
     try {
       for (const rttMs of rtts) {

@@ -2,6 +2,7 @@
 // text (echo + logprobs), against verifier-only on the same vLLM, prompt by prompt at each K;
 // prints every completion that differs or fails and the counts (server/bench/exactnessCheck.ts). Outputs, not time: load does not matter.
 //   node --import tsx scripts/probe/textLoopGrid.ts [--prompts 50] [--ks 1,2,4,8]
+import { loadDrafter } from "../../server/drafter/loadDrafter.js";
 import { parseArgs } from "node:util";
 import { Drafter } from "../../server/drafter/drafter.js";
 import { checkExactness } from "../../server/bench/exactnessCheck.js";
@@ -17,7 +18,7 @@ const entry = family.drafters.find((d) => d.training?.tokenizer !== family.targe
 if (!entry) throw new Error("the bundled family has no drafter with another tokenizer");
 const vllm = await startVllm({ modelDir: await bundledTargetHfDir() });
 const client = new VerifierClient({ baseUrl: vllm.baseUrl, model: vllm.model, timeoutMs: 120_000 });
-const drafter = await Drafter.load({ id: entry.id, uriOrPath: entry.absolutePath, sequences: 2 });
+const drafter = await loadDrafter({ id: entry.id, uriOrPath: entry.absolutePath, sequences: 2 });
 try {
   const prompts = await corpusPrompts(Number(values.prompts), REFERENCE_SEED);
   const ks = values.ks!.split(",").map(Number);

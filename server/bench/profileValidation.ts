@@ -1,3 +1,4 @@
+import { loadDrafter } from "../drafter/loadDrafter.js";
 import type { CompletionCut } from "../corpus/codeCorpus.js";
 import { Drafter } from "../drafter/drafter.js";
 import type { CompletionStats } from "../completionContract.js";
@@ -145,7 +146,7 @@ export async function validateProfile(options: ValidationOptions): Promise<Valid
         const id = c.drafterId ?? promptDrafterId;
         const drafterProfile = profile.drafters.find((d) => d.id === id);
         if (!drafterProfile) throw new RangeError(`expected drafter ${id} in the profile, found ${profile.drafters.map((d) => d.id).join(", ")}`);
-        drafter = recorder.drafter(await Drafter.load({ id, uriOrPath: drafterProfile.uri, threads: c.drafterId === null ? 1 : c.threads, signal }));
+        drafter = recorder.drafter(await loadDrafter({ id, uriOrPath: drafterProfile.uri, threads: c.drafterId === null ? 1 : c.threads, signal }));
         instances.set(key, drafter);
         warmUps.set(key, await engineFor(drafter, client, 1, true, profile.verifier.protocol, recorder.roundHooks));
       }

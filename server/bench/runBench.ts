@@ -1,3 +1,4 @@
+import { loadDrafter } from "../drafter/loadDrafter.js";
 import { cpus, loadavg } from "node:os";
 import { Drafter } from "../drafter/drafter.js";
 import type { Configuration } from "../prediction/configuration.js";
@@ -55,7 +56,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const drafters = new Map<string, Drafter>();
   const notes: string[] = [];
   try {
-    for (const entry of options.drafters) drafters.set(entry.id, await Drafter.load({ id: entry.id, uriOrPath: entry.absolutePath, threads: 1, signal }));
+    for (const entry of options.drafters) drafters.set(entry.id, await loadDrafter({ id: entry.id, uriOrPath: entry.absolutePath, threads: 1, signal }));
     const defaultDrafter = drafters.get(POPULAR_DEFAULT_DRAFTER) ?? [...drafters.values()][Math.floor(drafters.size / 2)];
     if (!defaultDrafter) throw new RangeError("expected drafters in the model family, found none");
     if (defaultDrafter.id !== POPULAR_DEFAULT_DRAFTER) notes.push(`${POPULAR_DEFAULT_DRAFTER} is not in the family; the popular default uses ${defaultDrafter.id}`);

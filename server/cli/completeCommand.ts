@@ -1,5 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { basename, resolve } from "node:path";
+import { isNgramDrafter } from "../drafter/loadDrafter.js";
+import { NGRAM_DRAFTER_ID } from "../drafter/ngramDrafter.js";
 import { SpeculativeEngine } from "../engine/speculativeEngine.js";
 import type { CliCommand } from "./cliCommand.js";
 import { familyModels, startFamilyVerifierProcess } from "./familySetup.js";
@@ -13,6 +15,7 @@ const DEFAULT_K = 4;
 
 /** A drafter's display id: the file name without `.gguf` (an `hf:` URI stays as given). */
 export function drafterIdOf(uriOrPath: string): string {
+  if (isNgramDrafter(uriOrPath)) return NGRAM_DRAFTER_ID;
   return /^[a-z]+:/i.test(uriOrPath) ? uriOrPath : basename(uriOrPath).replace(/\.gguf$/i, "");
 }
 
@@ -20,7 +23,7 @@ export const completeCommand: CliCommand = {
   name: "complete",
   summary: "run one completion at a position of a file (speculative, verifier-only with --k 0, drafter-only with --no-verifier)",
   usage:
-    "usage: configspec complete --file F --offset N --drafter PATH --verifier-url URL --verifier-model NAME --k K --max-tokens M\n" +
+    "usage: configspec complete --file F --offset N --drafter PATH|ngram[:GGUF] --verifier-url URL --verifier-model NAME --k K --max-tokens M\n" +
     "                           [--protocol auto|sglang|prefix-probe|echo-logprobs|predicted-outputs] [--no-verifier] [--json]\n" +
     `       without --verifier-url, the embedded verifier serves the family's target (${MODELS_DIR_USAGE}: default the bundled trained family)`,
   async run(argv) {
@@ -52,10 +55,8 @@ export const completeCommand: CliCommand = {
     const apiKey = apiKeyFromFlags(flags);
 
     const log = (line: string) => process.stderr.write(`${line}\n`);
-    const embedded =
-      useVerifier && flags["verifier-url"] === undefined
-        ? await startFamilyVerifierProcess((await familyModels(modelsDirFromFlags(flags), log)).target)
-        : undefined;
+    const target = useVerifier && flags["verifier-url"] === undefined ? (await familyModels(modelsDirFromFlags(flags), log)).target : undefined;
+    const embedded = target && (await startFamilyVerifierProcess(target));
     try {
       const verifier = !useVerifier
         ? undefined
@@ -63,9 +64,10 @@ export const completeCommand: CliCommand = {
           ? { baseUrl: embedded.url, model: embedded.modelId, protocol }
           : { baseUrl: flags["verifier-url"]!, model: flags["verifier-model"] ?? "", apiKey, protocol };
       if (verifier && verifier.model === "") throw new UsageError("missing --verifier-model");
-      const drafterPath = flags.drafter === undefined ? undefined : /^[a-z]+:/i.test(flags.drafter) ? flags.drafter : resolve(flags.drafter);
+      const drafterPath = flags.drafter === undefined ? undefined : /^[a-z]+:/i.test(flags.drafter) || isNgramDrafter(flags.drafter) ? flags.drafter : resolve(flags.drafter);
       const engine = await SpeculativeEngine.load({
-        drafter: drafterPath === undefined ? undefined : { id: drafterIdOf(drafterPath), uriOrPath: drafterPath },
+        // The embedded verifier lends its model's vocabulary to a model-free drafter.
+        drafter: drafterPath === undefined ? undefined : { id: drafterIdOf(drafterPath), uriOrPath: drafterPath, tokenizerUriOrPath: target?.absolutePath },
         k: useVerifier ? k : Math.max(k, 1),
         verifier,
       });

@@ -1,3 +1,4 @@
+import { loadDrafter } from "../drafter/loadDrafter.js";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { bundledCorpusDir } from "../corpus/codeCorpus.js";
@@ -122,7 +123,7 @@ function demoConfigurations(selection: Selection): { configuration: Configuratio
 async function completeWith(profile: Profile, configuration: Configuration, client: VerifierClient, meter: PowerMeter, lines: readonly LinePosition[]) {
   const drafterId = configuration.drafterId ?? profile.drafters[0].id;
   const drafterProfile = profile.drafters.find((d) => d.id === drafterId)!;
-  const drafter = await Drafter.load({ id: drafterProfile.id, uriOrPath: drafterProfile.uri, threads: configuration.threads });
+  const drafter = await loadDrafter({ id: drafterProfile.id, uriOrPath: drafterProfile.uri, threads: configuration.threads });
   const engine = configuration.verified
     ? await SpeculativeEngine.create({ drafter, verifier: client, k: configuration.k, tokenExchange: "ids", protocol: configuration.protocol ?? profile.verifier.protocol })
     : await SpeculativeEngine.create({ drafter, k: 1, protocol: profile.verifier.protocol });

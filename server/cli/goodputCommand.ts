@@ -1,3 +1,4 @@
+import { loadDrafter } from "../drafter/loadDrafter.js";
 import { bundledCorpusDir, cutCompletionPrompts, readCorpus } from "../corpus/codeCorpus.js";
 import { Drafter } from "../drafter/drafter.js";
 import { goodputMarkdown, measureGoodputTable } from "../bench/goodputTable.js";
@@ -48,7 +49,7 @@ export const goodputCommand: CliCommand = {
     });
     const drafters: Drafter[] = [];
     try {
-      for (const entry of entries) drafters.push(await Drafter.load({ id: entry.id, uriOrPath: entry.absolutePath }));
+      for (const entry of entries) drafters.push(await loadDrafter({ id: entry.id, uriOrPath: entry.absolutePath }));
       const rows = await measureGoodputTable({ drafters, client, prompts, ks, maxTokens, warm: !flags.cold, onProgress: (m) => log(`measuring ${m}`) });
       if (flags.json) {
         process.stdout.write(JSON.stringify({ prompts: promptCount, maxTokens, rttMs, stepDelayMs, warm: !flags.cold, rows }, null, 2) + "\n");

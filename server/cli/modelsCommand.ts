@@ -2,16 +2,25 @@ import { join, resolve } from "node:path";
 import { bundledCorpusDir, cutCompletionPrompts, readCorpus } from "../corpus/codeCorpus.js";
 import { measureAlignment } from "../modelFiles/familyAlignment.js";
 import { generateModelFamily } from "../modelFiles/modelFamily.js";
+import { writeRealFamily } from "../modelFiles/realFamily.js";
 import type { CliCommand } from "./cliCommand.js";
 import { integerFlag, parseFlags, requireFlag } from "./parseFlags.js";
+import { UsageError } from "./usageError.js";
 
 export const modelsCommand: CliCommand = {
   name: "models",
-  summary: "generate the tiny GGUF model family (target + drafters) and print its manifest",
-  usage: "usage: configspec models --out DIR [--seed N] [--measure]",
+  summary: "write a model family's manifest: the real pretrained target (fetched once, hash-checked) or the generated test fixture",
+  usage: "usage: configspec models --out DIR [--family generated|real] [--no-hf] [--seed N] [--measure]",
   async run(argv) {
-    const flags = parseFlags(argv, { out: { type: "string" }, seed: { type: "string" }, measure: { type: "boolean" } });
+    const flags = parseFlags(argv, { out: { type: "string" }, family: { type: "string" }, "no-hf": { type: "boolean" }, seed: { type: "string" }, measure: { type: "boolean" } });
     const outDir = resolve(requireFlag(flags.out, "out"));
+    const family = flags.family ?? "generated";
+    if (family === "real") {
+      const manifest = await writeRealFamily(outDir, { hfCheckpoint: !flags["no-hf"], log: (line) => process.stderr.write(`${line}\n`) });
+      process.stdout.write(JSON.stringify(manifest, null, 2) + "\n");
+      return 0;
+    }
+    if (family !== "generated") throw new UsageError(`--family must be generated or real, not ${family}`);
     const manifest = await generateModelFamily(outDir, {
       seed: flags.seed === undefined ? undefined : integerFlag(flags.seed, "seed"),
       onProgress: (message) => process.stderr.write(`${message}\n`),

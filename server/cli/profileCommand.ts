@@ -1,3 +1,4 @@
+import { loadDrafter } from "../drafter/loadDrafter.js";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
@@ -244,7 +245,7 @@ async function exactnessLines(target: ProfileTarget, corpusDir: string | undefin
   const client = new VerifierClient({ baseUrl: target.verifier.baseUrl, model: target.verifier.model, apiKey: target.verifier.apiKey });
   const drafters: Drafter[] = [];
   try {
-    for (const spec of target.drafters) drafters.push(await Drafter.load({ id: spec.id, uriOrPath: spec.path }));
+    for (const spec of target.drafters) drafters.push(await loadDrafter({ id: spec.id, uriOrPath: spec.path }));
     const prompts = cutCompletionPrompts(await readCorpus(corpusDir ?? bundledCorpusDir()), EXACTNESS_PROMPTS, EXACTNESS_SEED);
     const result = await checkExactness({ client, drafters, prompts, ks: EXACTNESS_KS, maxTokens: EXACTNESS_MAX_TOKENS });
     const skipped = result.unverifiable.map((u) => `${u.drafterId}: ${u.error}`);

@@ -1,17 +1,20 @@
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import { DEFAULT_THREADS } from "../llama/sharedLlama.js";
-import { detokenizeAsStreamed } from "../llama/tokenPieces.js";
 import { loadModel, type LoadModelOptions } from "../modelFiles/modelLoader.js";
-import { readFimMarkers, type FimMarkers, type FimTriple } from "../prompt/fimDialect.js";
+import type { FimMarkers } from "../prompt/fimDialect.js";
 import { throwIfAborted } from "../util/abort.js";
 import { DisposedError } from "../util/disposedError.js";
+import { modelFacts, type DrafterFacts } from "./drafterFacts.js";
+import { ModelTokenizer, type FimTokens, type Tokenizer } from "./tokenizer.js";
+
+export type { FimTokens } from "./tokenizer.js";
 
 /** Context window of the drafter's sequences; completions use bounded prompts well below it. */
 export const DEFAULT_DRAFTER_CONTEXT_SIZE = 2048;
 /** How many documents keep their own KV cache at once (least recently used is recycled). */
 export const DEFAULT_DRAFTER_SEQUENCES = 4;
 
-export interface DrafterOptions extends LoadModelOptions {
+export interface ModelDrafterOptions extends LoadModelOptions {
   /** Name used in stats and the profile. */
   id: string;
   /** Local path or `hf:` URI. */
@@ -32,26 +35,84 @@ export interface Draft {
   evaluatedContextTokens: number;
 }
 
-/** The FIM token ids when the model has all three, else undefined (prefix-only prompts). */
-export type FimTokens = FimTriple<Token>;
-
 /**
  * A drafter model with one KV-cached sequence per document: each request only evaluates
  * what changed since the last one (`adaptStateToTokens` erases from the first difference).
  */
-export class Drafter {
+/**
+ * What drafts K tokens after a context, in a tokenizer's ids: a small model, or a model-free
+ * index of what the documents already say. Every loop, profiler step and selector rule works
+ * through this interface only.
+ */
+export interface Drafter extends Tokenizer, AsyncDisposable {
+  /** Name used in stats and the profile. */
+  readonly id: string;
+  /** Threads it drafts with (a model-free drafter: 1, on the caller's thread). */
+  readonly threads: number;
+  /** The vocabulary its drafts are written in. */
+  readonly tokenizer: Tokenizer;
+  /** What it is, for the profile (quantisation, size, memory). */
+  readonly facts: DrafterFacts;
+  /**
+   * Up to `k` tokens after `contextTokens` (the prompt and the output so far), reusing what it
+   * kept for `documentKey`. Fewer, even none, when it has nothing it expects the verifier to keep.
+   */
+  draft(documentKey: string, contextTokens: readonly Token[], k: number, signal?: AbortSignal): Promise<Draft>;
+  /** Forgets what it kept for a document (closed document). */
+  forgetDocument(documentKey: string): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** A {@link Drafter} whose vocabulary comes from `tokenizer`: the tokenizer half of the interface, delegated once. */
+export abstract class TokenizerBackedDrafter implements Pick<Drafter, keyof Tokenizer | "tokenizer"> {
+  constructor(readonly tokenizer: Tokenizer) {}
+  get contextSize(): number {
+    return this.tokenizer.contextSize;
+  }
+  get fimMarkers(): FimMarkers | undefined {
+    return this.tokenizer.fimMarkers;
+  }
+  get fimTokens(): FimTokens | undefined {
+    return this.tokenizer.fimTokens;
+  }
+  get eosToken(): Token | null {
+    return this.tokenizer.eosToken;
+  }
+  tokenize(text: string): Token[] {
+    return this.tokenizer.tokenize(text);
+  }
+  detokenize(tokens: readonly Token[]): string {
+    return this.tokenizer.detokenize(tokens);
+  }
+  textAfter(tokens: readonly Token[], previous: readonly Token[]): string {
+    return this.tokenizer.textAfter(tokens, previous);
+  }
+  tokenizeWithSpecialTokens(text: string): Token[] {
+    return this.tokenizer.tokenizeWithSpecialTokens(text);
+  }
+  isEndOfGeneration(token: Token): boolean {
+    return this.tokenizer.isEndOfGeneration(token);
+  }
+}
+
+export class ModelDrafter extends TokenizerBackedDrafter implements Drafter {
   private readonly documentSequences = new Map<string, LlamaContextSequence>();
   private disposed = false;
-  #fimMarkers: FimMarkers | undefined | null = null;
 
   private constructor(
     readonly id: string,
     readonly model: LlamaModel,
     private readonly context: LlamaContext,
     readonly threads: number,
-  ) {}
+  ) {
+    super(new ModelTokenizer(model, context.contextSize));
+  }
 
-  static async load(options: DrafterOptions): Promise<Drafter> {
+  get facts(): DrafterFacts {
+    return modelFacts(this.model);
+  }
+
+  static async load(options: ModelDrafterOptions): Promise<ModelDrafter> {
     const model = await loadModel(options.uriOrPath, options);
     try {
       const threads = options.threads ?? DEFAULT_THREADS;
@@ -62,56 +123,11 @@ export class Drafter {
         threads,
         batchSize: options.contextSize ?? DEFAULT_DRAFTER_CONTEXT_SIZE,
       });
-      return new Drafter(options.id, model, context, threads);
+      return new ModelDrafter(options.id, model, context, threads);
     } catch (error) {
       await model.dispose();
       throw error;
     }
-  }
-
-  /** The drafter's context window in tokens: prompt, output and draft must fit in it. */
-  get contextSize(): number {
-    return this.context.contextSize;
-  }
-
-  /** The model's own FIM markers (ids, text, dialect) as read from its GGUF; undefined without all three. */
-  get fimMarkers(): FimMarkers | undefined {
-    if (this.#fimMarkers === null) this.#fimMarkers = readFimMarkers(this.model);
-    return this.#fimMarkers;
-  }
-
-  get fimTokens(): FimTokens | undefined {
-    return this.fimMarkers?.tokens;
-  }
-
-  get eosToken(): Token | null {
-    return this.model.tokens.eos;
-  }
-
-  tokenize(text: string): Token[] {
-    return this.model.tokenize(text, false);
-  }
-
-  detokenize(tokens: readonly Token[]): string {
-    return detokenizeAsStreamed(this.model, tokens, false);
-  }
-
-  /**
-   * Text of `tokens` continuing after `previous`, rendered as the embedded verifier renders
-   * output (special tokens as text, SPM leading-space rules applied in context).
-   */
-  textAfter(tokens: readonly Token[], previous: readonly Token[]): string {
-    return detokenizeAsStreamed(this.model, tokens, true, previous);
-  }
-
-  /** Tokenizes text with special tokens such as `<|fim_prefix|>` parsed, as servers do for text prompts. */
-  tokenizeWithSpecialTokens(text: string): Token[] {
-    return this.model.tokenize(text, true);
-  }
-
-  /** Tokens that end generation (EOS, EOT): the verifier never outputs them. */
-  isEndOfGeneration(token: Token): boolean {
-    return token === this.model.tokens.eos || token === this.model.tokens.eot;
   }
 
   /** The sequence that caches `documentKey`'s KV state, recycling the least recently used. */

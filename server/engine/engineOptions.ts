@@ -3,8 +3,10 @@ import type { VerifierProtocol, VerifierProtocolSetting } from "../verifier/veri
 export interface EngineDrafter {
   /** Stable name shown in the status bar and matched against the profile's drafter ids. */
   id: string;
-  /** A local GGUF path or an `hf:` URI (resolved through the one model loader). */
+  /** A local GGUF path or an `hf:` URI (resolved through the one model loader), or `ngram` (model-free). */
   uriOrPath: string;
+  /** The vocabulary a model-free drafter drafts in: a GGUF of the verifier's family (the embedded verifier's own model). */
+  tokenizerUriOrPath?: string;
 }
 
 export interface EngineVerifier {

@@ -1,3 +1,4 @@
+import { loadDrafter } from "../drafter/loadDrafter.js";
 import { Drafter } from "../drafter/drafter.js";
 import type { NetworkDelayOptions } from "../network/delayedFetch.js";
 import { buildCompletionPrompt, buildTextOnlyPrompt, DEFAULT_FIM_LAYOUT, type CompletionPrompt, type PromptWindowOptions } from "../prompt/completionPrompt.js";
@@ -153,7 +154,7 @@ export class SpeculativeEngine implements CompletionSource {
   static async load(options: LoadEngineOptions): Promise<SpeculativeEngine> {
     const owned: AsyncDisposable[] = [];
     try {
-      const drafter = options.drafter && (await Drafter.load({ id: options.drafter.id, uriOrPath: options.drafter.uriOrPath, threads: options.threads, signal: options.signal }));
+      const drafter = options.drafter && (await loadDrafter({ ...options.drafter, threads: options.threads, signal: options.signal }));
       if (drafter) owned.push(drafter);
       const settings = options.verifier;
       const verifier = settings && new VerifierClient({ baseUrl: settings.baseUrl, model: settings.model, apiKey: settings.apiKey, networkDelay: options.networkDelay });

@@ -28,12 +28,13 @@ export type TrainingFacts = z.infer<typeof TrainingFactsSchema>;
 export const ModelEntrySchema = z.object({
   id: z.string().min(1),
   role: z.enum(["target", "drafter"]),
-  /** Relative to the manifest's folder. */
+  /** Relative to the manifest's folder, or absolute (files in the shared model cache). */
   path: z.string().min(1),
   parameters: z.number().int().positive(),
   layers: z.number().int().positive(),
   width: z.number().int().positive(),
-  quantization: z.enum(["F32", "F16", "Q8_0"]),
+  /** The GGUF's weight type as llama.cpp names it (F32, F16, Q8_0, Q4_1, …). */
+  quantization: z.string().regex(/^[A-Z0-9_]+$/),
   derivation: z.string(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   bytes: z.number().int().positive(),
@@ -41,6 +42,10 @@ export const ModelEntrySchema = z.object({
   expectedAcceptance: z.object({ min: z.number().min(0).max(1), max: z.number().min(0).max(1) }).optional(),
   /** Present for trained members (assets/models/). */
   training: TrainingFactsSchema.optional(),
+  /** A Hugging Face checkpoint of the same weights (engines that load no GGUF, e.g. vLLM), relative like `path`. */
+  hfDir: z.string().min(1).optional(),
+  /** Where a fetched model comes from and under what licence (the real family). */
+  source: z.object({ package: z.string(), version: z.string(), file: z.string(), license: z.string(), url: z.string() }).optional(),
 });
 export type ModelEntry = z.infer<typeof ModelEntrySchema>;
 
@@ -48,9 +53,15 @@ export const ModelManifestSchema = z.object({
   generator: z.literal("configspec"),
   version: z.number().int(),
   seed: z.number().int(),
-  /** `generated`: seeded random weights (the unit-test fixture); `trained`: assets/models/. */
-  family: z.enum(["generated", "trained"]).default("generated"),
-  models: z.array(ModelEntrySchema).min(2),
+  /**
+   * `generated`: seeded random weights (the unit-test fixture); `trained`: assets/models/;
+   * `real`: a pretrained model fetched by its pinned hash (drafters are added as they are made).
+   */
+  family: z.enum(["generated", "trained", "real"]).default("generated"),
+  models: z
+    .array(ModelEntrySchema)
+    .min(1)
+    .refine((models) => models.filter((m) => m.role === "target").length === 1, "a family has exactly one target"),
 });
 export type ModelManifest = z.infer<typeof ModelManifestSchema>;
 
@@ -59,6 +70,8 @@ export const MANIFEST_FILE_NAME = "manifest.json";
 /** A manifest entry with its path made absolute, as every consumer wants it. */
 export interface ResolvedModelEntry extends ModelEntry {
   absolutePath: string;
+  /** `hfDir` made absolute. */
+  absoluteHfDir?: string;
 }
 
 export async function readModelManifest(manifestPath: string): Promise<{ manifest: ModelManifest; models: ResolvedModelEntry[] }> {
@@ -74,6 +87,6 @@ export async function readModelManifest(manifestPath: string): Promise<{ manifes
   const folder = dirname(manifestPath);
   return {
     manifest: parsed.data,
-    models: parsed.data.models.map((m) => ({ ...m, absolutePath: resolve(folder, m.path) })),
+    models: parsed.data.models.map((m) => ({ ...m, absolutePath: resolve(folder, m.path), ...(m.hfDir ? { absoluteHfDir: resolve(folder, m.hfDir) } : {}) })),
   };
 }

@@ -82,8 +82,9 @@ export const DrafterProfileSchema = z.object({
   uri: z.string().min(1),
   sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   quantization: z.string().min(1),
-  parameters: z.number().int().positive(),
-  layers: z.number().int().positive(),
+  /** 0 for a model-free drafter. */
+  parameters: z.number().int().nonnegative(),
+  layers: z.number().int().nonnegative(),
   loadMs: nonNegative,
   memoryBytes: count,
   /** Prompt processing speed (batched), used for the drafter's share of a cold prompt. */

@@ -1,3 +1,4 @@
+import { loadDrafter } from "../drafter/loadDrafter.js";
 import { isAbsolute, resolve } from "node:path";
 import type { Token } from "node-llama-cpp";
 import { Drafter } from "../drafter/drafter.js";
@@ -12,7 +13,6 @@ import { calibrationCuts, DEFAULT_CALIBRATION_SEED } from "./calibrationPrompts.
 import { completionLengthOf, measureCompletionLengths } from "./completionLengths.js";
 import { firstRoundFit } from "./firstRound.js";
 import { DEFAULT_MAX_TOKENS } from "../prediction/conditions.js";
-import { drafterFacts } from "./drafterIdentity.js";
 import { drafterSpeedOf, isWarmDraft } from "./drafterSpeed.js";
 import { sha256OfFile } from "./fileIdentity.js";
 import { describeMachine } from "./machineInfo.js";
@@ -147,7 +147,7 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
         signal?.throwIfAborted();
         load(i / specs.length, `loading ${spec.id}`);
         const t0 = performance.now();
-        const drafter = await Drafter.load({ id: spec.id, uriOrPath: spec.path, threads: 1, signal });
+        const drafter = await loadDrafter({ id: spec.id, uriOrPath: spec.path, threads: 1, signal });
         const loadMs = performance.now() - t0;
         const prompts = calibration.cuts.map((cut) => buildCompletionPrompt(cut.prefix, cut.suffix, drafter).tokens);
         loaded.push({ spec, drafter, loadMs, prompts });
@@ -168,7 +168,7 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
       }
 
       // --- verifier: with the fastest drafter on short, median and long prompts.
-      const fastest = loaded.reduce((a, b) => (drafterFacts(a.drafter).parameters <= drafterFacts(b.drafter).parameters ? a : b));
+      const fastest = loaded.reduce((a, b) => (a.drafter.facts.parameters <= b.drafter.facts.parameters ? a : b));
       const bySize = fastest.prompts.map((tokens, index) => ({ tokens, index })).sort((a, b) => a.tokens.length - b.tokens.length);
       const sweepPrompts = pickSpread(bySize, SWEEP_PROMPTS).map((p) => ({ documentKey: `calibration-${p.index}`, tokens: p.tokens }));
       const measurements = await measureVerifier({ client, verifier: tokenVerifier, drafter: fastest.drafter, prompts: sweepPrompts, kMax, tally, signal, onProgress: report("verifier") });
@@ -292,7 +292,7 @@ function reusableDrafters(previous: Profile | undefined, current: ValidityKeyPar
 }
 
 function drafterProfileOf(l: LoadedDrafter, rounds: readonly RoundObservation[], sweep: ThreadSpeedPoint[], kMax: number, draftingWatts: number | undefined): DrafterProfile {
-  const facts = drafterFacts(l.drafter);
+  const facts = l.drafter.facts;
   const acceptance = estimateAcceptanceCurve(rounds, kMax);
   const speed = drafterSpeedOf(rounds);
   const one = sweep.find((p) => p.threads === 1);

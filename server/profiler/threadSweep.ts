@@ -1,3 +1,4 @@
+import { loadDrafter } from "../drafter/loadDrafter.js";
 import type { Token } from "node-llama-cpp";
 import { Drafter } from "../drafter/drafter.js";
 import type { TokenVerifier } from "../verifier/protocols/tokenVerifier.js";
@@ -46,7 +47,7 @@ export async function sweepThreads(options: ThreadSweepOptions): Promise<ThreadS
   for (const threads of options.threadCounts) {
     options.signal?.throwIfAborted();
     const own = threads === options.baseline.threads;
-    const drafter = own ? options.baseline : await Drafter.load({ id: options.baseline.id, uriOrPath: options.uriOrPath, threads, signal: options.signal });
+    const drafter = own ? options.baseline : await loadDrafter({ id: options.baseline.id, uriOrPath: options.uriOrPath, threads, signal: options.signal });
     try {
       const walk = (rounds: number) =>
         recordRounds({ drafter, verifier: options.verifier, documentKey: SWEEP_DOCUMENT, prompt: options.prompt, ks: Array<number>(rounds).fill(options.k), drafterThreads: threads, tally: options.tally, signal: options.signal });

@@ -1,3 +1,4 @@
+import { loadDrafter } from "../../server/drafter/loadDrafter.js";
 import type { VerifierProtocolSetting } from "../../server/verifier/verifierProtocol.js";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -40,7 +41,7 @@ export async function speculativeFixture(): Promise<SpeculativeFixture> {
   const family = await modelFamilyFixture();
   const server = await startVerifierServer({ modelPath: family.target.absolutePath, slots: 2 });
   const drafters: Drafter[] = [];
-  for (const entry of family.drafters) drafters.push(await Drafter.load({ id: entry.id, uriOrPath: entry.absolutePath, sequences: 2 }));
+  for (const entry of family.drafters) drafters.push(await loadDrafter({ id: entry.id, uriOrPath: entry.absolutePath, sequences: 2 }));
   const engines: SpeculativeEngine[] = [];
   after(async () => {
     for (const engine of engines) await engine.dispose();

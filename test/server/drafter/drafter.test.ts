@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import type { Token } from "node-llama-cpp";
-import { Drafter } from "../../../server/drafter/drafter.js";
+import { ModelDrafter } from "../../../server/drafter/drafter.js";
 import { isAbortError } from "../../../server/util/abort.js";
 import { modelFamilyFixture } from "../../helpers/modelFamilyFixture.js";
 
@@ -9,7 +9,7 @@ import { modelFamilyFixture } from "../../helpers/modelFamilyFixture.js";
 // changed. Every cached draft is checked against a drafter that starts from nothing.
 const family = await modelFamilyFixture();
 const entry = family.drafters[1];
-const cached = await Drafter.load({ id: entry.id, uriOrPath: entry.absolutePath, sequences: 2 });
+const cached = await ModelDrafter.load({ id: entry.id, uriOrPath: entry.absolutePath, sequences: 2 });
 after(() => cached.dispose());
 
 /** A fresh draft: a throwaway document key, so nothing is reused. */
@@ -63,7 +63,7 @@ test("cancellation: an aborted signal stops drafting with an AbortError, the nex
 
 test("bad input: empty context is a RangeError; a disposed drafter says so", async () => {
   await assert.rejects(cached.draft("doc-empty", [], 2), RangeError);
-  const short = await Drafter.load({ id: entry.id, uriOrPath: entry.absolutePath, sequences: 1 });
+  const short = await ModelDrafter.load({ id: entry.id, uriOrPath: entry.absolutePath, sequences: 1 });
   await short.dispose();
   await assert.rejects(short.draft("x", base, 2), /disposed/);
 });

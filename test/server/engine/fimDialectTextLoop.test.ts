@@ -1,3 +1,4 @@
+import { loadDrafter } from "../../../server/drafter/loadDrafter.js";
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { Drafter } from "../../../server/drafter/drafter.js";
@@ -13,7 +14,7 @@ import { fimDialectModel } from "../../helpers/fimDialectModels.js";
 const [qwen, deepseek] = await Promise.all([fimDialectModel("qwen"), fimDialectModel("deepseek")]);
 const server = await startVerifierServer({ modelPath: deepseek.path, slots: 2 });
 const client = new VerifierClient({ baseUrl: server.baseUrl, model: server.modelId, timeoutMs: 60_000 });
-const drafter = await Drafter.load({ id: "fim-qwen", uriOrPath: qwen.path, contextSize: 512, sequences: 2 });
+const drafter = await loadDrafter({ id: "fim-qwen", uriOrPath: qwen.path, contextSize: 512, sequences: 2 });
 after(async () => {
   await drafter.dispose();
   client.dispose();

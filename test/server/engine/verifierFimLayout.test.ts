@@ -1,3 +1,4 @@
+import { loadDrafter } from "../../../server/drafter/loadDrafter.js";
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { Drafter } from "../../../server/drafter/drafter.js";
@@ -25,7 +26,7 @@ function clientOf(engine: RunningEngine): VerifierClient {
   return client;
 }
 async function drafterOf(id: string, path: string): Promise<Drafter> {
-  const drafter = await Drafter.load({ id, uriOrPath: path, contextSize: 512, sequences: 1 });
+  const drafter = await loadDrafter({ id, uriOrPath: path, contextSize: 512, sequences: 1 });
   after(() => drafter.dispose());
   return drafter;
 }

@@ -1,3 +1,4 @@
+import { loadDrafter } from "../../../../server/drafter/loadDrafter.js";
 import { after } from "node:test";
 import { checkExactness, type ExactnessResult } from "../../../../server/bench/exactnessCheck.js";
 import { Drafter } from "../../../../server/drafter/drafter.js";
@@ -24,7 +25,7 @@ export function engineClient(engine: RunningEngine): VerifierClient {
 export async function bundledDrafters(): Promise<Drafter[]> {
   const family = await bundledFamily();
   const drafters: Drafter[] = [];
-  for (const entry of family.drafters) drafters.push(await Drafter.load({ id: entry.id, uriOrPath: entry.absolutePath, sequences: 2 }));
+  for (const entry of family.drafters) drafters.push(await loadDrafter({ id: entry.id, uriOrPath: entry.absolutePath, sequences: 2 }));
   after(async () => {
     for (const drafter of drafters) await drafter.dispose();
   });

@@ -1,4 +1,4 @@
-import type { Drafter } from "../drafter/drafter.js";
+import type { LlamaModel } from "node-llama-cpp";
 
 /**
  * llama.cpp's `general.file_type` (enum llama_ftype) as the quantisation names users know; a
@@ -10,6 +10,7 @@ const FILE_TYPES: Readonly<Record<number, string>> = {
   24: "IQ1_S", 25: "IQ4_NL", 26: "IQ3_S", 27: "IQ3_M", 28: "IQ2_S", 29: "IQ2_M", 30: "IQ4_XS", 31: "IQ1_M", 32: "BF16",
 };
 
+/** What a drafter is, as the profile records it (a model-free drafter: no weights, "none"). */
 export interface DrafterFacts {
   quantization: string;
   parameters: number;
@@ -18,9 +19,8 @@ export interface DrafterFacts {
   memoryBytes: number;
 }
 
-/** What the GGUF header says about a loaded drafter. */
-export function drafterFacts(drafter: Drafter): DrafterFacts {
-  const { model } = drafter;
+/** What the GGUF header says about a loaded drafting model. */
+export function modelFacts(model: LlamaModel): DrafterFacts {
   const fileType = model.fileInfo.metadata.general?.file_type;
   const blockCount = (model.fileInfo.architectureMetadata as { block_count?: unknown }).block_count;
   return {

@@ -1,0 +1,51 @@
+import { getSharedLlama } from "../llama/sharedLlama.js";
+import { resolveModelPath, type LoadModelOptions } from "../modelFiles/modelLoader.js";
+import { validateModelFile } from "../modelFiles/modelFileValidation.js";
+import { ModelDrafter, type Drafter, type ModelDrafterOptions } from "./drafter.js";
+import { NGRAM_DRAFTER_ID, NgramDrafter } from "./ngramDrafter.js";
+import { ModelTokenizer } from "./tokenizer.js";
+
+export interface DrafterOptions extends ModelDrafterOptions {
+  /**
+   * The model-free drafter's vocabulary: a GGUF (path or `hf:` URI) of the verifier's family,
+   * loaded vocabulary-only. Unused by model drafters.
+   */
+  tokenizerUriOrPath?: string;
+}
+
+/** The prompt window's ceiling when a vocabulary's GGUF declares no context length. */
+const FALLBACK_CONTEXT_SIZE = 4096;
+
+/** `ngram`, or `ngram:<GGUF>` naming the vocabulary it drafts in; undefined for a model drafter's path or URI. */
+export function ngramSpec(uriOrPath: string): { tokenizer?: string } | undefined {
+  if (uriOrPath === NGRAM_DRAFTER_ID) return {};
+  if (uriOrPath.startsWith(`${NGRAM_DRAFTER_ID}:`)) return { tokenizer: uriOrPath.slice(NGRAM_DRAFTER_ID.length + 1) };
+  return undefined;
+}
+
+export function isNgramDrafter(uriOrPath: string): boolean {
+  return ngramSpec(uriOrPath) !== undefined;
+}
+
+/** The one way drafters are loaded: `ngram` (model-free, over a borrowed vocabulary) or a GGUF model. */
+export async function loadDrafter(options: DrafterOptions): Promise<Drafter> {
+  const ngram = ngramSpec(options.uriOrPath);
+  if (!ngram) return ModelDrafter.load(options);
+  const tokenizerSource = ngram.tokenizer ?? options.tokenizerUriOrPath;
+  if (!tokenizerSource) {
+    throw new Error("the n-gram drafter needs the verifier's vocabulary: name a GGUF of its family as ngram:PATH (the embedded verifier lends its own)");
+  }
+  return new NgramDrafter(await loadVocabulary(tokenizerSource, options));
+}
+
+/** A GGUF's vocabulary alone (no weights in memory), as the n-gram drafter's tokenizer. */
+async function loadVocabulary(uriOrPath: string, options: LoadModelOptions): Promise<{ tokenizer: ModelTokenizer; owned: AsyncDisposable }> {
+  const path = await resolveModelPath(uriOrPath, options);
+  await validateModelFile(path);
+  const llama = await getSharedLlama();
+  const model = await llama.loadModel({ modelPath: path, vocabOnly: true });
+  // A vocabulary-only load reports no train context; the header still names it.
+  const declared = Number((model.fileInfo.architectureMetadata as { context_length?: unknown }).context_length);
+  const contextSize = model.trainContextSize || (Number.isInteger(declared) && declared > 0 ? declared : FALLBACK_CONTEXT_SIZE);
+  return { tokenizer: new ModelTokenizer(model, contextSize), owned: model };
+}
