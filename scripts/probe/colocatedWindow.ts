@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import { startLlamaServer, type RunningEngine } from "../engines/engineProcess.js";
 import { cutCompletionPrompts, bundledCorpusDir, readCorpus } from "../../server/corpus/codeCorpus.js";
 import { cursorContextOf, stopRulePredicate } from "../../server/postprocess/stopRules.js";
-import { Drafter } from "../../server/drafter/drafter.js";
+import type { Drafter } from "../../server/drafter/drafter.js";
 import { SpeculativeEngine } from "../../server/engine/speculativeEngine.js";
 import { startLatencyProxy } from "../../server/bench/typing/latencyProxy.js";
 import { VerifierClient } from "../../server/verifier/verifierClient.js";

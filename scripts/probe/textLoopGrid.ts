@@ -4,7 +4,7 @@
 //   node --import tsx scripts/probe/textLoopGrid.ts [--prompts 50] [--ks 1,2,4,8]
 import { loadDrafter } from "../../server/drafter/loadDrafter.js";
 import { parseArgs } from "node:util";
-import { Drafter } from "../../server/drafter/drafter.js";
+import type { Drafter } from "../../server/drafter/drafter.js";
 import { checkExactness } from "../../server/bench/exactnessCheck.js";
 import { VerifierClient } from "../../server/verifier/verifierClient.js";
 import { bundledFamily } from "../../test/helpers/bundledFamily.js";

@@ -1,6 +1,6 @@
 import { loadDrafter } from "../drafter/loadDrafter.js";
 import type { CompletionCut } from "../corpus/codeCorpus.js";
-import { Drafter } from "../drafter/drafter.js";
+import type { Drafter } from "../drafter/drafter.js";
 import type { CompletionStats } from "../completionContract.js";
 import type { VerifierProtocol } from "../verifier/verifierProtocol.js";
 import type { RoundHooks } from "../engine/loops/loopTypes.js";

@@ -1,6 +1,6 @@
 import { loadDrafter } from "../drafter/loadDrafter.js";
 import { cpus, loadavg } from "node:os";
-import { Drafter } from "../drafter/drafter.js";
+import type { Drafter } from "../drafter/drafter.js";
 import type { Configuration } from "../prediction/configuration.js";
 import { configurationLabel } from "../prediction/configuration.js";
 import { DEFAULT_PRICE_TABLE, findPriceTable } from "../prediction/priceTables.js";

@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { basename, resolve } from "node:path";
-import { isNgramDrafter } from "../drafter/loadDrafter.js";
-import { NGRAM_DRAFTER_ID } from "../drafter/ngramDrafter.js";
+import { resolve } from "node:path";
+import { absoluteDrafterUri, drafterIdOf } from "../drafter/drafterSpec.js";
 import { SpeculativeEngine } from "../engine/speculativeEngine.js";
 import type { CliCommand } from "./cliCommand.js";
 import { familyModels, startFamilyVerifierProcess } from "./familySetup.js";
@@ -12,12 +11,6 @@ import { VERIFIER_PROTOCOL_SETTINGS, VerifierProtocolSettingSchema } from "../ve
 
 const DEFAULT_MAX_TOKENS = 64;
 const DEFAULT_K = 4;
-
-/** A drafter's display id: the file name without `.gguf` (an `hf:` URI stays as given). */
-export function drafterIdOf(uriOrPath: string): string {
-  if (isNgramDrafter(uriOrPath)) return NGRAM_DRAFTER_ID;
-  return /^[a-z]+:/i.test(uriOrPath) ? uriOrPath : basename(uriOrPath).replace(/\.gguf$/i, "");
-}
 
 export const completeCommand: CliCommand = {
   name: "complete",
@@ -64,7 +57,7 @@ export const completeCommand: CliCommand = {
           ? { baseUrl: embedded.url, model: embedded.modelId, protocol }
           : { baseUrl: flags["verifier-url"]!, model: flags["verifier-model"] ?? "", apiKey, protocol };
       if (verifier && verifier.model === "") throw new UsageError("missing --verifier-model");
-      const drafterPath = flags.drafter === undefined ? undefined : /^[a-z]+:/i.test(flags.drafter) || isNgramDrafter(flags.drafter) ? flags.drafter : resolve(flags.drafter);
+      const drafterPath = flags.drafter === undefined ? undefined : absoluteDrafterUri(flags.drafter);
       const engine = await SpeculativeEngine.load({
         // The embedded verifier lends its model's vocabulary to a model-free drafter.
         drafter: drafterPath === undefined ? undefined : { id: drafterIdOf(drafterPath), uriOrPath: drafterPath, tokenizerUriOrPath: target?.absolutePath },

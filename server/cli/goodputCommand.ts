@@ -1,6 +1,6 @@
 import { loadDrafter } from "../drafter/loadDrafter.js";
 import { bundledCorpusDir, cutCompletionPrompts, readCorpus } from "../corpus/codeCorpus.js";
-import { Drafter } from "../drafter/drafter.js";
+import type { Drafter } from "../drafter/drafter.js";
 import { goodputMarkdown, measureGoodputTable } from "../bench/goodputTable.js";
 import { VerifierClient } from "../verifier/verifierClient.js";
 import type { CliCommand } from "./cliCommand.js";

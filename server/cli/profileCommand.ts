@@ -5,7 +5,7 @@ import { dirname, resolve } from "node:path";
 import { checkExactness } from "../bench/exactnessCheck.js";
 import { renderConfigurationCharts } from "../charts/configurationCharts.js";
 import { bundledCorpusDir, cutCompletionPrompts, readCorpus } from "../corpus/codeCorpus.js";
-import { Drafter } from "../drafter/drafter.js";
+import type { Drafter } from "../drafter/drafter.js";
 import { VerifierClient } from "../verifier/verifierClient.js";
 import { DEFAULT_PRICE_TABLE, findPriceTable } from "../prediction/priceTables.js";
 import type { NetworkDelayOptions } from "../network/delayedFetch.js";
@@ -16,7 +16,7 @@ import { calibrationText, missingTermNotes, workloadTermsText } from "../profile
 import { selectConfigurations, type Selection } from "../selector/selectConfiguration.js";
 import type { CliCommand } from "./cliCommand.js";
 import { bestKText, configurationTable, drafterSummary, picksText } from "./configurationTable.js";
-import { drafterIdOf } from "./completeCommand.js";
+import { absoluteDrafterUri, drafterIdOf } from "../drafter/drafterSpec.js";
 import { drafterSpecsOf, embeddedVerifierIdentity, familyModels, startFamilyVerifierProcess } from "./familySetup.js";
 import { integerFlag, parseFlags } from "./parseFlags.js";
 import { UsageError } from "./usageError.js";
@@ -112,8 +112,8 @@ export async function profileTargetFromFlags(
   const needFamily = drafterPaths === undefined || flags["verifier-url"] === undefined;
   const family = needFamily ? await familyModels(modelsDirFromFlags(flags), log) : undefined;
   const drafters = drafterPaths
-    ? drafterPaths.map((p) => ({ id: drafterIdOf(p), path: resolve(p) }))
-    : drafterSpecsOf(family!.drafters);
+    ? drafterPaths.map((p) => ({ id: drafterIdOf(p), path: absoluteDrafterUri(p) }))
+    : drafterSpecsOf(family!);
   if (flags["verifier-url"] !== undefined) {
     const model = flags["verifier-model"];
     if (!model) throw new UsageError("--verifier-url needs --verifier-model");

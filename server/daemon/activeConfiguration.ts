@@ -1,4 +1,4 @@
-import { basename } from "node:path";
+import { drafterIdOf } from "../drafter/drafterSpec.js";
 import type { ActiveConfiguration, Objective, ProfileView } from "../lspContract.js";
 import { resolveObjective } from "../selector/objective.js";
 import type { EngineDrafter } from "./engineFactory.js";
@@ -8,13 +8,6 @@ import type { EngineDrafter } from "./engineFactory.js";
  * best for small drafters (Leviathan et al. 2023, fig. 3: optimum K ≈ 3–7 for α ≈ 0.6–0.8).
  */
 export const DEFAULT_K = 4;
-
-/** A drafter's stable id: the file name without `.gguf`, or the repository and quantisation of an `hf:` URI. */
-export function drafterIdOf(uriOrPath: string): string {
-  const hf = /^(?:hf|huggingface):(?:[^/]+\/)?(.+)$/i.exec(uriOrPath);
-  const name = hf?.[1] ?? basename(uriOrPath);
-  return name.replace(/\.gguf$/i, "");
-}
 
 export interface ActiveChoice {
   active: ActiveConfiguration;

@@ -14,6 +14,7 @@ import {
 } from "../config/daemonSettings.js";
 import { createOnBatteryReader } from "../profiler/power/onBatteryReader.js";
 import { InvalidProfileError, readProfile } from "../profiler/profileStore.js";
+import { speedsOfProfile, UNPROFILED_SPEEDS } from "../verifier/timeBudget.js";
 import { GetProfileRequest, PrepareDraftersRequest, ProfileRequest, SetObjectiveRequest, SetVerifierApiKeyRequest, StatsRequest, type ActiveConfiguration } from "../lspContract.js";
 import { chooseActiveConfiguration, type ActiveChoice } from "./activeConfiguration.js";
 import type { CompletionOutput } from "../completionContract.js";
@@ -102,7 +103,14 @@ export class ConfigSpecDaemon {
       status: this.#status,
       log: this.#log,
       health: () => this.#health,
-      state: () => ({ choice: this.#choice, settings: this.#settings, apiKey: this.#apiKey, verifier: this.#verifier, remoteModelsDir: this.#remoteModelsDir }),
+      state: () => ({
+        choice: this.#choice,
+        settings: this.#settings,
+        apiKey: this.#apiKey,
+        verifier: this.#verifier,
+        remoteModelsDir: this.#remoteModelsDir,
+        speeds: this.#profiles.profile ? speedsOfProfile(this.#profiles.profile.verifier) : UNPROFILED_SPEEDS,
+      }),
     });
     this.#slot = new EngineSlot({ build: (signal) => this.#engines.build(signal) });
     this.#degradedSlot = new EngineSlot({ build: (signal) => this.#engines.buildDegraded(signal) });

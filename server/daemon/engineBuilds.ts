@@ -4,8 +4,10 @@ import type { ActiveConfiguration } from "../lspContract.js";
 import { isRemoteModelUri, resolveModelPath } from "../modelFiles/modelLoader.js";
 import { isAbortError } from "../util/abort.js";
 import { errorMessageOf } from "../util/errorMessage.js";
+import { timeBudgetNote, type EndpointSpeeds } from "../verifier/timeBudget.js";
 import { VerifierProtocolSchema } from "../verifier/verifierProtocol.js";
-import { drafterIdOf, type ActiveChoice } from "./activeConfiguration.js";
+import { drafterIdOf } from "../drafter/drafterSpec.js";
+import type { ActiveChoice } from "./activeConfiguration.js";
 import type { DaemonLogger } from "./daemonLogger.js";
 import type { EngineDrafter, LoadEngine } from "./engineFactory.js";
 import type { StatusReporter } from "./statusReporter.js";
@@ -20,6 +22,8 @@ export interface EngineBuildState {
   verifier: VerifierEndpoint;
   /** Where `hf:` drafters are downloaded to. */
   remoteModelsDir: string;
+  /** The verifier's speeds as the profile measured them (UNPROFILED_SPEEDS before one): deadlines and the prompt window. */
+  speeds: EndpointSpeeds;
 }
 
 export interface EngineBuildsOptions {
@@ -40,7 +44,7 @@ export class EngineBuilds {
 
   async build(signal: AbortSignal): Promise<CompletionSource> {
     const { status, log } = this.#options;
-    const { choice, settings, apiKey, verifier: endpoint } = this.#options.state();
+    const { choice, settings, apiKey, verifier: endpoint, speeds } = this.#options.state();
     const { drafter: chosen, active } = choice;
     const done = status.busy("engine", `Loading ${describeConfiguration(active)}…`);
     try {
@@ -54,6 +58,8 @@ export class EngineBuilds {
         drafter,
         k: active.k,
         ...(active.threads === undefined ? {} : { threads: active.threads }),
+        speeds,
+        maxTokens: settings.maxTokens,
         verifier: { baseUrl: verifier.baseUrl, model: verifier.model, apiKey: verifier.apiKey, protocol: verifier.protocol, ...(preferred.success && { preferredProtocol: preferred.data }) },
       });
       await disposeIfAborted(engine, signal);
@@ -61,6 +67,7 @@ export class EngineBuilds {
       status.update({ verifierProtocol: engine.verifierProtocol ?? null, verifierEngine: engine.verifierEngine ?? null });
       // How the prompt departs from the drafter's FIM layout (prefix-only, the verifier's dialect): a note, not a problem.
       status.problem("prompt", "info", engine.promptNote);
+      status.problem("timeBudget", "info", timeBudgetNote(speeds));
       log.info(`engine ready: ${describeConfiguration(active)}, verifier ${verifier.embedded ? "embedded at " : ""}${verifier.baseUrl}`);
       void this.#options.health().check();
       return engine;

@@ -49,6 +49,8 @@ export interface Drafter extends Tokenizer, AsyncDisposable {
   readonly id: string;
   /** Threads it drafts with (a model-free drafter: 1, on the caller's thread). */
   readonly threads: number;
+  /** Whether loading it with another thread count changes its speed (the profiler sweeps only then). */
+  readonly threadsAdjustable: boolean;
   /** The vocabulary its drafts are written in. */
   readonly tokenizer: Tokenizer;
   /** What it is, for the profile (quantisation, size, memory). */
@@ -98,6 +100,7 @@ export abstract class TokenizerBackedDrafter implements Pick<Drafter, keyof Toke
 export class ModelDrafter extends TokenizerBackedDrafter implements Drafter {
   private readonly documentSequences = new Map<string, LlamaContextSequence>();
   private disposed = false;
+  readonly threadsAdjustable = true;
 
   private constructor(
     readonly id: string,

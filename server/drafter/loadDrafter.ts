@@ -2,7 +2,8 @@ import { getSharedLlama } from "../llama/sharedLlama.js";
 import { resolveModelPath, type LoadModelOptions } from "../modelFiles/modelLoader.js";
 import { validateModelFile } from "../modelFiles/modelFileValidation.js";
 import { ModelDrafter, type Drafter, type ModelDrafterOptions } from "./drafter.js";
-import { NGRAM_DRAFTER_ID, NgramDrafter } from "./ngramDrafter.js";
+import { NGRAM_NEEDS_VOCABULARY, ngramSpec } from "./drafterSpec.js";
+import { NgramDrafter } from "./ngramDrafter.js";
 import { ModelTokenizer } from "./tokenizer.js";
 
 export interface DrafterOptions extends ModelDrafterOptions {
@@ -16,24 +17,13 @@ export interface DrafterOptions extends ModelDrafterOptions {
 /** The prompt window's ceiling when a vocabulary's GGUF declares no context length. */
 const FALLBACK_CONTEXT_SIZE = 4096;
 
-/** `ngram`, or `ngram:<GGUF>` naming the vocabulary it drafts in; undefined for a model drafter's path or URI. */
-export function ngramSpec(uriOrPath: string): { tokenizer?: string } | undefined {
-  if (uriOrPath === NGRAM_DRAFTER_ID) return {};
-  if (uriOrPath.startsWith(`${NGRAM_DRAFTER_ID}:`)) return { tokenizer: uriOrPath.slice(NGRAM_DRAFTER_ID.length + 1) };
-  return undefined;
-}
-
-export function isNgramDrafter(uriOrPath: string): boolean {
-  return ngramSpec(uriOrPath) !== undefined;
-}
-
 /** The one way drafters are loaded: `ngram` (model-free, over a borrowed vocabulary) or a GGUF model. */
 export async function loadDrafter(options: DrafterOptions): Promise<Drafter> {
   const ngram = ngramSpec(options.uriOrPath);
   if (!ngram) return ModelDrafter.load(options);
   const tokenizerSource = ngram.tokenizer ?? options.tokenizerUriOrPath;
   if (!tokenizerSource) {
-    throw new Error("the n-gram drafter needs the verifier's vocabulary: name a GGUF of its family as ngram:PATH (the embedded verifier lends its own)");
+    throw new Error(NGRAM_NEEDS_VOCABULARY);
   }
   return new NgramDrafter(await loadVocabulary(tokenizerSource, options));
 }

@@ -2,10 +2,8 @@ import type { Token } from "node-llama-cpp";
 import { throwIfAborted } from "../util/abort.js";
 import { DisposedError } from "../util/disposedError.js";
 import { TokenizerBackedDrafter, type Draft, type Drafter } from "./drafter.js";
+import { NGRAM_DRAFTER_ID } from "./drafterSpec.js";
 import type { Tokenizer } from "./tokenizer.js";
-
-/** What `configspec.drafters` and `--drafter` name the model-free drafter by. */
-export const NGRAM_DRAFTER_ID = "ngram";
 
 export interface NgramDrafterOptions {
   /** The vocabulary it drafts in: the verifier's, so drafts travel as its token ids. */
@@ -43,6 +41,7 @@ interface Continuation {
 export class NgramDrafter extends TokenizerBackedDrafter implements Drafter {
   readonly id = NGRAM_DRAFTER_ID;
   readonly threads = 1;
+  readonly threadsAdjustable = false;
   readonly facts = { quantization: "none", parameters: 0, layers: 0, memoryBytes: 0 };
   readonly #maxNgram: number;
   readonly #minNgram: number;

@@ -1,3 +1,4 @@
+import type { EndpointSpeeds } from "../verifier/timeBudget.js";
 import type { VerifierProtocol, VerifierProtocolSetting } from "../verifier/verifierProtocol.js";
 
 export interface EngineDrafter {
@@ -29,4 +30,8 @@ export interface EngineOptions {
   verifier?: EngineVerifier;
   /** Threads for the drafter's context. Default: DEFAULT_THREADS in server/llama. */
   threads?: number;
+  /** The verifier's measured speeds: its requests' deadlines and the prompt window follow them. Default: UNPROFILED_SPEEDS. */
+  speeds?: EndpointSpeeds;
+  /** Most tokens a completion asks for (sizes the deadline). Default: DEFAULT_MAX_TOKENS of the daemon settings. */
+  maxTokens?: number;
 }

@@ -1,11 +1,12 @@
 import { loadDrafter } from "../drafter/loadDrafter.js";
-import { Drafter } from "../drafter/drafter.js";
+import type { Drafter } from "../drafter/drafter.js";
 import type { NetworkDelayOptions } from "../network/delayedFetch.js";
-import { buildCompletionPrompt, buildTextOnlyPrompt, DEFAULT_FIM_LAYOUT, type CompletionPrompt, type PromptWindowOptions } from "../prompt/completionPrompt.js";
+import { buildCompletionPrompt, buildTextOnlyPrompt, DEFAULT_FIM_LAYOUT, DEFAULT_MAX_PREFIX_TOKENS, DEFAULT_MAX_SUFFIX_TOKENS, type CompletionPrompt, type PromptWindowOptions } from "../prompt/completionPrompt.js";
 import { PREFIX_ONLY_NOTE } from "../prompt/fimDialect.js";
 import { contextWindowFromError, discoverContextWindow } from "../prompt/contextWindow.js";
 import { PromptBudget } from "../prompt/promptBudget.js";
 import { warmupForEngine, type VerifierWarmup } from "../verifier/promptWarmup.js";
+import { promptWindowFor, requestDeadlineMs, UNPROFILED_SPEEDS } from "../verifier/timeBudget.js";
 import { warmCaches } from "./cacheWarmup.js";
 import { CompletionMeter } from "./completionMeter.js";
 import type { LoopInput, LoopResult, RoundHooks } from "./loops/loopTypes.js";
@@ -69,6 +70,8 @@ export interface LoadEngineOptions extends EngineOptions {
 }
 
 const DEFAULT_DOCUMENT_KEY = "default";
+/** Output tokens a deadline allows for when the caller names no budget (the settings' default maximum). */
+const DEADLINE_OUTPUT_TOKENS = 64;
 
 /**
  * The engine behind every completion: one point of the configuration space (drafter, K,
@@ -157,7 +160,12 @@ export class SpeculativeEngine implements CompletionSource {
       const drafter = options.drafter && (await loadDrafter({ ...options.drafter, threads: options.threads, signal: options.signal }));
       if (drafter) owned.push(drafter);
       const settings = options.verifier;
-      const verifier = settings && new VerifierClient({ baseUrl: settings.baseUrl, model: settings.model, apiKey: settings.apiKey, networkDelay: options.networkDelay });
+      const speeds = options.speeds ?? UNPROFILED_SPEEDS;
+      const promptWindow = options.promptWindow ?? promptWindowFor(speeds);
+      // Sized for the largest request this engine sends: its whole window cold, then a completion's tokens.
+      const windowTokens = (promptWindow.maxPrefixTokens ?? DEFAULT_MAX_PREFIX_TOKENS) + (promptWindow.maxSuffixTokens ?? DEFAULT_MAX_SUFFIX_TOKENS);
+      const timeoutMs = requestDeadlineMs(speeds, windowTokens, options.maxTokens ?? DEADLINE_OUTPUT_TOKENS);
+      const verifier = settings && new VerifierClient({ baseUrl: settings.baseUrl, model: settings.model, apiKey: settings.apiKey, networkDelay: options.networkDelay, timeoutMs });
       if (verifier) owned.push(verifier);
       const verifierWindow = settings && (await discoverContextWindow({ ...settings, signal: options.signal }));
       return await SpeculativeEngine.create({
@@ -167,7 +175,7 @@ export class SpeculativeEngine implements CompletionSource {
         protocol: settings?.protocol ?? "auto",
         preferredProtocol: settings?.preferredProtocol,
         tokenExchange: options.tokenExchange,
-        promptWindow: options.promptWindow,
+        promptWindow,
         verifierWindow,
         owned,
         signal: options.signal,

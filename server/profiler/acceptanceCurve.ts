@@ -21,8 +21,9 @@ export interface AcceptanceEstimate {
 
 /**
  * The per-position greedy acceptance curve from draft–verify rounds, allowing for censoring:
- * position i was tested in a round iff drafts 1..i−1 were accepted and at least i were drafted,
- * so a_i = (rounds accepting ≥ i) / (rounds testing i) — the product-limit (Kaplan–Meier 1958)
+ * position i was tested in a round iff drafts 1..i−1 were accepted and at least i were asked for
+ * (a drafter that drafts fewer than asked, a model-free one finding no match, fails the positions
+ * it left out: the round yields what it yields), so a_i = (rounds accepting ≥ i) / (rounds testing i) — the product-limit (Kaplan–Meier 1958)
  * estimator of the survival curve Π a_j that expectedTokensPerRound consumes — shrunk towards
  * a_{i−1} by {@link CURVE_PRIOR_ROUNDS} pseudo-rounds.
  */
@@ -34,7 +35,7 @@ export function estimateAcceptanceCurve(rounds: readonly RoundObservation[], kMa
   for (const round of rounds) {
     drafted += round.drafted;
     accepted += round.accepted;
-    for (let i = 0; i < Math.min(kMax, round.drafted); i++) {
+    for (let i = 0; i < Math.min(kMax, Math.max(round.k, round.drafted)); i++) {
       if (round.accepted < i) break;
       tested[i]++;
       if (round.accepted > i) passed[i]++;

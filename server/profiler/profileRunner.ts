@@ -1,7 +1,7 @@
 import { loadDrafter } from "../drafter/loadDrafter.js";
-import { isAbsolute, resolve } from "node:path";
+import { absoluteDrafterUri, drafterIdentityFile } from "../drafter/drafterSpec.js";
 import type { Token } from "node-llama-cpp";
-import { Drafter } from "../drafter/drafter.js";
+import type { Drafter } from "../drafter/drafter.js";
 import { getSharedLlama } from "../llama/sharedLlama.js";
 import type { NetworkDelayOptions } from "../network/delayedFetch.js";
 import { buildCompletionPrompt } from "../prompt/completionPrompt.js";
@@ -44,7 +44,7 @@ const SWEEP_PROMPTS = 3;
 
 export interface ProfileDrafterSpec {
   id: string;
-  /** A local GGUF path (`hf:` URIs are resolved by the caller first). */
+  /** A local GGUF path (`hf:` URIs are resolved by the caller first), or `ngram:<vocabulary GGUF>`. */
   path: string;
   /** When already known (the generated family's manifest); otherwise the file is hashed. */
   sha256?: string;
@@ -116,7 +116,10 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
     const onBattery = await meter.isOnBattery();
     const machine = describeMachine(onBattery);
     const specs = await Promise.all(
-      options.drafters.map(async (d) => ({ ...d, path: isAbsolute(d.path) ? d.path : resolve(d.path), sha256: d.sha256 ?? (await sha256OfFile(d.path, signal)) })),
+      options.drafters.map(async (d) => {
+        const path = absoluteDrafterUri(d.path);
+        return { ...d, path, sha256: d.sha256 ?? (await sha256OfFile(drafterIdentityFile(path), signal)) };
+      }),
     );
     const keyParts: ValidityKeyParts = {
       drafters: specs.map((d) => ({ id: d.id, uri: d.path, sha256: d.sha256 })),
@@ -218,7 +221,7 @@ export async function runProfile(options: ProfileRunOptions): Promise<ProfileRun
           continue;
         }
         threadsReport(LENGTH_SHARE + ((1 - LENGTH_SHARE) * i) / loaded.length, `threads for ${l.spec.id}`);
-        const sweep = await sweepThreads({ baseline: l.drafter, uriOrPath: l.spec.path, threadCounts, prompt: l.prompts[shortestPrompt], k: kMax, verifier: tokenVerifier, tally, signal });
+        const sweep = await sweepThreads({ baseline: l.drafter, uriOrPath: l.spec.path, threadCounts: l.drafter.threadsAdjustable ? threadCounts : [l.drafter.threads], prompt: l.prompts[shortestPrompt], k: kMax, verifier: tokenVerifier, tally, signal });
         const walked = rounds.get(l.spec.id) ?? [];
         drafters.push(drafterProfileOf(l, walked, sweep, kMax, tally.watts(draftingLabel(l.spec.id, 1))));
         const acceptance = estimateAcceptanceCurve(walked, kMax);

@@ -1,6 +1,6 @@
 import { loadDrafter } from "../drafter/loadDrafter.js";
 import type { Token } from "node-llama-cpp";
-import { Drafter } from "../drafter/drafter.js";
+import type { Drafter } from "../drafter/drafter.js";
 import type { TokenVerifier } from "../verifier/protocols/tokenVerifier.js";
 import { isWarmDraft } from "./drafterSpeed.js";
 import { latencyStatsOf } from "./latencyStats.js";

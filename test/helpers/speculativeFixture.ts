@@ -6,7 +6,7 @@ import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after } from "node:test";
 import { bundledCorpusDir, cutCompletionPrompts, readCorpus, type CompletionCut } from "../../server/corpus/codeCorpus.js";
-import { Drafter } from "../../server/drafter/drafter.js";
+import type { Drafter } from "../../server/drafter/drafter.js";
 import type { CompletionInput, CompletionOutput } from "../../server/completionContract.js";
 import { SpeculativeEngine, type SpeculativeEngineOptions } from "../../server/engine/speculativeEngine.js";
 import { PREFIX_CUT_BYTE_STEP, PREFIX_CUT_TOKEN_STEP, PREFIX_WINDOW_LINE_STEP, type PromptWindowOptions } from "../../server/prompt/completionPrompt.js";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { chooseActiveConfiguration, DEFAULT_K, drafterIdOf } from "../../../server/daemon/activeConfiguration.js";
+import { drafterIdOf } from "../../../server/drafter/drafterSpec.js";
+import { chooseActiveConfiguration, DEFAULT_K } from "../../../server/daemon/activeConfiguration.js";
 import { profileViewOf } from "../../../server/daemon/profiling/profileView.js";
 import { syntheticProfile } from "../../helpers/syntheticProfile.js";
 

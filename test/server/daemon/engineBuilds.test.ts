@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { UNPROFILED_SPEEDS } from "../../../server/verifier/timeBudget.js";
 import { test } from "node:test";
 import type { CompletionSource } from "../../../server/completionContract.js";
 import { parseDaemonSettings } from "../../../server/config/daemonSettings.js";
@@ -31,6 +32,7 @@ test("the status carries the engine's prompt note (a drafter without FIM tokens:
       apiKey: undefined,
       verifier: new VerifierEndpoint({ startEmbeddedVerifier: () => Promise.reject(new Error("not used")), modelFamilyDir: "/nonexistent" }),
       remoteModelsDir: "/nonexistent",
+      speeds: UNPROFILED_SPEEDS,
     }),
   });
   try {

@@ -1,7 +1,7 @@
 import { loadDrafter } from "../../../server/drafter/loadDrafter.js";
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { Drafter } from "../../../server/drafter/drafter.js";
+import type { Drafter } from "../../../server/drafter/drafter.js";
 import { SpeculativeEngine } from "../../../server/engine/speculativeEngine.js";
 import { VerifierClient } from "../../../server/verifier/verifierClient.js";
 import { startVerifierServer } from "../../../server/verifierServer/startVerifierServer.js";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { CompletionCut } from "../../../server/corpus/codeCorpus.js";
+import { loadDrafter } from "../../../server/drafter/loadDrafter.js";
 import { completeGrid, type NamedEngine, REFERENCE_MAX_TOKENS, REFERENCE_PROMPTS, speculativeFixture, verifierOnlyReference } from "../../helpers/speculativeFixture.js";
 
 // The engine's promise: speculative output is byte-identical to what the verifier alone
@@ -40,5 +41,19 @@ describe("lossless speculative decoding", () => {
     assert.deepEqual(mismatches, []);
     // Rejections happened, so the correction path was exercised, and acceptances too.
     assert.ok(accepted > 0 && accepted < drafted, `accepted ${accepted} of ${drafted}`);
+  });
+
+  test(`the model-free n-gram drafter, in the verifier's own vocabulary: ${PROMPTS} prompts × K ${KS.join("/")} equal verifier-only`, async () => {
+    const ngram = await loadDrafter({ id: "ngram", uriOrPath: "ngram", tokenizerUriOrPath: fixture.family.target.absolutePath });
+    try {
+      const engines: NamedEngine[] = [];
+      for (const k of KS) engines.push({ name: `ngram K=${k}`, engine: await fixture.engine({ k, drafter: ngram }) });
+      assert.ok(engines.every(({ engine }) => engine.mode === "tokenIds"), "the verifier's vocabulary: ids are exchanged");
+      const { mismatches, drafted } = await completeGrid(engines, prompts, reference, MAX_TOKENS, (output) => assert.equal(output.stats.tokens, MAX_TOKENS));
+      assert.deepEqual(mismatches, []);
+      assert.ok(drafted > 0, "the n-gram drafter found matches to draft from");
+    } finally {
+      await ngram.dispose();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { loadDrafter } from "../../../server/drafter/loadDrafter.js";
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { Drafter } from "../../../server/drafter/drafter.js";
+import type { Drafter } from "../../../server/drafter/drafter.js";
 import { SpeculativeEngine } from "../../../server/engine/speculativeEngine.js";
 import { resolveVerifierFimLayout, verifierReadsFimMarkers } from "../../../server/engine/verifierFimLayout.js";
 import { drafterProbeText } from "../../../server/engine/loops/sharedTokenizer.js";

@@ -26,6 +26,16 @@ function round(k: number, accepted: number, overrides: Partial<RoundObservation>
 }
 
 describe("estimateAcceptanceCurve", () => {
+  it("a position asked for but not drafted (no n-gram match, a short draft) fails: the round yields only what was drafted", () => {
+    // K=2 asked four times: a full draft accepting 2, then drafts of 1, 0 and 0 tokens, nothing rejected.
+    const estimate = estimateAcceptanceCurve([round(2, 2), round(2, 1, { drafted: 1 }), round(2, 0, { drafted: 0 }), round(2, 0, { drafted: 0 })], 2);
+    assert.deepEqual(estimate.samplesByPosition, [4, 2]);
+    // Position 1: 2 of 4 passed; position 2: 1 of 2, both shrunk towards the previous estimate.
+    const first = (2 + CURVE_PRIOR_ROUNDS * estimate.pooledAlpha) / (4 + CURVE_PRIOR_ROUNDS);
+    assert.ok(Math.abs(estimate.curve[0] - first) < 1e-9);
+    assert.equal(estimate.mean, 3 / 3);
+  });
+
   it("counts a position only in rounds that tested it (censoring by earlier rejections and by K)", () => {
     // K=3 rounds accepting 3, 1, 0 and a K=1 round accepting 1.
     // Position 1 tested 4×, passed 3× (3, 1 and the K=1 round); position 2 tested by rounds

@@ -1,7 +1,7 @@
 import { loadDrafter } from "../../../../server/drafter/loadDrafter.js";
 import { after } from "node:test";
 import { checkExactness, type ExactnessResult } from "../../../../server/bench/exactnessCheck.js";
-import { Drafter } from "../../../../server/drafter/drafter.js";
+import type { Drafter } from "../../../../server/drafter/drafter.js";
 import { VerifierClient } from "../../../../server/verifier/verifierClient.js";
 import type { RunningEngine } from "../../../../scripts/engines/engineProcess.js";
 import { bundledFamily } from "../../../helpers/bundledFamily.js";
