@@ -1,4 +1,5 @@
 import * as vscode from "vscode";
+import { NGRAM_DRAFTER_ID } from "../server/drafter/drafterSpec.js";
 import { PrepareDraftersRequest, type PrepareDraftersParams } from "../server/lspContract.js";
 import type { ConfigSpecContext } from "./configSpecContext.js";
 import { DEFAULT_RECOMMENDED_DRAFTER, RECOMMENDED_DRAFTERS } from "./recommendedDrafters.js";
@@ -23,23 +24,33 @@ export async function offerDrafterSetupOnFirstRun(ctx: ConfigSpecContext): Promi
 }
 
 /**
- * Offers the recommended real drafters (downloaded with a cancellable progress
- * notification) or the bundled trained code models for an offline trial, then writes
- * `configspec.drafters`.
+ * Offers the model-free n-gram drafter (nothing to download, works with any verifier), the
+ * recommended real drafters (downloaded with a cancellable progress notification), or the bundled
+ * small code models (a 3 M-parameter trial: quick, but their text is not useful code), then
+ * writes `configspec.drafters`.
  */
 export async function setUpDrafters(ctx: ConfigSpecContext, options: { firstRun: boolean }): Promise<void> {
   const download = `Download ${DEFAULT_RECOMMENDED_DRAFTER.label} (${DEFAULT_RECOMMENDED_DRAFTER.size})`;
   const choose = "Choose Another…";
-  const generated = "Use Bundled Code Models (offline trial)";
+  const modelFree = "Use the Model-Free Drafter (no download)";
+  const generated = "Use Bundled Small Models (trial: fast, not useful code)";
   const later = "Not Now";
-  const verifierNote = ctx.settings.verifierBaseUrl === "" ? " Real drafters need a verifier endpoint (configspec.verifier.baseUrl); the bundled code models work with the embedded one." : "";
+  const verifierNote =
+    ctx.settings.verifierBaseUrl === ""
+      ? " Real drafters need a verifier endpoint (configspec.verifier.baseUrl); the bundled small models work with the embedded one."
+      : " The model-free drafter drafts what your files already say, in the verifier's vocabulary (a remote verifier needs ngram:PATH to a GGUF of its family).";
   const prompt = options.firstRun
     ? `ConfigSpec has no drafter model yet.${verifierNote}`
     : `Choose the drafter models ConfigSpec drafts with.${verifierNote}`;
-  const answer = await vscode.window.showInformationMessage(prompt, download, choose, generated, later);
+  const answer = await vscode.window.showInformationMessage(prompt, modelFree, download, choose, generated, later);
   if (answer === undefined) return; // dismissed: ask again next time
   await ctx.extension.globalState.update(FIRST_RUN_ANSWERED, true);
   if (answer === later) return;
+  if (answer === modelFree) {
+    await ctx.updateSetting("drafters", [NGRAM_DRAFTER_ID]);
+    ctx.log.info(`configspec.drafters set to ${NGRAM_DRAFTER_ID}`);
+    return;
+  }
 
   let source: PrepareDraftersParams["source"];
   if (answer === download) source = { kind: "download", uris: [DEFAULT_RECOMMENDED_DRAFTER.uri] };
@@ -53,7 +64,7 @@ export async function setUpDrafters(ctx: ConfigSpecContext, options: { firstRun:
     source = { kind: "download", uris: picked.map((p) => p.uri) };
   }
 
-  const title = source.kind === "download" ? "ConfigSpec: downloading drafters" : "ConfigSpec: preparing the bundled code models";
+  const title = source.kind === "download" ? "ConfigSpec: downloading drafters" : "ConfigSpec: preparing the bundled small models";
   const result = await withServerProgress(ctx, title, (workDoneToken, token) => ctx.request(PrepareDraftersRequest, { workDoneToken, source }, token));
   if (!result) {
     ctx.log.info("drafter setup cancelled");

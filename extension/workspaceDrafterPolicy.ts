@@ -3,11 +3,13 @@
  * model file that llama.cpp parses natively. A repository's `.vscode/settings.json` must not be
  * able to point it at an arbitrary file, so entries that come from workspace or folder settings
  * are kept only when they are local paths inside the allowed folders (the extension's model
- * storage, and the folders of drafters the user configured in user settings). User-level entries
+ * storage, and the folders of drafters the user configured in user settings), or the model-free
+ * `ngram`, which reads no file. User-level entries
  * are the user's own choice and pass unchanged. Pure: the caller passes `inspect()`'s values.
  */
 import { isAbsolute, relative, resolve } from "node:path";
 import { z } from "zod";
+import { NGRAM_DRAFTER_ID } from "../server/drafter/drafterSpec.js";
 
 export type DrafterSettingLevel = "user" | "workspace" | "workspaceFolder";
 
@@ -60,7 +62,9 @@ export function applyWorkspaceDrafterPolicy(levels: DrafterSettingLevels, storag
   const drafters: string[] = [];
   const refused: RefusedDrafter[] = [];
   for (const entry of entries) {
-    if (REMOTE_URI.test(entry)) {
+    if (entry === NGRAM_DRAFTER_ID) {
+      drafters.push(entry); // model-free: it loads no file of the workspace's choosing
+    } else if (REMOTE_URI.test(entry)) {
       refused.push({ entry, level, reason: "a workspace setting may not make ConfigSpec download a model; set remote drafters in user settings" });
     } else if (!isAbsolute(entry) || !allowed.some((folder) => isInside(folder, entry))) {
       refused.push({ entry, level, reason: `outside the allowed folders (${allowed.join(", ")}); set it in user settings to trust it` });

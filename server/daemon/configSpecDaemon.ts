@@ -20,7 +20,7 @@ import { chooseActiveConfiguration, type ActiveChoice } from "./activeConfigurat
 import type { CompletionOutput } from "../completionContract.js";
 import { CompletionCache } from "./cache/completionCache.js";
 import { abortSignalOf } from "./cancellation.js";
-import { describeConfiguration, EngineBuilds } from "./engineBuilds.js";
+import { describeConfiguration, EngineBuilds, withVerifierVocabulary } from "./engineBuilds.js";
 import { prepareDrafters, withWorkDoneProgress } from "./longRequests.js";
 import { statsResult } from "./stats/validationStats.js";
 import { InlineCompletionParamsSchema } from "./completion/inlineCompletionParams.js";
@@ -28,7 +28,7 @@ import { InlineCompletionPipeline } from "./completion/inlineCompletionPipeline.
 import { daemonLoggerOf, type DaemonLogger } from "./daemonLogger.js";
 import { clientOf, DEFAULT_STORAGE_DIR, PROFILE_FILE_NAME, settingsSectionOf, type ConfigSpecDaemonOptions } from "./daemonOptions.js";
 import { EngineSlot } from "./engineSlot.js";
-import { bundledFamilyDir } from "../modelFiles/bundledFamily.js";
+import { bundledFamilyDir, bundledTargetPath } from "../modelFiles/bundledFamily.js";
 import { invalidParams, onParsedRequest } from "./parsedRequest.js";
 import { BackgroundReprofile } from "./profiling/backgroundReprofile.js";
 import { resolveCalibrationCorpus } from "./profiling/calibrationCorpus.js";
@@ -110,6 +110,7 @@ export class ConfigSpecDaemon {
         verifier: this.#verifier,
         remoteModelsDir: this.#remoteModelsDir,
         speeds: this.#profiles.profile ? speedsOfProfile(this.#profiles.profile.verifier) : UNPROFILED_SPEEDS,
+        fallbackVocabulary: bundledTargetPath(),
       }),
     });
     this.#slot = new EngineSlot({ build: (signal) => this.#engines.build(signal) });
@@ -381,8 +382,8 @@ export class ConfigSpecDaemon {
 
   /** Profiles the configured drafters and verifier on the calibration corpus, stores the profile and makes it the daemon's. */
   async #measureProfile(signal: AbortSignal, report: (progress: { message: string; percentage?: number }) => void) {
-    const drafters = await this.#engines.localDrafters(this.#settings.drafters, signal, report);
     const verifier = await this.#verifier.resolve(this.#settings.verifier, this.#apiKey);
+    const drafters = (await this.#engines.localDrafters(this.#settings.drafters, signal, report)).map((d) => withVerifierVocabulary(d, verifier, bundledTargetPath()));
     const corpus = await resolveCalibrationCorpus(this.#settings.profiling.corpus, this.#workspaceFolders);
     this.#log.info(corpus.progress);
     report({ message: corpus.progress });

@@ -6,12 +6,12 @@ import { isAbortError } from "../util/abort.js";
 import { errorMessageOf } from "../util/errorMessage.js";
 import { timeBudgetNote, type EndpointSpeeds } from "../verifier/timeBudget.js";
 import { VerifierProtocolSchema } from "../verifier/verifierProtocol.js";
-import { drafterIdOf } from "../drafter/drafterSpec.js";
+import { drafterIdOf, ngramDrafterUri, ngramSpec } from "../drafter/drafterSpec.js";
 import type { ActiveChoice } from "./activeConfiguration.js";
 import type { DaemonLogger } from "./daemonLogger.js";
 import type { EngineDrafter, LoadEngine } from "./engineFactory.js";
 import type { StatusReporter } from "./statusReporter.js";
-import type { VerifierEndpoint } from "./verifierEndpoint.js";
+import type { ResolvedVerifier, VerifierEndpoint } from "./verifierEndpoint.js";
 import type { VerifierHealth } from "./verifierHealth.js";
 
 /** What a build reads at the moment it starts: the daemon's current state. */
@@ -24,6 +24,8 @@ export interface EngineBuildState {
   remoteModelsDir: string;
   /** The verifier's speeds as the profile measured them (UNPROFILED_SPEEDS before one): deadlines and the prompt window. */
   speeds: EndpointSpeeds;
+  /** A GGUF whose vocabulary the n-gram drafter borrows when the verifier lends none (the bundled family's target). */
+  fallbackVocabulary: string;
 }
 
 export interface EngineBuildsOptions {
@@ -48,8 +50,8 @@ export class EngineBuilds {
     const { drafter: chosen, active } = choice;
     const done = status.busy("engine", `Loading ${describeConfiguration(active)}…`);
     try {
-      const drafter = chosen ? await this.localDrafter(chosen, signal) : undefined;
       const verifier = await endpoint.resolve(settings.verifier, apiKey);
+      const drafter = chosen ? withVerifierVocabulary(await this.localDrafter(chosen, signal), verifier, this.#options.state().fallbackVocabulary) : undefined;
       // Known before the engine exists: a build that fails on the verifier still tells the breaker what to probe.
       this.#options.health().useEngineTarget({ baseUrl: verifier.baseUrl, model: verifier.model, apiKey: verifier.apiKey });
       signal.throwIfAborted();
@@ -113,6 +115,18 @@ export class EngineBuilds {
       done();
     }
   }
+}
+
+/**
+ * The n-gram drafter named bare (`ngram`) drafts in the verifier's vocabulary where one is at
+ * hand (the embedded verifier's model file); for a remote endpoint, in the bundled target's, so
+ * its drafts travel as text (echo-logprobs text mode, predicted outputs) unless the vocabularies
+ * match. `ngram:PATH` to a GGUF of the endpoint's family drafts in its ids.
+ */
+export function withVerifierVocabulary(drafter: EngineDrafter, verifier: ResolvedVerifier, fallbackVocabulary: string): EngineDrafter {
+  const spec = ngramSpec(drafter.uriOrPath);
+  if (!spec || spec.tokenizer !== undefined) return drafter;
+  return { ...drafter, uriOrPath: ngramDrafterUri(verifier.modelPath ?? fallbackVocabulary) };
 }
 
 /** Invalidated while building: the engine is already stale. */

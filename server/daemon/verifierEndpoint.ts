@@ -13,6 +13,8 @@ export interface VerifierEndpointOptions {
 
 export interface ResolvedVerifier extends EngineVerifier {
   embedded: boolean;
+  /** The embedded verifier's model file: its vocabulary is lent to the n-gram drafter. */
+  modelPath?: string;
 }
 
 /**
@@ -43,7 +45,7 @@ export class VerifierEndpoint {
       if (this.#embedded === started) this.#embedded = undefined;
     });
     const { baseUrl } = await started;
-    return { baseUrl, model: settings.model || target.id, protocol: settings.protocol, embedded: true };
+    return { baseUrl, model: settings.model || target.id, protocol: settings.protocol, embedded: true, modelPath: target.absolutePath };
   }
 
   /** Stops the embedded verifier (if running); the next `resolve` starts it again. */

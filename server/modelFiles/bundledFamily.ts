@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../util/packageRoot.js";
 
@@ -9,4 +10,12 @@ import { packageRoot } from "../util/packageRoot.js";
  */
 export function bundledFamilyDir(): string {
   return join(packageRoot(), "assets", "models");
+}
+
+/** The bundled family's target GGUF (its vocabulary is what the n-gram drafter borrows when a verifier lends none). */
+export function bundledTargetPath(): string {
+  const manifest = JSON.parse(readFileSync(join(bundledFamilyDir(), "manifest.json"), "utf8")) as { models: { role: string; path: string }[] };
+  const target = manifest.models.find((m) => m.role === "target");
+  if (!target) throw new Error(`${bundledFamilyDir()}/manifest.json lists no target`);
+  return join(bundledFamilyDir(), target.path);
 }

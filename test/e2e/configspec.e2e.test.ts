@@ -11,6 +11,8 @@ import { cliCompletion, ghostTextFor } from "./harness/cliCompletion.js";
 import { CLI, MAX_TOKENS, RUN_DIR, startE2eSession, type E2eSession } from "./harness/e2eSession.js";
 import { plainText, SELECTORS } from "./harness/workbench.js";
 import { startLlamaServer } from "../../scripts/engines/engineProcess.js";
+import { ngramDrafterUri } from "../../server/drafter/drafterSpec.js";
+import { realFamily } from "../helpers/realFamily.js";
 
 /** The file the suite types in; its last line is empty, the cursor goes there. */
 const FILE = "src/tokenBucket.ts";
@@ -27,12 +29,17 @@ const REQUIRED_SHOTS = [
   "verifier-down",
   "corrupt-drafter",
   "llama-server",
+  "ghost-text-real",
 ] as const;
 type Shot = (typeof REQUIRED_SHOTS)[number];
 
 /** The first completion builds the engine: loads the drafter and starts the embedded verifier. */
 const FIRST_GHOST_TIMEOUT_MS = 60_000;
 const GHOST_TIMEOUT_MS = 30_000;
+/** The real model on a 2-core CPU: a cold prompt on K+1 slots, then the rounds. */
+const REAL_GHOST_TIMEOUT_MS = 120_000;
+/** Typed before the real model completes: a call a user is about to write. */
+const REAL_TYPED = "\nexport function createBucket(capacity: number";
 const PROFILE_TIMEOUT_MS = 240_000;
 /** Keystrokes must show this soon after typing ends, whatever the completion path is doing. */
 const TYPING_ECHO_MS = 1000;
@@ -363,6 +370,42 @@ describe("ConfigSpec in VS Code (code-server + Chromium)", () => {
       await page.keyboard.press("Escape");
     } finally {
       await changeMachineSettings({ "configspec.verifier.baseUrl": s.verifier.baseUrl, "configspec.verifier.model": s.verifier.modelId });
+      await engine.stop();
+    }
+  });
+
+  scenario("the real model: llama-server serving SmolLM2, the model-free drafter, ghost text equal to `configspec complete`", 300_000, async () => {
+    const wb = s.workbench;
+    const page = wb.page;
+    // What most users have: a real model behind a real engine, and no small sibling to draft with.
+    const family = await realFamily();
+    const model = family.target.absolutePath;
+    const engine = await startLlamaServer({ model, slots: 5, threads: 1 });
+    const drafter = ngramDrafterUri(model);
+    try {
+      const mark = await s.logs.channelLineCount();
+      await changeMachineSettings({ "configspec.verifier.baseUrl": `${engine.baseUrl}/v1`, "configspec.verifier.model": engine.model, "configspec.drafters": [drafter] });
+      await wb.until("the daemon to take the real model", () => s.logs.channelLines(/settings changed: .*drafters/, mark), (l) => l.length > 0, 20_000);
+      // The document as saved is what the daemon sees before typing (earlier scenarios typed into it).
+      const path = join(s.workspace, FILE);
+      await cursorAtEnd();
+      await page.keyboard.press("Control+S");
+      await page.waitForTimeout(1000);
+      const before = (await readFile(path, "utf8")) + REAL_TYPED;
+      const shown = await typeAndWaitForGhost(REAL_TYPED, REAL_GHOST_TIMEOUT_MS);
+      assert.notEqual(shown.trim(), "", "the real model's ghost text shows something");
+      const status = await wb.until("the status bar to name the n-gram drafter on llama-server", () => wb.statusText(), (t) => / · ngram K=\d+ · llama-server\/prefix-probe · /.test(t), 30_000);
+      await shot("ghost-text-real");
+      const k = Number(/ngram K=(\d+)/.exec(status)?.[1]);
+      const input = join(RUN_DIR, "cli-input-real.ts");
+      await writeFile(input, before);
+      const cli = await cliCompletion({ cli: CLI, file: input, offset: before.length, drafter, verifierUrl: `${engine.baseUrl}/v1`, verifierModel: engine.model, k, maxTokens: MAX_TOKENS });
+      assert.equal(cli.configuration.verified, true);
+      assert.equal(shown.split("\n")[0], ghostTextFor(cli.text, before, before.length, LANGUAGE_ID).split("\n")[0], `CLI raw text: ${JSON.stringify(cli.text)}`);
+      await page.keyboard.press("Escape");
+      await writeFile(join(RUN_DIR, "ghost-text-real.txt"), `typed ${JSON.stringify(REAL_TYPED)} at the end of ${FILE}\nghost text: ${JSON.stringify(shown)}\nstatus: ${status}\n`);
+    } finally {
+      await changeMachineSettings({ "configspec.verifier.baseUrl": s.verifier.baseUrl, "configspec.verifier.model": s.verifier.modelId, "configspec.drafters": s.drafters });
       await engine.stop();
     }
   });

@@ -51,4 +51,10 @@ describe("drafter paths from workspace settings", () => {
     assert.deepEqual(result.drafters, []);
     assert.equal(result.refused.length, 2);
   });
+
+  it("keeps the model-free ngram from a workspace (it loads no file) but refuses ngram:PATH outside the allowed folders", () => {
+    const result = applyWorkspaceDrafterPolicy({ workspaceValue: ["ngram", "ngram:/etc/evil.gguf"] }, STORAGE);
+    assert.deepEqual(result.drafters, ["ngram"]);
+    assert.deepEqual(result.refused.map((r) => r.entry), ["ngram:/etc/evil.gguf"]);
+  });
 });

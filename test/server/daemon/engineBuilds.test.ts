@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
-import { UNPROFILED_SPEEDS } from "../../../server/verifier/timeBudget.js";
 import { test } from "node:test";
 import type { CompletionSource } from "../../../server/completionContract.js";
 import { parseDaemonSettings } from "../../../server/config/daemonSettings.js";
 import type { DaemonLogger } from "../../../server/daemon/daemonLogger.js";
-import { EngineBuilds } from "../../../server/daemon/engineBuilds.js";
+import { EngineBuilds, withVerifierVocabulary } from "../../../server/daemon/engineBuilds.js";
 import { StatusReporter } from "../../../server/daemon/statusReporter.js";
 import { VerifierEndpoint } from "../../../server/daemon/verifierEndpoint.js";
 import { VerifierHealth } from "../../../server/daemon/verifierHealth.js";
 import { PREFIX_ONLY_NOTE } from "../../../server/prompt/fimDialect.js";
+import { UNPROFILED_SPEEDS } from "../../../server/verifier/timeBudget.js";
 
 const quiet: DaemonLogger = { error() {}, warn() {}, info() {}, debug() {} };
 
@@ -33,6 +33,7 @@ test("the status carries the engine's prompt note (a drafter without FIM tokens:
       verifier: new VerifierEndpoint({ startEmbeddedVerifier: () => Promise.reject(new Error("not used")), modelFamilyDir: "/nonexistent" }),
       remoteModelsDir: "/nonexistent",
       speeds: UNPROFILED_SPEEDS,
+      fallbackVocabulary: "/nonexistent/target.gguf",
     }),
   });
   try {
@@ -43,4 +44,14 @@ test("the status carries the engine's prompt note (a drafter without FIM tokens:
   } finally {
     health.dispose();
   }
+});
+
+test("a bare ngram drafter borrows the embedded verifier's vocabulary, else the fallback; named ones and models pass unchanged", () => {
+  const embedded = { baseUrl: "http://127.0.0.1:1/v1", model: "t", protocol: "auto" as const, embedded: true, modelPath: "/models/target.gguf" };
+  const remote = { baseUrl: "https://api.example/v1", model: "m", protocol: "auto" as const, embedded: false };
+  const ngram = { id: "ngram", uriOrPath: "ngram" };
+  assert.equal(withVerifierVocabulary(ngram, embedded, "/bundled.gguf").uriOrPath, "ngram:/models/target.gguf");
+  assert.equal(withVerifierVocabulary(ngram, remote, "/bundled.gguf").uriOrPath, "ngram:/bundled.gguf");
+  assert.equal(withVerifierVocabulary({ id: "ngram", uriOrPath: "ngram:/family.gguf" }, remote, "/bundled.gguf").uriOrPath, "ngram:/family.gguf");
+  assert.equal(withVerifierVocabulary({ id: "d", uriOrPath: "/d.gguf" }, embedded, "/bundled.gguf").uriOrPath, "/d.gguf");
 });
