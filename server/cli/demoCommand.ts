@@ -16,7 +16,7 @@ import { OBJECTIVES, formatNumber } from "../selector/objective.js";
 import { bestFor } from "../selector/scoredConfiguration.js";
 import type { Selection } from "../selector/selectConfiguration.js";
 import { VerifierClient } from "../verifier/verifierClient.js";
-import { promptWindowFor, requestDeadlineMs, speedsOfProfile } from "../verifier/timeBudget.js";
+import { promptWindowFor, speedsOfProfile, windowDeadlineMs } from "../verifier/timeBudget.js";
 import type { PromptWindowOptions } from "../prompt/promptWindow.js";
 import type { CliCommand } from "./cliCommand.js";
 import { bestKText, configurationTable, drafterSummary, picksText } from "./configurationTable.js";
@@ -60,7 +60,7 @@ export const demoCommand: CliCommand = {
     try {
       const out = resolve(flags.out ?? join(modelsDir === REAL_FAMILY_NAME ? REAL_FAMILY_DIR : outputDirFromFlags(flags), "configspec-profile.json"));
       const { run, profile, selection, chartFiles } = await profileAndSelect({ target, out, networkDelay, force: flags.force, log });
-      say(`ConfigSpec demo: ${profile.drafters.length} drafters × K 1..${profile.kMax} against ${profile.verifier.model} (embedded verifier${emulationText(target.stepDelayMs, networkDelay)})`);
+      say(`ConfigSpec demo: ${profile.drafters.length} drafter${profile.drafters.length === 1 ? "" : "s"} × K 1..${profile.kMax} against ${profile.verifier.model} (embedded verifier${emulationText(target.stepDelayMs, networkDelay)})`);
       say(run.reused === "all" ? `profile ${out} is still valid (reused; --force to measure again)` : `profiled in ${(run.wallMs / 1000).toFixed(1)} s → ${out}`);
       say();
       say(drafterSummary(profile));
@@ -75,7 +75,7 @@ export const demoCommand: CliCommand = {
       // Deadlines and the prompt window follow what the profile measured on this endpoint.
       const speeds = speedsOfProfile(profile.verifier);
       const promptWindow = promptWindowFor(speeds);
-      const timeoutMs = requestDeadlineMs(speeds, (promptWindow.maxPrefixTokens ?? 0) + (promptWindow.maxSuffixTokens ?? 0), DEMO_MAX_TOKENS);
+      const timeoutMs = windowDeadlineMs(speeds, promptWindow, DEMO_MAX_TOKENS);
       const client = new VerifierClient({ baseUrl: target.verifier.baseUrl, model: target.verifier.model, networkDelay, timeoutMs });
       const meter = await PowerMeter.detect();
       try {

@@ -1,12 +1,12 @@
 import { loadDrafter } from "../drafter/loadDrafter.js";
 import type { Drafter } from "../drafter/drafter.js";
 import type { NetworkDelayOptions } from "../network/delayedFetch.js";
-import { buildCompletionPrompt, buildTextOnlyPrompt, DEFAULT_FIM_LAYOUT, DEFAULT_MAX_PREFIX_TOKENS, DEFAULT_MAX_SUFFIX_TOKENS, type CompletionPrompt, type PromptWindowOptions } from "../prompt/completionPrompt.js";
+import { buildCompletionPrompt, buildTextOnlyPrompt, DEFAULT_FIM_LAYOUT, type CompletionPrompt, type PromptWindowOptions } from "../prompt/completionPrompt.js";
 import { PREFIX_ONLY_NOTE } from "../prompt/fimDialect.js";
 import { contextWindowFromError, discoverContextWindow } from "../prompt/contextWindow.js";
 import { PromptBudget } from "../prompt/promptBudget.js";
 import { warmupForEngine, type VerifierWarmup } from "../verifier/promptWarmup.js";
-import { promptWindowFor, requestDeadlineMs, UNPROFILED_SPEEDS } from "../verifier/timeBudget.js";
+import { promptWindowFor, UNPROFILED_SPEEDS, windowDeadlineMs } from "../verifier/timeBudget.js";
 import { warmCaches } from "./cacheWarmup.js";
 import { CompletionMeter } from "./completionMeter.js";
 import type { LoopInput, LoopResult, RoundHooks } from "./loops/loopTypes.js";
@@ -162,9 +162,7 @@ export class SpeculativeEngine implements CompletionSource {
       const settings = options.verifier;
       const speeds = options.speeds ?? UNPROFILED_SPEEDS;
       const promptWindow = options.promptWindow ?? promptWindowFor(speeds);
-      // Sized for the largest request this engine sends: its whole window cold, then a completion's tokens.
-      const windowTokens = (promptWindow.maxPrefixTokens ?? DEFAULT_MAX_PREFIX_TOKENS) + (promptWindow.maxSuffixTokens ?? DEFAULT_MAX_SUFFIX_TOKENS);
-      const timeoutMs = requestDeadlineMs(speeds, windowTokens, options.maxTokens ?? DEADLINE_OUTPUT_TOKENS);
+      const timeoutMs = windowDeadlineMs(speeds, promptWindow, options.maxTokens ?? DEADLINE_OUTPUT_TOKENS);
       const verifier = settings && new VerifierClient({ baseUrl: settings.baseUrl, model: settings.model, apiKey: settings.apiKey, networkDelay: options.networkDelay, timeoutMs });
       if (verifier) owned.push(verifier);
       const verifierWindow = settings && (await discoverContextWindow({ ...settings, signal: options.signal }));

@@ -59,6 +59,12 @@ export function requestDeadlineMs(speeds: EndpointSpeeds, promptTokens: number, 
   return Math.round(Math.min(MAX_DEADLINE_MS, Math.max(DEFAULT_VERIFIER_TIMEOUT_MS, DEADLINE_FACTOR * expected)));
 }
 
+/** The deadline for the largest request an engine with `window` sends: the whole window cold, then `outputTokens`. */
+export function windowDeadlineMs(speeds: EndpointSpeeds, window: PromptWindowOptions, outputTokens: number): number {
+  const tokens = (window.maxPrefixTokens ?? DEFAULT_MAX_PREFIX_TOKENS) + (window.maxSuffixTokens ?? DEFAULT_MAX_SUFFIX_TOKENS);
+  return requestDeadlineMs(speeds, tokens, outputTokens);
+}
+
 /**
  * The prompt window an endpoint can prefill cold within {@link COLD_PROMPT_BUDGET_MS}: the
  * default caps on a fast one, fewer prefix (and proportionally suffix) tokens on a slow one.
