@@ -22,6 +22,8 @@ export interface ExactnessResult {
   compared: number;
   /** One line per completion that differs from verifier-only on the same endpoint. */
   mismatches: string[];
+  /** The same, as data: what the speculative completion wrote against verifier-only's text at that prompt. */
+  differences: { drafterId: string; k: number; prompt: number; text: string; reference: string }[];
   /** One line per speculative completion that threw (only with `keepGoing`). */
   failures: string[];
   accepted: number;
@@ -40,7 +42,7 @@ export interface ExactnessResult {
  */
 export async function checkExactness(options: ExactnessOptions): Promise<ExactnessResult> {
   const { client, prompts, ks, maxTokens, promptWindow, signal } = options;
-  const result: ExactnessResult = { compared: 0, mismatches: [], failures: [], accepted: 0, drafted: 0, unverifiable: [], references: new Map() };
+  const result: ExactnessResult = { compared: 0, mismatches: [], differences: [], failures: [], accepted: 0, drafted: 0, unverifiable: [], references: new Map() };
   const input = (cut: CompletionCut) => ({ prefix: cut.prefix, suffix: cut.suffix, languageId: "", maxTokens, signal: signal ?? new AbortController().signal, documentKey: cut.file });
   for (const drafter of options.drafters) {
     const engines: { k: number; engine: SpeculativeEngine }[] = [];
@@ -69,7 +71,10 @@ export async function checkExactness(options: ExactnessOptions): Promise<Exactne
           }
           result.accepted += output.stats.accepted;
           result.drafted += output.stats.drafted;
-          if (output.text !== reference[i]) result.mismatches.push(`${drafter.id} K=${k} prompt ${i}: ${JSON.stringify(output.text)} ≠ ${JSON.stringify(reference[i])}`);
+          if (output.text !== reference[i]) {
+            result.mismatches.push(`${drafter.id} K=${k} prompt ${i}: ${JSON.stringify(output.text)} ≠ ${JSON.stringify(reference[i])}`);
+            result.differences.push({ drafterId: drafter.id, k, prompt: i, text: output.text, reference: reference[i]! });
+          }
         }
       }
     } finally {
