@@ -32,6 +32,7 @@ import { bundledFamilyDir, bundledTargetPath } from "../modelFiles/bundledFamily
 import { invalidParams, onParsedRequest } from "./parsedRequest.js";
 import { BackgroundReprofile } from "./profiling/backgroundReprofile.js";
 import { resolveCalibrationCorpus } from "./profiling/calibrationCorpus.js";
+import { PROFILE_OF_ANOTHER_VERIFIER, profileFitsVerifier } from "./profiling/profileFit.js";
 import { ProfileState, type ProfileViewInputs } from "./profiling/profileState.js";
 import { PowerStateWatch } from "./power/powerStateWatch.js";
 import { createCompletionAccounting, priceTableFor } from "./stats/completionAccounting.js";
@@ -109,7 +110,7 @@ export class ConfigSpecDaemon {
         apiKey: this.#apiKey,
         verifier: this.#verifier,
         remoteModelsDir: this.#remoteModelsDir,
-        speeds: this.#profiles.profile ? speedsOfProfile(this.#profiles.profile.verifier) : UNPROFILED_SPEEDS,
+        speeds: this.#profiles.profile && profileFitsVerifier(this.#profiles.profile, this.#settings.verifier) ? speedsOfProfile(this.#profiles.profile.verifier) : UNPROFILED_SPEEDS,
         fallbackVocabulary: bundledTargetPath(),
       }),
     });
@@ -309,11 +310,14 @@ export class ConfigSpecDaemon {
   #reselect(): ActiveConfiguration {
     const previous = this.#choice;
     const adapted = this.#profiles.adapted;
+    const measured = this.#profiles.profile;
+    const fits = measured === null || profileFitsVerifier(measured, this.#settings.verifier);
+    this.#status.problem("profileFit", "info", fits ? undefined : PROFILE_OF_ANOTHER_VERIFIER);
     const chosen = chooseActiveConfiguration({
       objective: this.#settings.objective,
       onBattery: this.#power.onBattery,
       drafters: this.#settings.drafters,
-      profile: this.#profiles.servingView,
+      profile: fits ? this.#profiles.servingView : null,
     });
     const choice = adapted && chosen.active.source === "profile" ? { ...chosen, active: { ...chosen.active, source: "adapted" as const } } : chosen;
     this.#choice = choice;
