@@ -2,7 +2,7 @@
 // the same completions: for each `--spec-type` (ngram-simple, ngram-mod, ngram-cache, ngram-map-k,
 // defaults) a llama-server drafting beside the target (co-located, one slot, `--threads` 1), and
 // ConfigSpec's n-gram drafter verifying against a plain llama-server by prefix-probe. Each sees
-// the same prompt text (the engine's window of the file) and writes 64 tokens greedily.
+// the same prompt token ids (the engine's window of the file) and writes 64 tokens greedily.
 // Accepted / drafted, accepted share of all tokens, drafting cost per token and decode speed.
 // Writes bench/results/<date>-ngram/ngram-acceptance.{json,md}. Nothing else should run beside it.
 //   node --import tsx scripts/probe/ngramAcceptance.ts [--prompts 8] [--k 4] [--corpus DIR]
@@ -36,7 +36,7 @@ const rows: Row[] = [];
 /** llama-server's own timings of one /completion: drafted and accepted tokens, decode speed. */
 interface Timings { predicted_n: number; predicted_ms: number; draft_n?: number; draft_n_accepted?: number }
 
-async function coLocated(specType: string | undefined, prompts: readonly string[]): Promise<Row> {
+async function coLocated(specType: string | undefined, prompts: readonly (readonly number[])[]): Promise<Row> {
   const extraArgs = specType ? ["--spec-type", specType] : [];
   const server = await startLlamaServer({ model, slots: 1, threads: 1, extraArgs });
   try {
@@ -60,7 +60,8 @@ async function coLocated(specType: string | undefined, prompts: readonly string[
 const server = await startLlamaServer({ model, slots: K + 1, threads: 1 });
 const client = new VerifierClient({ baseUrl: `${server.baseUrl}/v1`, model: server.model, timeoutMs: 300_000 });
 const engine = await SpeculativeEngine.create({ k: K, drafter, verifier: client, protocol: "prefix-probe" });
-const prompts = cuts.map((cut) => engine.promptFor(cut.prefix, cut.suffix, TOKENS).text);
+// The engine's own prompt tokens for every method, so every row decodes from the same ids.
+const prompts = cuts.map((cut) => engine.promptFor(cut.prefix, cut.suffix, TOKENS).tokens as number[]);
 const ours: Row = { method: `ConfigSpec ngram K=${K}, prefix-probe on llama-server`, drafted: 0, accepted: 0, tokens: 0, draftMsPerToken: 0, decodeTokensPerSecond: 0, texts: [] };
 let draftMs = 0, totalMs = 0;
 for (const cut of cuts) {
@@ -92,13 +93,13 @@ await mkdir(dir, { recursive: true });
 const md = [
   `# The model-free drafter beside llama-server's ngram methods (${date})`,
   "",
-  `\`node --import tsx scripts/probe/ngramAcceptance.ts --prompts ${PROMPTS} --k ${K}\`: ${family.target.id} on llama-server, 1 thread; ${PROMPTS} completions of ${TOKENS} tokens at seeded positions of ${corpusDir === bundledCorpusDir() ? "the bundled corpus/" : corpusDir}, each method given the same prompt text (the engine's window of the file). Load average at the end ${loadavg().map((l) => l.toFixed(2)).join(" ")}.`,
+  `\`node --import tsx scripts/probe/ngramAcceptance.ts --prompts ${PROMPTS} --k ${K}\`: ${family.target.id} on llama-server, 1 thread; ${PROMPTS} completions of ${TOKENS} tokens at seeded positions of ${corpusDir === bundledCorpusDir() ? "the bundled corpus/" : corpusDir}, each method given the same prompt token ids (the engine's window of the file). Load average at the end ${loadavg().map((l) => l.toFixed(2)).join(" ")}.`,
   "",
   "| method | accepted / drafted | accepted share of all tokens | drafting ms/token | decode tok/s | text identical to plain decoding |",
   "|---|---|---|---|---|---|",
   ...rows.map((r) => `| ${r.method} | ${r.accepted} / ${r.drafted} (${pct(r.accepted, r.drafted)}) | ${pct(r.accepted, r.tokens)} of ${r.tokens} | ${r.draftMsPerToken === null ? "–" : r.draftMsPerToken.toFixed(4)} | ${r.decodeTokensPerSecond.toFixed(1)} | ${same(r)} of ${PROMPTS} |`),
   "",
-  "ConfigSpec's row verifies by prefix-probe over K+1 slots (each new position prefills in every slot), so its decode speed includes those prefills; the co-located rows decode inside llama-server.",
+  "ConfigSpec's row verifies by prefix-probe over K+1 slots (each new position prefills in every slot), so its decode speed includes those prefills; the co-located rows decode inside llama-server. Its text differs from plain decoding where the verifier's top two tokens nearly tie: llama.cpp's logits for this quantised model move with the batch a position is evaluated in (test/server/verifier/engines/realTargetLlamaServer.test.ts locates each such flip).",
   "",
 ].join("\n");
 await writeFile(join(dir, "ngram-acceptance.md"), md);
