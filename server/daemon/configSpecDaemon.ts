@@ -14,7 +14,7 @@ import {
 } from "../config/daemonSettings.js";
 import { createOnBatteryReader } from "../profiler/power/onBatteryReader.js";
 import { InvalidProfileError, readProfile } from "../profiler/profileStore.js";
-import { speedsOfProfile, UNPROFILED_SPEEDS } from "../verifier/timeBudget.js";
+import { endpointSpeeds } from "../verifier/timeBudget.js";
 import { GetProfileRequest, PrepareDraftersRequest, ProfileRequest, SetObjectiveRequest, SetVerifierApiKeyRequest, StatsRequest, type ActiveConfiguration } from "../lspContract.js";
 import { chooseActiveConfiguration, type ActiveChoice } from "./activeConfiguration.js";
 import type { CompletionOutput } from "../completionContract.js";
@@ -32,7 +32,7 @@ import { bundledFamilyDir, bundledTargetPath } from "../modelFiles/bundledFamily
 import { invalidParams, onParsedRequest } from "./parsedRequest.js";
 import { BackgroundReprofile } from "./profiling/backgroundReprofile.js";
 import { resolveCalibrationCorpus } from "./profiling/calibrationCorpus.js";
-import { PROFILE_OF_ANOTHER_VERIFIER, profileFitsVerifier } from "./profiling/profileFit.js";
+import { PROFILE_OF_ANOTHER_VERIFIER } from "./profiling/profileFit.js";
 import { ProfileState, type ProfileViewInputs } from "./profiling/profileState.js";
 import { PowerStateWatch } from "./power/powerStateWatch.js";
 import { createCompletionAccounting, priceTableFor } from "./stats/completionAccounting.js";
@@ -104,15 +104,8 @@ export class ConfigSpecDaemon {
       status: this.#status,
       log: this.#log,
       health: () => this.#health,
-      state: () => ({
-        choice: this.#choice,
-        settings: this.#settings,
-        apiKey: this.#apiKey,
-        verifier: this.#verifier,
-        remoteModelsDir: this.#remoteModelsDir,
-        speeds: this.#profiles.profile && profileFitsVerifier(this.#profiles.profile, this.#settings.verifier) ? speedsOfProfile(this.#profiles.profile.verifier) : UNPROFILED_SPEEDS,
-        fallbackVocabulary: bundledTargetPath(),
-      }),
+      state: () => ({ choice: this.#choice, settings: this.#settings, apiKey: this.#apiKey, verifier: this.#verifier, remoteModelsDir: this.#remoteModelsDir,
+        speeds: endpointSpeeds(this.#profiles.measuredFor(this.#settings.verifier)?.verifier), fallbackVocabulary: bundledTargetPath() }),
     });
     this.#slot = new EngineSlot({ build: (signal) => this.#engines.build(signal) });
     this.#degradedSlot = new EngineSlot({ build: (signal) => this.#engines.buildDegraded(signal) });
@@ -310,15 +303,10 @@ export class ConfigSpecDaemon {
   #reselect(): ActiveConfiguration {
     const previous = this.#choice;
     const adapted = this.#profiles.adapted;
-    const measured = this.#profiles.profile;
-    const fits = measured === null || profileFitsVerifier(measured, this.#settings.verifier);
+    const fits = this.#profiles.profile === null || this.#profiles.measuredFor(this.#settings.verifier) !== null;
     this.#status.problem("profileFit", "info", fits ? undefined : PROFILE_OF_ANOTHER_VERIFIER);
-    const chosen = chooseActiveConfiguration({
-      objective: this.#settings.objective,
-      onBattery: this.#power.onBattery,
-      drafters: this.#settings.drafters,
-      profile: fits ? this.#profiles.servingView : null,
-    });
+    const { objective, drafters } = this.#settings;
+    const chosen = chooseActiveConfiguration({ objective, onBattery: this.#power.onBattery, drafters, profile: fits ? this.#profiles.servingView : null });
     const choice = adapted && chosen.active.source === "profile" ? { ...chosen, active: { ...chosen.active, source: "adapted" as const } } : chosen;
     this.#choice = choice;
     const sameEngine =

@@ -53,6 +53,11 @@ export function speedsOfProfile(verifier: MeasuredVerifier, protocol: string = v
   };
 }
 
+/** The profile's speeds when one was measured on this endpoint, else {@link UNPROFILED_SPEEDS}. */
+export function endpointSpeeds(measured: MeasuredVerifier | undefined): EndpointSpeeds {
+  return measured ? speedsOfProfile(measured) : UNPROFILED_SPEEDS;
+}
+
 /** The deadline for one request that prefills `promptTokens` cold and produces `outputTokens`: never below the client's default. */
 export function requestDeadlineMs(speeds: EndpointSpeeds, promptTokens: number, outputTokens: number): number {
   const expected = speeds.rttMs + speeds.prefill.baseMs + speeds.prefill.perPromptTokenMs * promptTokens + speeds.decodeMsPerToken * outputTokens;

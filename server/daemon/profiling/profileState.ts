@@ -5,7 +5,9 @@ import type { ProfileInput } from "../../profile/profileSchema.js";
 import type { VerifierProtocolSetting } from "../../verifier/verifierProtocol.js";
 import type { CompletionOutput } from "../../completionContract.js";
 import type { Profile } from "../../profile/profileSchema.js";
+import type { VerifierSettings } from "../../config/daemonSettings.js";
 import type { ActiveConfiguration, ProfileView } from "../../lspContract.js";
+import { profileFitsVerifier } from "./profileFit.js";
 import { errorMessageOf } from "../../util/errorMessage.js";
 import { OnlineAdaptation } from "../adaptation/onlineAdaptation.js";
 import type { PredictedVsMeasured } from "../../prediction/onlineValidation.js";
@@ -54,6 +56,12 @@ export class ProfileState {
 
   get profile(): Profile | null {
     return this.#profile;
+  }
+
+  /** The profile when it was measured against `verifier` (a profile of another endpoint says nothing about this one), else null. */
+  measuredFor(verifier: Pick<VerifierSettings, "baseUrl" | "model">): Profile | null {
+    const profile = this.profile;
+    return profile && profileFitsVerifier(profile, verifier) ? profile : null;
   }
 
   /** What the panel shows (null without a usable profile). */
