@@ -46,6 +46,8 @@ export interface SyntheticProfileOptions {
   onBattery?: boolean | null;
   /** Divides every drafting time: 1 = the 4-core CPU laptop, 3 ≈ an Apple-silicon GPU. Default 1. */
   draftSpeedup?: number;
+  /** The verifier the profile says it measured (a daemon applies a profile only to that one). Default a hosted 32B model. */
+  verifier?: { baseUrl: string; model: string };
 }
 
 function drafter(source: SyntheticDrafter, draftSpeedup: number): ProfileInput["drafters"][number] {
@@ -78,8 +80,7 @@ function drafter(source: SyntheticDrafter, draftSpeedup: number): ProfileInput["
 export function syntheticProfileInput(options: SyntheticProfileOptions = {}): ProfileInput {
   const machine = { cpuModel: "Synthetic 8-core laptop CPU", cores: 8, os: "linux 6.8.0", arch: "x64" };
   const drafters = SYNTHETIC_DRAFTERS.map((spec) => drafter(spec, options.draftSpeedup ?? 1));
-  const baseUrl = "https://verifier.example.com/v1";
-  const model = "Qwen/Qwen2.5-Coder-32B-Instruct";
+  const { baseUrl, model } = options.verifier ?? { baseUrl: "https://verifier.example.com/v1", model: "Qwen/Qwen2.5-Coder-32B-Instruct" };
   const prices = DEFAULT_PRICE_TABLES.find((t) => t.provider === "together");
   if (!prices) throw new Error("the default price tables lost the Together entry");
   const rtt = options.rttMs ?? 40;

@@ -20,7 +20,7 @@ after(() => server.close());
 const proxy = await startFaultInjectingProxy(server.url);
 after(() => proxy.close());
 
-const profile = familyShapedProfile(family.drafters, { rttMs: 5, draftSpeedup: 20 });
+const profile = familyShapedProfile(family.drafters, { rttMs: 5, draftSpeedup: 20, verifier: { baseUrl: proxy.baseUrl, model: server.modelId } });
 const storagePath = await storageWithProfile(profile, "configspec-adaptation-");
 
 test("a round trip that grows from loopback to 1.5 s moves the daemon to a larger K or verifier-only", { timeout: 300_000 }, async () => {

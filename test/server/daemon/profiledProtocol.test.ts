@@ -15,7 +15,7 @@ const family = await modelFamilyFixture();
 const server = await startVerifierServer({ modelPath: family.target.absolutePath });
 after(() => server.close());
 
-const base = familyShapedProfile(family.drafters, { rttMs: 5, draftSpeedup: 20 });
+const base = familyShapedProfile(family.drafters, { rttMs: 5, draftSpeedup: 20, verifier: { baseUrl: server.baseUrl, model: server.modelId } });
 // Server ms at the survey's round (wall minus the 5 ms RTT): prefix-probe 0.3×, sglang 0.6× echo-logprobs'.
 const survey = [
   { protocol: "sglang", k: 4, contextTokens: 1000, coldMs: 400, verifyMsPerRound: 5 + 24 },
