@@ -27,12 +27,13 @@ startDaemon({
   ...fakePower,
   loadEngine: async (options) => new PromptLookupCompletionSource({ k: options.k || undefined, roundMs }),
   renderProfileCharts: configurationChartList,
-  profileMachine: async ({ signal, onProgress, drafters }) => {
+  profileMachine: async ({ signal, onProgress, drafters, verifier }) => {
     for (let step = 0; step < PROFILE_STEPS; step++) {
       onProgress({ message: `step ${step + 1} of ${PROFILE_STEPS} (${drafters.length} drafters)`, percentage: (100 * step) / PROFILE_STEPS });
       await delay(profileStepMs, undefined, { signal });
     }
     // A fast drafter on a 40 ms link: latency picks a speculative configuration, cost picks verifier-only.
-    return syntheticProfileInput({ rttMs: 40, draftSpeedup: 8 });
+    // Measured, as a real run is, against the verifier it was asked to profile.
+    return syntheticProfileInput({ rttMs: 40, draftSpeedup: 8, verifier: { baseUrl: verifier.baseUrl, model: verifier.model || "synthetic-verifier" } });
   },
 });

@@ -23,5 +23,5 @@ startDaemon({
   circuitBreaker: { failureThreshold: 3, coolDownMs, maxCoolDownMs: coolDownMs * 4 },
   renderProfileCharts: configurationChartList,
   // The shared synthetic profile: what the daemon writes to the profile file is under test, not the measuring.
-  profileMachine: async () => syntheticProfileInput({ rttMs: 40, draftSpeedup: 8 }),
+  profileMachine: async ({ verifier }) => syntheticProfileInput({ rttMs: 40, draftSpeedup: 8, verifier: { baseUrl: verifier.baseUrl, model: verifier.model || "synthetic-verifier" } }),
 });
