@@ -13,9 +13,12 @@ export function bundledFamilyDir(): string {
 }
 
 /** The bundled family's target GGUF (its vocabulary is what the n-gram drafter borrows when a verifier lends none). */
+let bundledTarget: string | undefined;
 export function bundledTargetPath(): string {
+  if (bundledTarget) return bundledTarget;
   const manifest = JSON.parse(readFileSync(join(bundledFamilyDir(), "manifest.json"), "utf8")) as { models: { role: string; path: string }[] };
   const target = manifest.models.find((m) => m.role === "target");
   if (!target) throw new Error(`${bundledFamilyDir()}/manifest.json lists no target`);
-  return join(bundledFamilyDir(), target.path);
+  bundledTarget = join(bundledFamilyDir(), target.path);
+  return bundledTarget;
 }

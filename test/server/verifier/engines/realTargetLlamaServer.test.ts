@@ -6,8 +6,8 @@ import { detectVerifierProtocols } from "../../../../server/verifier/protocols/p
 import { BIG_VOCABULARY_SIZE, bigVocabularyModel } from "../../../helpers/bigVocabularyModel.js";
 import { divergenceOf, NEAR_TIE_NATS } from "../../../helpers/nearTie.js";
 import { llamaServerForFile } from "../../../helpers/realEngines.js";
-import { realFamily, realNgramDrafter } from "../../../helpers/realFamily.js";
-import { completionInput, corpusPrompts, REFERENCE_MAX_TOKENS, REFERENCE_SEED, TEST_PROMPT_WINDOW } from "../../../helpers/speculativeFixture.js";
+import { assertVerifierOnlyWritesCode, realFamily, realNgramDrafter } from "../../../helpers/realFamily.js";
+import { corpusPrompts, REFERENCE_MAX_TOKENS, REFERENCE_SEED, TEST_PROMPT_WINDOW } from "../../../helpers/speculativeFixture.js";
 import { engineClient } from "./engineLossless.js";
 
 // llama-server serving the real pretrained target (SmolLM2-135M-Instruct, a 49,152-token BPE
@@ -25,16 +25,7 @@ describe("llama-server on the real target", () => {
     const detection = await detectVerifierProtocols(client);
     assert.equal(detection.engine, "llama-server");
     assert.ok(detection.found.includes("prefix-probe"), JSON.stringify(detection.probes));
-    const engine = await SpeculativeEngine.create({ k: 0, drafter: ngram, verifier: client, protocol: "auto", promptWindow: TEST_PROMPT_WINDOW });
-    try {
-      const [cut] = await corpusPrompts(1, REFERENCE_SEED);
-      const output = await engine.complete(completionInput(cut!, REFERENCE_MAX_TOKENS));
-      assert.equal(output.stats.tokens, REFERENCE_MAX_TOKENS);
-      // Real text in the verifier's vocabulary: printable, mostly ASCII code characters.
-      assert.match(output.text, /^[\x09\x0a\x20-\x7e]{8,}/);
-    } finally {
-      await engine.dispose();
-    }
+    await assertVerifierOnlyWritesCode(client, ngram);
   });
 
   // llama.cpp cannot promise bit-identical logits across batch shapes for a quantised model (its

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { checkExactness } from "../../../../server/bench/exactnessCheck.js";
-import { SpeculativeEngine } from "../../../../server/engine/speculativeEngine.js";
 import { detectVerifierProtocols } from "../../../../server/verifier/protocols/protocolDetection.js";
 import { startVllm } from "../../../../scripts/engines/engineProcess.js";
-import { realFamily, realNgramDrafter } from "../../../helpers/realFamily.js";
-import { completionInput, corpusPrompts, REFERENCE_MAX_TOKENS, REFERENCE_SEED, TEST_PROMPT_WINDOW } from "../../../helpers/speculativeFixture.js";
+import { assertVerifierOnlyWritesCode, realFamily, realNgramDrafter } from "../../../helpers/realFamily.js";
+import { corpusPrompts, REFERENCE_MAX_TOKENS, REFERENCE_SEED, TEST_PROMPT_WINDOW } from "../../../helpers/speculativeFixture.js";
 import { engineClient } from "./engineLossless.js";
 
 // vLLM serving the real pretrained target, converted from its GGUF to a Hugging Face checkpoint
@@ -25,15 +24,7 @@ describe("vLLM on the real target", () => {
     const detection = await detectVerifierProtocols(client);
     assert.equal(detection.engine, "vllm");
     assert.ok(detection.found.includes("prefix-probe"), JSON.stringify(detection.probes));
-    const engine = await SpeculativeEngine.create({ k: 0, drafter: ngram, verifier: client, protocol: "auto", promptWindow: TEST_PROMPT_WINDOW });
-    try {
-      const [cut] = await corpusPrompts(1, REFERENCE_SEED);
-      const output = await engine.complete(completionInput(cut!, REFERENCE_MAX_TOKENS));
-      assert.equal(output.stats.tokens, REFERENCE_MAX_TOKENS);
-      assert.match(output.text, /^[\x09\x0a\x20-\x7e]{8,}/);
-    } finally {
-      await engine.dispose();
-    }
+    await assertVerifierOnlyWritesCode(client, ngram);
   });
 
   test(`the n-gram drafter × K 1/4 equals verifier-only on the same vLLM (${REAL_PROMPTS} prompts)`, async (t) => {
