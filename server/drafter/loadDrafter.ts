@@ -1,6 +1,4 @@
-import { getSharedLlama } from "../llama/sharedLlama.js";
-import { resolveModelPath, type LoadModelOptions } from "../modelFiles/modelLoader.js";
-import { validateModelFile } from "../modelFiles/modelFileValidation.js";
+import { loadModel, type LoadModelOptions } from "../modelFiles/modelLoader.js";
 import { ModelDrafter, type Drafter, type ModelDrafterOptions } from "./drafter.js";
 import { NGRAM_NEEDS_VOCABULARY, ngramSpec } from "./drafterSpec.js";
 import { NgramDrafter } from "./ngramDrafter.js";
@@ -30,10 +28,7 @@ export async function loadDrafter(options: DrafterOptions): Promise<Drafter> {
 
 /** A GGUF's vocabulary alone (no weights in memory), as the n-gram drafter's tokenizer. */
 async function loadVocabulary(uriOrPath: string, options: LoadModelOptions): Promise<{ tokenizer: ModelTokenizer; owned: AsyncDisposable }> {
-  const path = await resolveModelPath(uriOrPath, options);
-  await validateModelFile(path);
-  const llama = await getSharedLlama();
-  const model = await llama.loadModel({ modelPath: path, vocabOnly: true });
+  const model = await loadModel(uriOrPath, { ...options, vocabOnly: true });
   // A vocabulary-only load reports no train context; the header still names it.
   const declared = Number((model.fileInfo.architectureMetadata as { context_length?: unknown }).context_length);
   const contextSize = model.trainContextSize || (Number.isInteger(declared) && declared > 0 ? declared : FALLBACK_CONTEXT_SIZE);

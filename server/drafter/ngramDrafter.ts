@@ -22,12 +22,10 @@ export const DEFAULT_MAX_NGRAM = 4;
 export const DEFAULT_MIN_NGRAM = 2;
 export const DEFAULT_REFERENCE_TOKENS = 200_000;
 
-/** Where a match's continuation comes from. */
+/** Where a match's continuation comes from: the tokens it lies in and where it starts. */
 interface Continuation {
   tokens: readonly Token[];
   start: number;
-  /** The matched n-gram's length: the longer, the likelier the continuation is kept. */
-  ngram: number;
 }
 
 /**
@@ -94,13 +92,14 @@ export class NgramDrafter extends TokenizerBackedDrafter implements Drafter {
   /** The continuation after the most recent earlier occurrence of the context's longest matching suffix n-gram. */
   #lookup(context: readonly Token[]): Continuation | undefined {
     const end = context.length;
+    const newestFirst = [...this.#references.values()].reverse();
     for (let n = Math.min(this.#maxNgram, end - 1); n >= this.#minNgram; n--) {
       // In the context itself: an occurrence ending before the last token, so something follows it.
       const inContext = lastOccurrence(context, context, end - n, n, end - 1);
-      if (inContext >= 0) return { tokens: context, start: inContext + n, ngram: n };
-      for (const reference of [...this.#references.values()].reverse()) {
+      if (inContext >= 0) return { tokens: context, start: inContext + n };
+      for (const reference of newestFirst) {
         const at = lastOccurrence(reference, context, end - n, n, reference.length);
-        if (at >= 0) return { tokens: reference, start: at + n, ngram: n };
+        if (at >= 0) return { tokens: reference, start: at + n };
       }
     }
     return undefined;

@@ -46,7 +46,10 @@ export async function resolveModelPath(uriOrPath: string, options: ResolveModelO
   });
 }
 
-export interface LoadModelOptions extends ResolveModelOptions {}
+export interface LoadModelOptions extends ResolveModelOptions {
+  /** The vocabulary alone, no weights (a model-free drafter's tokenizer). Default false. */
+  vocabOnly?: boolean;
+}
 
 /**
  * The one place models are loaded: resolve (path or URI), validate the header so a broken
@@ -56,5 +59,5 @@ export async function loadModel(uriOrPath: string, options: LoadModelOptions = {
   const path = await resolveModelPath(uriOrPath, options);
   await validateModelFile(path);
   const llama = await getSharedLlama();
-  return llama.loadModel({ modelPath: path, gpuLayers: 0 });
+  return llama.loadModel({ modelPath: path, gpuLayers: 0, ...(options.vocabOnly ? { vocabOnly: true } : {}) });
 }
